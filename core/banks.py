@@ -1,0 +1,172 @@
+"""Banks of signals, and the matcher built from the enabled ones.
+
+A bank is a named list of hashes with one action (``delete`` blocks at once,
+``review`` only opens a case) and per-signal-type thresholds. The matcher
+keeps one index per signal type across all enabled banks and answers "which
+banks, which entries, at what distance, in which band" for a set of queries.
+"""
+
+import enum
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from core.errors import InputError
+from core.index import ExactIndex, HammingIndex
+from core.model import Action, Band, Match
+from core.signals import SIGNAL_TYPES, SignalType, Thresholds, get_signal_type
+
+__all__ = ["Bank", "Entry", "EntryStatus", "Matcher", "check_bank_name", "parse_threshold"]
+
+_BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class EntryStatus(enum.Enum):
+    """Removed and disabled entries stay as tombstones so a re-import cannot revive them."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    REMOVED = "removed"
+
+
+def check_bank_name(name: str) -> str:
+    if not _BANK_NAME.fullmatch(name):
+        raise InputError(
+            f"bad bank name {name!r}: use 1-64 letters, digits, '_', '.', '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    name: str
+    action: Action = Action.DELETE
+    description: str = ""
+    enabled: bool = True
+    thresholds: Mapping[str, Thresholds] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_bank_name(self.name)
+        for type_name, limits in self.thresholds.items():
+            limits.check(get_signal_type(type_name).bits)
+
+    def thresholds_for(self, signal_type: type[SignalType]) -> Thresholds:
+        return self.thresholds.get(signal_type.name, signal_type.thresholds)
+
+
+def parse_threshold(text: str) -> tuple[str, Thresholds]:
+    """``TYPE=ACT`` or ``TYPE=ACT:REVIEW`` (the review band defaults to the type's own width)."""
+    name, sep, spec = text.partition("=")
+    signal_type = get_signal_type(name)
+    act_text, _, review_text = spec.partition(":")
+    try:
+        act = int(act_text)
+        default_width = signal_type.thresholds.review - signal_type.thresholds.act
+        review = int(review_text) if review_text else min(act + default_width, signal_type.bits)
+    except ValueError:
+        raise InputError(f"bad threshold {text!r}: expected TYPE=N or TYPE=N:M") from None
+    if not sep:
+        raise InputError(f"bad threshold {text!r}: expected TYPE=N or TYPE=N:M")
+    limits = Thresholds(act, review)
+    limits.check(signal_type.bits)
+    return signal_type.name, limits
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One signal in a bank, with where it came from."""
+
+    signal_type: str
+    value: str
+    source: str = ""
+    external_id: str = ""
+    added_by: str = ""
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    quality: int | None = None
+    added_at: datetime | None = None
+    status: EntryStatus = EntryStatus.ACTIVE
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    bank: str
+    entry_id: int
+    value: str
+
+
+class Matcher:
+    """One index per signal type over the enabled banks' active entries."""
+
+    def __init__(self, banks: Iterable[Bank]) -> None:
+        self._banks = {bank.name: bank for bank in banks if bank.enabled}
+        self._exact: dict[str, ExactIndex] = {}
+        self._hamming: dict[str, HammingIndex] = {}
+        self._hits: dict[str, list[_Hit]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(hits) for hits in self._hits.values())
+
+    def add(self, bank: str, entries: Iterable[tuple[int, str, str]]) -> None:
+        """Add ``(entry_id, signal_type, value)`` rows of ``bank`` (ignored if disabled)."""
+        if bank not in self._banks:
+            return
+        by_type: dict[str, list[_Hit]] = {}
+        for entry_id, type_name, value in entries:
+            by_type.setdefault(type_name, []).append(_Hit(bank, entry_id, value))
+        for type_name, hits in by_type.items():
+            self._add_hits(SIGNAL_TYPES[type_name], hits)
+
+    def _add_hits(self, signal_type: type[SignalType], hits: list[_Hit]) -> None:
+        values = [hit.value for hit in hits]
+        if signal_type.exact:
+            self._exact.setdefault(signal_type.name, ExactIndex()).add(values)
+        else:
+            index = self._hamming.setdefault(signal_type.name, HammingIndex(signal_type.bits))
+            raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
+            index.add(raw.reshape(len(values), signal_type.bits // 8))
+        self._hits.setdefault(signal_type.name, []).extend(hits)
+
+    def match(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
+        """Matches of any query value, one per bank entry at its nearest distance."""
+        best: dict[tuple[str, int], Match] = {}
+        for type_name, values in queries.items():
+            signal_type = SIGNAL_TYPES.get(type_name)
+            if signal_type is None or type_name not in self._hits:
+                continue
+            for index_id, distance in self._search(signal_type, values):
+                match = self._classify(signal_type, self._hits[type_name][index_id], distance)
+                if match is None:
+                    continue
+                key = (match.bank, match.entry_id)
+                if key not in best or distance < best[key].distance:
+                    best[key] = match
+        return sorted(best.values(), key=lambda m: (m.band != Band.ACT, m.distance, m.bank))
+
+    def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[tuple[int, int]]:
+        if signal_type.exact:
+            index = self._exact[signal_type.name]
+            return [(i, 0) for value in values for i in index.search(value)]
+        radius = max(bank.thresholds_for(signal_type).review for bank in self._banks.values())
+        hamming = self._hamming[signal_type.name]
+        found: list[tuple[int, int]] = []
+        for value in values:
+            query = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
+            found.extend(hamming.search(query, radius))
+        return found
+
+    def _classify(self, signal_type: type[SignalType], hit: _Hit, distance: int) -> Match | None:
+        bank = self._banks[hit.bank]
+        limits = bank.thresholds_for(signal_type)
+        if distance > limits.review:
+            return None
+        band = Band.ACT if distance <= limits.act else Band.REVIEW
+        acts = band is Band.ACT and signal_type.decisive
+        action = bank.action if acts else Action.REVIEW
+        return Match(hit.bank, hit.entry_id, signal_type.name, hit.value, distance, band, action)

@@ -1,0 +1,53 @@
+"""Bytes in, every signal out: the one CPU-bound step, run off the event loop.
+
+Exact digests need no decoding, so a file that is not a decodable image still
+gets them (a video or a truncated JPEG can be on an exact list); the decoding
+error is reported beside them.
+"""
+
+from dataclasses import dataclass, field
+
+from core.errors import InputError
+from core.media import MediaLimits, decode_image
+from core.model import Signal
+from core.signals import SIGNAL_TYPES, ExactSignalType, PerceptualSignalType
+
+__all__ = ["MediaSignals", "hash_media"]
+
+_EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType)]
+_PERCEPTUAL = [t for t in SIGNAL_TYPES.values() if issubclass(t, PerceptualSignalType)]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSignals:
+    """The signals of one piece of media.
+
+    ``signals`` are what a bank stores; ``queries`` what matching looks up per
+    type (variants included, untrusted low-quality hashes left out).
+    """
+
+    signals: tuple[Signal, ...]
+    queries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    error: str | None = None
+
+
+def hash_media(data: bytes, limits: MediaLimits = MediaLimits()) -> MediaSignals:
+    """Hash ``data`` with every registered signal type; raises ``InputError`` over the byte limit."""
+    if len(data) > limits.max_bytes:
+        raise InputError(f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
+    signals: list[Signal] = []
+    queries: dict[str, tuple[str, ...]] = {}
+    for exact in _EXACT:
+        signals.append(Signal(exact.name, exact.digest(data)))
+        queries[exact.name] = (signals[-1].value,)
+    try:
+        media = decode_image(data, limits)
+    except InputError as exc:
+        return MediaSignals(tuple(signals), queries, str(exc))
+    for perceptual in _PERCEPTUAL:
+        signals.append(perceptual.hash_image(media.image))
+        values = tuple(perceptual.query_values(media))
+        if values:
+            queries[perceptual.name] = values
+    return MediaSignals(tuple(signals), queries)
+

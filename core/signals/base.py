@@ -1,0 +1,146 @@
+"""What every signal type is, and the registry check that keeps them whole.
+
+A signal type is one hash algorithm under a stored name. The name is written
+into banks and audit rows, so it never changes once released.
+"""
+
+import inspect
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import ClassVar
+
+from PIL import Image
+
+from core.errors import InputError
+from core.media import DecodedMedia
+from core.model import Signal
+
+__all__ = [
+    "ExactSignalType",
+    "PerceptualSignalType",
+    "SignalType",
+    "Thresholds",
+    "build_registry",
+]
+
+_HEX = re.compile(r"[0-9a-f]+")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Distances at which a match applies the bank's action (act) or only opens a case."""
+
+    act: int
+    review: int
+
+    def check(self, bits: int) -> None:
+        if not 0 <= self.act <= self.review <= bits:
+            raise InputError(f"thresholds need 0 <= act <= review <= {bits}, got {self}")
+
+
+class SignalType(ABC):
+    """A hash algorithm: how to validate, compare and threshold its hex strings."""
+
+    name: ClassVar[str]
+    bits: ClassVar[int]
+    exact: ClassVar[bool]
+    thresholds: ClassVar[Thresholds]
+    # May a match of this type alone apply a bank's delete action?
+    decisive: ClassVar[bool] = True
+
+    @classmethod
+    def canonical(cls, value: str) -> str:
+        """The lowercase-hex form of ``value``, or ``InputError`` saying what is wrong."""
+        text = value.strip().lower()
+        if len(text) != cls.bits // 4:
+            raise InputError(
+                f"{cls.name} hash must be {cls.bits // 4} hex digits, got {len(text)}"
+            )
+        if not _HEX.fullmatch(text):
+            raise InputError(f"{cls.name} hash must be hexadecimal")
+        cls._check_value(text)
+        return text
+
+    @classmethod
+    def _check_value(cls, value: str) -> None:
+        """Type-specific rejections beyond length and alphabet."""
+
+    @classmethod
+    @abstractmethod
+    def distance(cls, a: str, b: str) -> int:
+        """Distance between two canonical hashes (0 = identical)."""
+
+
+class ExactSignalType(SignalType):
+    """A cryptographic digest of the raw bytes: equal or not."""
+
+    exact = True
+    thresholds = Thresholds(0, 0)
+
+    @classmethod
+    @abstractmethod
+    def digest(cls, data: bytes) -> str:
+        """Hex digest of ``data``."""
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return 0 if a == b else cls.bits
+
+
+class PerceptualSignalType(SignalType):
+    """A perceptual hash of decoded pixels, compared by Hamming distance."""
+
+    exact = False
+    # Hashes of lower quality (flat, featureless images) are not matched on.
+    min_quality: ClassVar[int] = 0
+
+    @classmethod
+    @abstractmethod
+    def hash_image(cls, image: Image.Image) -> Signal:
+        """The stored form of the hash of ``image``."""
+
+    @classmethod
+    def query_values(cls, media: DecodedMedia) -> list[str]:
+        """Hashes to look up for ``media``: the image and any sampled frames."""
+        images = (media.image, *media.frames)
+        signals = (cls.hash_image(image) for image in images)
+        return _unique(s.value for s in signals if cls.trusted(s))
+
+    @classmethod
+    def trusted(cls, signal: Signal) -> bool:
+        return signal.quality is None or signal.quality >= cls.min_quality
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+_REQUIRED = ("name", "bits", "exact", "thresholds")
+
+
+def build_registry(types: Iterable[type[SignalType]]) -> Mapping[str, type[SignalType]]:
+    """Check the signal types once, at import, and map stored name -> type.
+
+    ABCs alone miss a class attribute left undefined (python-threatexchange's
+    TLSH showed it), so the required attributes are checked here too.
+    """
+    registry: dict[str, type[SignalType]] = {}
+    for cls in types:
+        missing = [attr for attr in _REQUIRED if not hasattr(cls, attr)]
+        if missing or inspect.isabstract(cls):
+            raise TypeError(f"signal type {cls.__name__} is incomplete: {missing or 'abstract'}")
+        if not _NAME.fullmatch(cls.name) or cls.bits <= 0 or cls.bits % 64:
+            raise TypeError(f"signal type {cls.__name__}: bad name or bit length")
+        cls.thresholds.check(cls.bits)
+        if cls.name in registry:
+            raise TypeError(f"signal type name {cls.name!r} is used twice")
+        registry[cls.name] = cls
+    return MappingProxyType(registry)

@@ -1,0 +1,20 @@
+"""imagehash's 64-bit difference hash, for local banks; like pHash, not decisive."""
+
+import imagehash
+from PIL import Image
+
+from core.model import Signal
+from core.signals.base import PerceptualSignalType, Thresholds
+
+__all__ = ["DHash"]
+
+
+class DHash(PerceptualSignalType):
+    name = "dhash"
+    bits = 64
+    thresholds = Thresholds(act=8, review=12)
+    decisive = False
+
+    @classmethod
+    def hash_image(cls, image: Image.Image) -> Signal:
+        return Signal(cls.name, str(imagehash.dhash(image)))
