@@ -94,6 +94,9 @@ class Entry:
     id: int | None = None
 
 
+_Found = tuple[int, int]  # (index id, distance)
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     bank: str
@@ -149,13 +152,13 @@ class Matcher:
                     best[key] = match
         return sorted(best.values(), key=lambda m: (m.band != Band.ACT, m.distance, m.bank))
 
-    def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[tuple[int, int]]:
+    def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[_Found]:
         if signal_type.exact:
             index = self._exact[signal_type.name]
             return [(i, 0) for value in values for i in index.search(value)]
         radius = max(bank.thresholds_for(signal_type).review for bank in self._banks.values())
         hamming = self._hamming[signal_type.name]
-        found: list[tuple[int, int]] = []
+        found: list[_Found] = []
         for value in values:
             query = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
             found.extend(hamming.search(query, radius))

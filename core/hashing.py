@@ -14,6 +14,7 @@ from core.signals import SIGNAL_TYPES, ExactSignalType, PerceptualSignalType
 
 __all__ = ["MediaSignals", "hash_media"]
 
+_DEFAULT_LIMITS = MediaLimits()
 _EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType)]
 _PERCEPTUAL = [t for t in SIGNAL_TYPES.values() if issubclass(t, PerceptualSignalType)]
 
@@ -31,8 +32,8 @@ class MediaSignals:
     error: str | None = None
 
 
-def hash_media(data: bytes, limits: MediaLimits = MediaLimits()) -> MediaSignals:
-    """Hash ``data`` with every registered signal type; raises ``InputError`` over the byte limit."""
+def hash_media(data: bytes, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSignals:
+    """Hash ``data`` with every signal type; ``InputError`` if over the byte limit."""
     if len(data) > limits.max_bytes:
         raise InputError(f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
     signals: list[Signal] = []
@@ -50,4 +51,3 @@ def hash_media(data: bytes, limits: MediaLimits = MediaLimits()) -> MediaSignals
         if values:
             queries[perceptual.name] = values
     return MediaSignals(tuple(signals), queries)
-

@@ -222,7 +222,8 @@ class HammingIndex:
         allowed = np.tile(plan.allowed, self._chunks)
         differs = np.bitwise_count((entries >> _POSITION_BITS) ^ np.repeat(partner, lengths))
         keep = differs <= np.repeat(allowed, lengths)
-        return (entries[keep] & _POSITION_MASK).astype(np.int64) + seg.start
+        positions: _I64 = (entries[keep] & _POSITION_MASK).astype(np.int64)
+        return positions + seg.start
 
     def _verify(self, cands: _I64, q: _U8, radius: int) -> list[tuple[int, int]]:
         if cands.size == 0:

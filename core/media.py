@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InputError
 
@@ -65,8 +65,9 @@ class DecodedMedia:
     frames: tuple[Image.Image, ...] = ()
 
 
-def decode_image(data: bytes, limits: MediaLimits = MediaLimits()) -> DecodedMedia:
+def decode_image(data: bytes, limits: MediaLimits | None = None) -> DecodedMedia:
     """Decode ``data`` within ``limits`` or raise ``InputError`` saying why."""
+    limits = limits or MediaLimits()
     if len(data) > limits.max_bytes:
         raise InputError(f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
     if not data:
@@ -109,7 +110,7 @@ def _seek(img: Image.Image, index: int) -> Image.Image:
 
 def _prepare(img: Image.Image, limits: MediaLimits) -> Image.Image:
     """Decode (JPEG at a reduced scale), orient, reduce and convert to RGB."""
-    if img.format in ("JPEG", "MPO") and img.tile:
+    if img.format in ("JPEG", "MPO") and isinstance(img, ImageFile.ImageFile) and img.tile:
         img.draft("RGB", (limits.min_side, limits.min_side))
     oriented = ImageOps.exif_transpose(img)
     factor = min(oriented.size) // limits.min_side

@@ -57,15 +57,13 @@ class SignalType(ABC):
         """The lowercase-hex form of ``value``, or ``InputError`` saying what is wrong."""
         text = value.strip().lower()
         if len(text) != cls.bits // 4:
-            raise InputError(
-                f"{cls.name} hash must be {cls.bits // 4} hex digits, got {len(text)}"
-            )
+            raise InputError(f"{cls.name} hash must be {cls.bits // 4} hex digits, got {len(text)}")
         if not _HEX.fullmatch(text):
             raise InputError(f"{cls.name} hash must be hexadecimal")
         cls._check_value(text)
         return text
 
-    @classmethod
+    @classmethod  # noqa: B027 - an optional hook, empty by design
     def _check_value(cls, value: str) -> None:
         """Type-specific rejections beyond length and alphabet."""
 

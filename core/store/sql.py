@@ -79,9 +79,7 @@ class SqlStore:
         with _storage_errors("listing banks"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
-        return [
-            BankSummary(_bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows
-        ]
+        return [BankSummary(_bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows]
 
     async def set_bank_enabled(self, name: str, enabled: bool) -> None:
         with _storage_errors("updating bank"):

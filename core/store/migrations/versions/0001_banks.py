@@ -28,9 +28,7 @@ def upgrade() -> None:
     op.create_table(
         "bank_entries",
         sa.Column("id", _Id, primary_key=True, autoincrement=True),
-        sa.Column(
-            "bank_id", _Id, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("bank_id", _Id, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
         sa.Column("signal_type", sa.String(32), nullable=False),
         sa.Column("value", sa.String(128), nullable=False),
         sa.Column("quality", sa.SmallInteger, nullable=True),

@@ -1,0 +1,111 @@
+"""Bank workflows over the Store port: import a hash list, bank an image, load the matcher."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from core.banks import Entry, Matcher
+from core.errors import InputError
+from core.formats import BadRow, Row, Skipped
+from core.hashing import MediaSignals
+from core.ports import Store
+from core.signals import SIGNAL_TYPES, PerceptualSignalType
+
+__all__ = ["ImportReport", "entries_for_media", "import_rows", "load_matcher"]
+
+_EXAMPLES = 10
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did; ``bad_examples`` keeps the first few bad rows."""
+
+    added: int = 0
+    duplicates: int = 0
+    tombstoned: int = 0
+    bad: int = 0
+    skipped: int = 0
+    bad_examples: list[BadRow] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"added {self.added}, already present {self.duplicates}, "
+            f"previously removed (not re-added) {self.tombstoned}, "
+            f"bad rows skipped {self.bad}, marked non-matching and skipped {self.skipped}"
+        )
+        return text + "".join(f"\n  {row}" for row in self.bad_examples)
+
+
+async def import_rows(
+    store: Store,
+    bank: str,
+    rows: Iterable[Row],
+    *,
+    strict: bool = False,
+    added_by: str = "",
+    progress: Callable[[], None] | None = None,
+) -> ImportReport:
+    """Add the good rows to ``bank`` in one transaction.
+
+    ``strict``: the first bad row aborts the import with nothing added.
+    """
+    report = ImportReport()
+
+    def good_entries() -> Iterator[Entry]:
+        for row in rows:
+            if progress is not None:
+                progress()
+            if isinstance(row, BadRow):
+                if strict:
+                    raise InputError(f"{row} (--strict: nothing was imported)")
+                report.bad += 1
+                if len(report.bad_examples) < _EXAMPLES:
+                    report.bad_examples.append(row)
+            elif isinstance(row, Skipped):
+                report.skipped += 1
+            else:
+                yield replace(row, added_by=added_by)
+
+    result = await store.add_entries(bank, good_entries())
+    report.added, report.duplicates, report.tombstoned = (
+        result.added,
+        result.duplicates,
+        result.tombstoned,
+    )
+    return report
+
+
+def entries_for_media(
+    media: MediaSignals, *, source: str, added_by: str, note: str = ""
+) -> list[Entry]:
+    """Bank entries for every trustworthy signal of one image."""
+    entries = []
+    for signal in media.signals:
+        signal_type = SIGNAL_TYPES[signal.signal_type]
+        if issubclass(signal_type, PerceptualSignalType) and not signal_type.trusted(signal):
+            continue
+        entries.append(
+            Entry(
+                signal.signal_type,
+                signal.value,
+                source=source,
+                added_by=added_by,
+                note=note,
+                quality=signal.quality,
+            )
+        )
+    return entries
+
+
+async def load_matcher(store: Store) -> Matcher:
+    """A matcher over every enabled bank's active entries."""
+    summaries = await store.list_banks()
+    matcher = Matcher(s.bank for s in summaries)
+    for summary in summaries:
+        if not summary.bank.enabled:
+            continue
+        batch: list[tuple[int, str, str]] = []
+        async for entry in store.iter_entries(summary.bank.name):
+            if entry.id is not None:
+                batch.append((entry.id, entry.signal_type, entry.value))
+        matcher.add(summary.bank.name, batch)
+    return matcher

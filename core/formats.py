@@ -1,0 +1,245 @@
+"""Hash-list import and export, streamed a line at a time.
+
+- ``pytx-csv``: python-threatexchange's ``tx dataset --csv``, with the header
+  ``signal_type,signal_str,collab,category,tags`` (tags space-separated). The
+  collab becomes the entry's source, the category a ``category:NAME`` tag; a
+  ``NEGATIVE_CLASS`` row (the list says: false positive or test data) is
+  skipped, never banked.
+- ``hma-csv``: HMA's headerless ``hash,indicator_id,added_on,"tag tag"``, PDQ
+  unless another type is given.
+- ``lines``: ``<signal_type> <hash>`` per line, or a bare hash with a type
+  given; ``#`` starts a comment line.
+
+Readers yield an ``Entry`` per good row and a ``BadRow`` (line number and why)
+per bad one; a byte-order mark, CRLF line ends, blank lines and trailing blanks
+are fine. Lines are read with a length bound, so a hostile file cannot make
+one huge allocation.
+"""
+
+import csv
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from core.banks import Entry
+from core.errors import InputError
+from core.signals import get_signal_type
+
+__all__ = [
+    "MAX_LINE",
+    "BadRow",
+    "ListFormat",
+    "Skipped",
+    "read_hash_list",
+    "write_hash_list",
+]
+
+MAX_LINE = 64 * 1024
+_PYTX_HEADER = ["signal_type", "signal_str", "collab", "category", "tags"]
+_CATEGORY = "category:"
+_NEGATIVE = "NEGATIVE_CLASS"
+
+
+class ListFormat(enum.Enum):
+    PYTX_CSV = "pytx-csv"
+    HMA_CSV = "hma-csv"
+    LINES = "lines"
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A well-formed row deliberately not imported (e.g. marked a false positive)."""
+
+    line: int
+    reason: str
+
+
+Row = Entry | BadRow | Skipped
+
+
+def read_hash_list(
+    stream: TextIO, fmt: ListFormat, *, signal_type: str | None = None, source: str = ""
+) -> Iterator[Row]:
+    """Parse ``stream`` row by row. ``signal_type`` types bare hashes (lines, hma-csv)."""
+    default_type = get_signal_type(signal_type).name if signal_type else None
+    parse = {
+        ListFormat.PYTX_CSV: _pytx_rows,
+        ListFormat.HMA_CSV: _hma_rows,
+        ListFormat.LINES: _plain_rows,
+    }[fmt]
+    yield from parse(_bounded_lines(stream), default_type, source)
+
+
+def _bounded_lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
+    """``(number, text)`` per line, text without line end or BOM; None if too long."""
+    number = 0
+    while True:
+        try:
+            line = stream.readline(MAX_LINE + 1)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"line {number + 1}: not UTF-8 text ({exc.reason})") from exc
+        if not line:
+            return
+        number += 1
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
+                pass
+            yield number, None
+            continue
+        yield number, line.rstrip("\r\n")
+
+
+def _pytx_rows(lines: "_Lines", _t: str | None, _s: str) -> Iterator[Row]:
+    header_seen = False
+    for number, text in lines:
+        if text is None:
+            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+            continue
+        if not text.strip():
+            continue
+        fields = _csv_fields(text)
+        if not header_seen:
+            header_seen = True
+            if [f.strip() for f in fields or []] != _PYTX_HEADER:
+                raise InputError(f"line {number}: expected the header {','.join(_PYTX_HEADER)}")
+            continue
+        yield _pytx_entry(number, fields)
+
+
+def _pytx_entry(number: int, fields: list[str] | None) -> Row:
+    if fields is None or len(fields) != len(_PYTX_HEADER):
+        return BadRow(number, f"expected {len(_PYTX_HEADER)} comma-separated fields")
+    type_name, value, collab, category, tags = (f.strip() for f in fields)
+    if category.upper() == _NEGATIVE:
+        return Skipped(number, "category NEGATIVE_CLASS (a false positive or test data)")
+    all_tags = (f"{_CATEGORY}{category}",) if category else ()
+    return _entry(number, type_name, value, collab, tags=all_tags + tuple(tags.split()))
+
+
+def _hma_rows(lines: "_Lines", t: str | None, source: str) -> Iterator[Row]:
+    type_name = t or "pdq"
+    for number, text in lines:
+        if text is None:
+            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+            continue
+        if not text.strip():
+            continue
+        fields = _csv_fields(text)
+        if fields is None or not 1 <= len(fields) <= 4:
+            yield BadRow(number, "expected hash,indicator_id,added_on,tags")
+            continue
+        value, external_id, added_on, tags = (*(f.strip() for f in fields), "", "", "")[:4]
+        try:
+            added_at = _timestamp(added_on)
+        except ValueError:
+            yield BadRow(number, f"added_on {added_on[:40]!r} is not a date or Unix time")
+            continue
+        yield _entry(
+            number,
+            type_name,
+            value,
+            source,
+            external_id=external_id,
+            tags=tuple(tags.split()),
+            added_at=added_at,
+        )
+
+
+_Lines = Iterable[tuple[int, str | None]]
+
+
+def _plain_rows(lines: _Lines, t: str | None, source: str) -> Iterator[Row]:
+    for number, text in lines:
+        if text is None:
+            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+            continue
+        words = text.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if len(words) == 2:
+            yield _entry(number, words[0], words[1], source)
+        elif len(words) == 1 and t:
+            yield _entry(number, t, words[0], source)
+        elif len(words) == 1:
+            yield BadRow(number, "bare hash without a signal type (give --type)")
+        else:
+            yield BadRow(number, "expected '<signal_type> <hash>'")
+
+
+def _entry(
+    number: int,
+    type_name: str,
+    value: str,
+    source: str = "",
+    *,
+    external_id: str = "",
+    tags: tuple[str, ...] = (),
+    added_at: datetime | None = None,
+) -> Entry | BadRow:
+    try:
+        signal_type = get_signal_type(type_name)
+        canonical = signal_type.canonical(value)
+    except InputError as exc:
+        return BadRow(number, str(exc))
+    return Entry(signal_type.name, canonical, source, external_id, tags=tags, added_at=added_at)
+
+
+def _csv_fields(text: str) -> list[str] | None:
+    try:
+        return next(csv.reader([text], strict=True))
+    except (csv.Error, StopIteration):
+        return None
+
+
+def _timestamp(text: str) -> datetime | None:
+    if not text:
+        return None
+    if text.replace(".", "", 1).isdigit():
+        return datetime.fromtimestamp(float(text), UTC)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def write_hash_list(
+    entries: Iterable[Entry], fmt: ListFormat, out: TextIO, *, signal_type: str | None = None
+) -> int:
+    """Write ``entries`` (only ``signal_type``'s, if given; hma-csv: PDQ by default)."""
+    if fmt is ListFormat.HMA_CSV:
+        signal_type = signal_type or "pdq"
+    wanted = get_signal_type(signal_type).name if signal_type else None
+    writer = csv.writer(out, lineterminator="\n")
+    if fmt is ListFormat.PYTX_CSV:
+        writer.writerow(_PYTX_HEADER)
+    written = 0
+    for entry in entries:
+        if wanted and entry.signal_type != wanted:
+            continue
+        if fmt is ListFormat.LINES:
+            out.write(f"{entry.signal_type} {entry.value}\n")
+        else:
+            writer.writerow(_csv_row(entry, fmt))
+        written += 1
+    return written
+
+
+def _csv_row(entry: Entry, fmt: ListFormat) -> list[str]:
+    categories = [t.removeprefix(_CATEGORY) for t in entry.tags if t.startswith(_CATEGORY)]
+    tags = " ".join(t for t in entry.tags if not t.startswith(_CATEGORY))
+    if fmt is ListFormat.PYTX_CSV:
+        category = categories[0] if categories else "POSITIVE_CLASS"
+        return [entry.signal_type, entry.value, entry.source, category, tags]
+    added = entry.added_at.isoformat() if entry.added_at else ""
+    return [entry.value, entry.external_id, added, " ".join(entry.tags)]
