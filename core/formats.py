@@ -32,6 +32,7 @@ __all__ = [
     "BadRow",
     "ListFormat",
     "Skipped",
+    "detect_format",
     "read_hash_list",
     "write_hash_list",
 ]
@@ -213,15 +214,31 @@ def _timestamp(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def detect_format(first_line: str) -> ListFormat:
+    """Guess a list's format from its first line: the pytx header, commas, or neither."""
+    text = first_line.removeprefix("\ufeff").strip()
+    if [f.strip() for f in _csv_fields(text) or []] == _PYTX_HEADER:
+        return ListFormat.PYTX_CSV
+    return ListFormat.HMA_CSV if "," in text else ListFormat.LINES
+
+
 def write_hash_list(
-    entries: Iterable[Entry], fmt: ListFormat, out: TextIO, *, signal_type: str | None = None
+    entries: Iterable[Entry],
+    fmt: ListFormat,
+    out: TextIO,
+    *,
+    signal_type: str | None = None,
+    header: bool = True,
 ) -> int:
-    """Write ``entries`` (only ``signal_type``'s, if given; hma-csv: PDQ by default)."""
+    """Write ``entries`` (only ``signal_type``'s, if given; hma-csv: PDQ by default).
+
+    ``header=False`` continues a pytx-csv export written in several calls.
+    """
     if fmt is ListFormat.HMA_CSV:
         signal_type = signal_type or "pdq"
     wanted = get_signal_type(signal_type).name if signal_type else None
     writer = csv.writer(out, lineterminator="\n")
-    if fmt is ListFormat.PYTX_CSV:
+    if fmt is ListFormat.PYTX_CSV and header:
         writer.writerow(_PYTX_HEADER)
     written = 0
     for entry in entries:

@@ -18,7 +18,7 @@ __all__ = ["DecodedMedia", "MediaLimits", "decode_image", "strip_uniform_border"
 
 # Formats we decode. Restricting Image.open keeps risky plugins (EPS, which
 # shells out to Ghostscript, PSD, ...) away from untrusted bytes.
-_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG includes MPO
 # Formats whose extra frames are an animation (MPO's are previews, TIFF's pages).
 _ANIMATED = ("GIF", "WEBP", "PNG")
 _DECODE_ERRORS = (
@@ -29,7 +29,6 @@ _DECODE_ERRORS = (
     struct.error,
     IndexError,
     ZeroDivisionError,
-    Image.DecompressionBombError,
 )
 
 
@@ -68,6 +67,7 @@ class DecodedMedia:
 def decode_image(data: bytes, limits: MediaLimits | None = None) -> DecodedMedia:
     """Decode ``data`` within ``limits`` or raise ``InputError`` saying why."""
     limits = limits or MediaLimits()
+    Image.init()  # registers MPO and friends; a no-op after the first call
     if len(data) > limits.max_bytes:
         raise InputError(f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
     if not data:
@@ -75,6 +75,8 @@ def decode_image(data: bytes, limits: MediaLimits | None = None) -> DecodedMedia
     try:
         with Image.open(io.BytesIO(data), formats=_FORMATS) as img:
             return _decode_opened(img, limits)
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"image is over the {limits.max_pixels}-pixel limit: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise InputError(f"not an image in a supported format ({', '.join(_FORMATS)})") from exc
     except _DECODE_ERRORS as exc:

@@ -1,0 +1,39 @@
+"""The ``blockfirst`` command line: one group, its subcommands in sibling modules.
+
+Exit codes: 0 fine; 1 ``scan`` found a match; 2 a usage error or bad input
+(and any other blockfirst error, after one ``error:`` line on stderr).
+"""
+
+import click
+
+from bots.cli.banks import banks
+from bots.cli.common import DB_OPTION_HELP, CliState
+from bots.cli.hashes import hash_files, hashes
+from bots.cli.scan import scan
+from core.store import DEFAULT_URL
+
+__all__ = ["cli", "main"]
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True
+)
+@click.option(
+    "--db", envvar="BLOCKFIRST_DB", default=DEFAULT_URL, show_default=True, help=DB_OPTION_HELP
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """blockfirst: match images against hash banks, block first, review later."""
+    ctx.obj = CliState(db_url=db)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+cli.add_command(banks)
+cli.add_command(hashes)
+cli.add_command(hash_files)
+cli.add_command(scan)
+
+
+def main() -> None:
+    cli(prog_name="blockfirst")

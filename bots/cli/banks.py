@@ -1,0 +1,99 @@
+"""``blockfirst banks``: create, list, enable and disable banks."""
+
+import click
+
+from bots.cli.common import CliState, run
+from core.banks import Bank, check_bank_name, parse_threshold
+from core.model import Action
+from core.signals import SIGNAL_TYPES
+from core.store import open_store
+
+__all__ = ["banks"]
+
+
+@click.group()
+def banks() -> None:
+    """Banks: named hash lists with an action and thresholds."""
+
+
+@banks.command("create")
+@click.argument("name")
+@click.option(
+    "--action",
+    type=click.Choice([a.value for a in Action]),
+    default=Action.DELETE.value,
+    show_default=True,
+    help="delete: block at once; review: only open a case.",
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="TYPE=N[:M]",
+    help="Act within N bits (review within M). Repeatable. E.g. pdq=31:45.",
+)
+@click.option("--description", default="", help="What the bank holds and where it came from.")
+@click.pass_obj
+def create(
+    state: CliState, name: str, action: str, thresholds: tuple[str, ...], description: str
+) -> None:
+    """Create the bank NAME."""
+
+    async def body() -> None:
+        check_bank_name(name)
+        bank = Bank(name, Action(action), description, True, dict(map(parse_threshold, thresholds)))
+        async with open_store(state.db_url) as store:
+            await store.create_bank(bank)
+        click.echo(f"created bank {name} (action {action})")
+
+    run(body)
+
+
+@banks.command("list")
+@click.pass_obj
+def list_banks(state: CliState) -> None:
+    """List banks with their entry counts and thresholds."""
+
+    async def body() -> None:
+        async with open_store(state.db_url) as store:
+            summaries = await store.list_banks()
+        if not summaries:
+            click.echo("no banks yet: blockfirst banks create NAME")
+            return
+        click.echo(
+            f"{'NAME':<24} {'STATE':<8} {'ACTION':<7} {'ENTRIES':>9} {'REMOVED':>8}  THRESHOLDS"
+        )
+        for s in summaries:
+            limits = " ".join(
+                f"{t}={s.bank.thresholds_for(cls).act}:{s.bank.thresholds_for(cls).review}"
+                for t, cls in SIGNAL_TYPES.items()
+                if not cls.exact
+            )
+            enabled = "enabled" if s.bank.enabled else "disabled"
+            click.echo(
+                f"{s.bank.name:<24} {enabled:<8} {s.bank.action.value:<7} "
+                f"{s.active:>9} {s.tombstones:>8}  {limits}"
+            )
+
+    run(body)
+
+
+def _set_enabled(enabled: bool) -> click.Command:
+    verb = "enable" if enabled else "disable"
+
+    @click.command(verb, help=f"{verb.capitalize()} the bank NAME for matching.")
+    @click.argument("name")
+    @click.pass_obj
+    def command(state: CliState, name: str) -> None:
+        async def body() -> None:
+            async with open_store(state.db_url) as store:
+                await store.set_bank_enabled(name, enabled)
+            click.echo(f"{verb}d bank {name}")
+
+        run(body)
+
+    return command
+
+
+banks.add_command(_set_enabled(True))
+banks.add_command(_set_enabled(False))

@@ -1,0 +1,237 @@
+"""``blockfirst hash`` and ``blockfirst hashes``: hash files, fill and dump banks."""
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from bots.cli.common import CliState, fail, progress, read_file, run, whoami
+from core.catalog import entries_for_media, import_rows
+from core.errors import InputError
+from core.formats import ListFormat, detect_format, read_hash_list, write_hash_list
+from core.hashing import hash_media
+from core.media import MediaLimits
+from core.signals import SIGNAL_TYPES, get_signal_type
+from core.store import open_store
+
+__all__ = ["hash_files", "hashes"]
+
+_FORMATS = [f.value for f in ListFormat]
+_EXPORT_BATCH = 2000
+
+
+@click.command("hash")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def hash_files(files: tuple[Path, ...]) -> None:
+    """Print '<signal_type> <hash>' for every signal of each FILE.
+
+    With several files, each group is headed by a '# FILE' comment line, which
+    the 'lines' import format skips.
+    """
+    failed = False
+    for path in files:
+        try:
+            media = hash_media(read_file(path, MediaLimits().max_bytes))
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        if len(files) > 1:
+            click.echo(f"# {path}")
+        for signal in media.signals:
+            click.echo(f"{signal.signal_type} {signal.value}")
+        if media.error:
+            click.echo(f"warning: {path}: {media.error}; exact hashes only", err=True)
+            failed = True
+    if failed:
+        sys.exit(2)
+
+
+@click.group()
+def hashes() -> None:
+    """Add, import, export and remove a bank's hashes."""
+
+
+@hashes.command("add")
+@click.argument("bank")
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--note", default="", help="Stored with each entry.")
+@click.option("--by", "added_by", default=None, help="Who adds them (default: your user name).")
+@click.pass_obj
+def add(
+    state: CliState, bank: str, images: tuple[Path, ...], note: str, added_by: str | None
+) -> None:
+    """Hash IMAGES and add every signal to BANK (the images themselves are not kept)."""
+    entries = []
+    for path in images:
+        try:
+            media = hash_media(read_file(path, MediaLimits().max_bytes))
+        except InputError as exc:
+            fail(f"{exc} (nothing was added)")
+        if media.error:
+            click.echo(f"warning: {path}: {media.error}; adding exact hashes only", err=True)
+        entries += entries_for_media(
+            media, source="image", added_by=added_by or whoami(), note=note
+        )
+
+    async def body() -> None:
+        async with open_store(state.db_url) as store:
+            result = await store.add_entries(bank, entries)
+        click.echo(
+            f"added {result.added} signals from {len(images)} images to {bank} "
+            f"(already present {result.duplicates}, previously removed {result.tombstoned})"
+        )
+
+    run(body)
+
+
+@hashes.command("import")
+@click.argument("bank")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["auto", *_FORMATS]), default="auto", show_default=True
+)
+@click.option("--type", "signal_type", default=None, help="Signal type of bare hashes.")
+@click.option("--strict", is_flag=True, help="Abort on the first bad row, importing nothing.")
+@click.option(
+    "--source", default="", help="Provenance stored with each entry (e.g. the list's name)."
+)
+@click.option("--by", "added_by", default=None, help="Who imports (default: your user name).")
+@click.pass_obj
+def import_(
+    state: CliState,
+    bank: str,
+    file: Path,
+    fmt: str,
+    signal_type: str | None,
+    strict: bool,
+    source: str,
+    added_by: str | None,
+) -> None:
+    """Import a hash list FILE ('-' for standard input) into BANK, in one transaction."""
+
+    async def body() -> None:
+        with _open_list(file) as (stream, size):
+            list_format = _resolve_format(fmt, stream)
+            rows = read_hash_list(stream, list_format, signal_type=signal_type, source=source)
+            with progress(size, "B", f"importing {file.name or 'stdin'}") as bar:
+                tick = _ticker(bar, stream)
+                async with open_store(state.db_url) as store:
+                    report = await import_rows(
+                        store,
+                        bank,
+                        rows,
+                        strict=strict,
+                        added_by=added_by or whoami(),
+                        progress=tick,
+                    )
+        click.echo(f"{bank}: {report.summary()}")
+
+    run(body)
+
+
+class _open_list:
+    """The list as UTF-8 text (BOM tolerated) and its size in bytes, if known."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> tuple[IO[str], int | None]:
+        if str(self._path) == "-":
+            sys.stdin.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
+            return sys.stdin, None
+        try:
+            self._handle = self._path.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise InputError(f"{self._path}: cannot read: {exc.strerror or exc}") from exc
+        return self._handle, self._path.stat().st_size
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _resolve_format(fmt: str, stream: IO[str]) -> ListFormat:
+    if fmt != "auto":
+        return ListFormat(fmt)
+    if not stream.seekable():
+        return ListFormat.LINES
+    start = stream.tell()
+    first = stream.readline(4096)
+    stream.seek(start)
+    return detect_format(first)
+
+
+def _ticker(bar: Any, stream: IO[str]) -> Any:
+    """Advance ``bar`` to the byte position of ``stream`` every few thousand rows."""
+    buffer = getattr(stream, "buffer", None)
+    state = {"rows": 0}
+
+    def tick() -> None:
+        state["rows"] += 1
+        if state["rows"] % 4096 == 0 and buffer is not None and buffer.seekable():
+            bar.update(buffer.tell() - bar.n)
+
+    return tick
+
+
+@hashes.command("export")
+@click.argument("bank")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="lines", show_default=True)
+@click.option("--type", "signal_type", default=None, help="Only this signal type (hma-csv: pdq).")
+@click.pass_obj
+def export(state: CliState, bank: str, fmt: str, signal_type: str | None) -> None:
+    """Write BANK's active hashes to standard output."""
+
+    async def body() -> None:
+        list_format = ListFormat(fmt)
+        async with open_store(state.db_url) as store:
+            await store.get_bank(bank)
+            batch = []
+            header = True
+            async for entry in store.iter_entries(bank):
+                batch.append(entry)
+                if len(batch) >= _EXPORT_BATCH:
+                    write_hash_list(
+                        batch, list_format, sys.stdout, signal_type=signal_type, header=header
+                    )
+                    batch, header = [], False
+            write_hash_list(batch, list_format, sys.stdout, signal_type=signal_type, header=header)
+
+    run(body)
+
+
+@hashes.command("remove")
+@click.argument("bank")
+@click.argument("values", nargs=-1, required=True)
+@click.option("--type", "signal_type", required=True, type=click.Choice(list(SIGNAL_TYPES)))
+@click.option(
+    "--by", "removed_by", default=None, help="Who removes them (default: your user name)."
+)
+@click.pass_obj
+def remove(
+    state: CliState, bank: str, values: tuple[str, ...], signal_type: str, removed_by: str | None
+) -> None:
+    """Remove hashes from BANK, leaving tombstones so a re-import cannot bring them back."""
+    canonical = list(_canonical(signal_type, values))
+
+    async def body() -> None:
+        async with open_store(state.db_url) as store:
+            removed = await store.remove_entries(
+                bank, signal_type, canonical, removed_by or whoami()
+            )
+        click.echo(f"removed {removed} of {len(canonical)} from {bank}")
+
+    run(body)
+
+
+def _canonical(signal_type: str, values: tuple[str, ...]) -> Iterator[str]:
+    kind = get_signal_type(signal_type)
+    for value in values:
+        try:
+            yield kind.canonical(value)
+        except InputError as exc:
+            fail(f"{value[:80]!r}: {exc}")

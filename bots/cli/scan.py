@@ -1,0 +1,145 @@
+"""``blockfirst scan``: match files and directories against the enabled banks.
+
+Hashing is CPU-bound, so a large scan spreads it over a process pool (one
+worker per core); matching stays in this process, where the index lives.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bots.cli.common import CliState, progress, read_file, run
+from core.catalog import load_matcher
+from core.errors import InputError
+from core.hashing import MediaSignals, hash_media
+from core.media import MediaLimits
+from core.model import Match
+from core.store import open_store
+
+__all__ = ["scan"]
+
+# Below this many files, starting worker processes costs more than it saves.
+_POOL_MIN_FILES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Hashed:
+    path: str
+    media: MediaSignals | None
+    error: str | None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Hashing processes (default: cores).",
+)
+@click.pass_obj
+def scan(state: CliState, paths: tuple[Path, ...], as_json: bool, workers: int | None) -> None:
+    """Match PATHS (files, directories recursively); exit 1 on any match.
+
+    Exit 2 if nothing matched but some input could not be read.
+    """
+
+    async def body() -> int:
+        async with open_store(state.db_url) as store:
+            matcher = await load_matcher(store)
+        files, missing = _collect(paths)
+        matched = errors = False
+        for path in missing:
+            _emit(_Hashed(str(path), None, f"{path}: no such file or directory"), [], as_json)
+            errors = True
+        with progress(len(files), "file", "scanning") as bar:
+            for hashed in _hash_all(files, workers or os.cpu_count() or 1):
+                bar.update()
+                matches = matcher.match(hashed.media.queries) if hashed.media else []
+                _emit(hashed, matches, as_json)
+                matched |= bool(matches)
+                errors |= hashed.error is not None
+        return 1 if matched else 2 if errors else 0
+
+    sys.exit(run(body))
+
+
+def _collect(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    files: list[Path] = []
+    missing: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(_walk(path))
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(path)
+    return files, missing
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            yield Path(folder) / name
+
+
+def _hash_all(files: list[Path], workers: int) -> Iterator[_Hashed]:
+    if workers < 2 or len(files) < _POOL_MIN_FILES:
+        yield from map(_hash_one, files)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_hash_one, files, chunksize=4)
+
+
+def _hash_one(path: Path) -> _Hashed:
+    """Runs in a worker: read (bounded), hash in memory, return only the hashes."""
+    try:
+        media = hash_media(read_file(path, MediaLimits().max_bytes))
+    except InputError as exc:
+        return _Hashed(str(path), None, str(exc))
+    error = f"{path}: {media.error}; matched on exact hashes only" if media.error else None
+    return _Hashed(str(path), media, error)
+
+
+def _emit(hashed: _Hashed, matches: list[Match], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(_json(hashed, matches), sort_keys=False))
+        return
+    for m in matches:
+        click.echo(
+            f"{hashed.path}: MATCH bank={m.bank} signal={m.signal_type} "
+            f"distance={m.distance} band={m.band.value} action={m.action.value}"
+        )
+    if hashed.error:
+        click.echo(f"{hashed.path}: error: {hashed.error}")
+    elif not matches:
+        click.echo(f"{hashed.path}: no match")
+
+
+def _json(hashed: _Hashed, matches: list[Match]) -> dict[str, Any]:
+    signals = {s.signal_type: s.value for s in hashed.media.signals} if hashed.media else {}
+    return {
+        "path": hashed.path,
+        "signals": signals,
+        "matches": [
+            {
+                "bank": m.bank,
+                "signal_type": m.signal_type,
+                "distance": m.distance,
+                "action": m.action.value,
+                "band": m.band.value,
+                "entry_id": m.entry_id,
+            }
+            for m in matches
+        ],
+        "error": hashed.error,
+    }
