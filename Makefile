@@ -18,7 +18,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict core
+	$(BIN)/mypy --strict core bots
 
 test: lint
 	$(BIN)/pytest

@@ -10,10 +10,10 @@
 - ``lines``: ``<signal_type> <hash>`` per line, or a bare hash with a type
   given; ``#`` starts a comment line.
 
-Readers yield an ``Entry`` per good row and a ``BadRow`` (line number and why)
-per bad one; a byte-order mark, CRLF line ends, blank lines and trailing blanks
-are fine. Lines are read with a length bound, so a hostile file cannot make
-one huge allocation.
+Readers take bytes and yield an ``Entry`` per good row and a ``BadRow`` (line
+number and why) per bad one, a line that is not UTF-8 included; a byte-order
+mark, CRLF line ends, blank lines and trailing blanks are fine. Lines are read
+with a length bound, so a hostile file cannot make one huge allocation.
 """
 
 import csv
@@ -21,7 +21,7 @@ import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from core.banks import Entry
 from core.errors import InputError
@@ -30,6 +30,7 @@ from core.signals import get_signal_type
 __all__ = [
     "MAX_LINE",
     "BadRow",
+    "ByteLines",
     "ListFormat",
     "Skipped",
     "detect_format",
@@ -41,6 +42,12 @@ MAX_LINE = 64 * 1024
 _PYTX_HEADER = ["signal_type", "signal_str", "collab", "category", "tags"]
 _CATEGORY = "category:"
 _NEGATIVE = "NEGATIVE_CLASS"
+
+
+class ByteLines(Protocol):
+    """What the readers need of a stream: a file opened 'rb', stdin's buffer, BytesIO."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
 
 
 class ListFormat(enum.Enum):
@@ -70,7 +77,7 @@ Row = Entry | BadRow | Skipped
 
 
 def read_hash_list(
-    stream: TextIO, fmt: ListFormat, *, signal_type: str | None = None, source: str = ""
+    stream: ByteLines, fmt: ListFormat, *, signal_type: str | None = None, source: str = ""
 ) -> Iterator[Row]:
     """Parse ``stream`` row by row. ``signal_type`` types bare hashes (lines, hma-csv)."""
     default_type = get_signal_type(signal_type).name if signal_type else None
@@ -82,32 +89,32 @@ def read_hash_list(
     yield from parse(_bounded_lines(stream), default_type, source)
 
 
-def _bounded_lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
-    """``(number, text)`` per line, text without line end or BOM; None if too long."""
+_Lines = Iterable[tuple[int, "str | BadRow"]]
+
+
+def _bounded_lines(stream: ByteLines) -> Iterator[tuple[int, str | BadRow]]:
+    """``(number, text)`` per line, without line end or BOM, or why the line is unreadable."""
     number = 0
-    while True:
-        try:
-            line = stream.readline(MAX_LINE + 1)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"line {number + 1}: not UTF-8 text ({exc.reason})") from exc
-        if not line:
-            return
+    while line := stream.readline(MAX_LINE + 1):
         number += 1
         if number == 1:
-            line = line.removeprefix("\ufeff")
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            while (rest := stream.readline(MAX_LINE)) and not rest.endswith("\n"):
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
                 pass
-            yield number, None
+            yield number, BadRow(number, f"line longer than {MAX_LINE} bytes")
             continue
-        yield number, line.rstrip("\r\n")
+        try:
+            yield number, line.rstrip(b"\r\n").decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, BadRow(number, f"not UTF-8 text ({exc.reason})")
 
 
-def _pytx_rows(lines: "_Lines", _t: str | None, _s: str) -> Iterator[Row]:
+def _pytx_rows(lines: _Lines, _t: str | None, _s: str) -> Iterator[Row]:
     header_seen = False
     for number, text in lines:
-        if text is None:
-            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+        if isinstance(text, BadRow):
+            yield text
             continue
         if not text.strip():
             continue
@@ -130,11 +137,11 @@ def _pytx_entry(number: int, fields: list[str] | None) -> Row:
     return _entry(number, type_name, value, collab, tags=all_tags + tuple(tags.split()))
 
 
-def _hma_rows(lines: "_Lines", t: str | None, source: str) -> Iterator[Row]:
+def _hma_rows(lines: _Lines, t: str | None, source: str) -> Iterator[Row]:
     type_name = t or "pdq"
     for number, text in lines:
-        if text is None:
-            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+        if isinstance(text, BadRow):
+            yield text
             continue
         if not text.strip():
             continue
@@ -159,13 +166,10 @@ def _hma_rows(lines: "_Lines", t: str | None, source: str) -> Iterator[Row]:
         )
 
 
-_Lines = Iterable[tuple[int, str | None]]
-
-
 def _plain_rows(lines: _Lines, t: str | None, source: str) -> Iterator[Row]:
     for number, text in lines:
-        if text is None:
-            yield BadRow(number, f"line longer than {MAX_LINE} characters")
+        if isinstance(text, BadRow):
+            yield text
             continue
         words = text.split()
         if not words or words[0].startswith("#"):

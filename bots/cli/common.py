@@ -7,7 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from tqdm import tqdm
@@ -39,7 +39,7 @@ async def _await(coro_fn: Callable[[], Awaitable[T]]) -> T:
     return await coro_fn()
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> Any:
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 

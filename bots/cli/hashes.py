@@ -1,7 +1,8 @@
 """``blockfirst hash`` and ``blockfirst hashes``: hash files, fill and dump banks."""
 
+import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -133,18 +134,17 @@ def import_(
 
 
 class _open_list:
-    """The list as UTF-8 text (BOM tolerated) and its size in bytes, if known."""
+    """The list as a binary stream, and its size in bytes when known."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._handle: IO[str] | None = None
+        self._handle: IO[bytes] | None = None
 
-    def __enter__(self) -> tuple[IO[str], int | None]:
+    def __enter__(self) -> tuple[IO[bytes], int | None]:
         if str(self._path) == "-":
-            sys.stdin.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
-            return sys.stdin, None
+            return sys.stdin.buffer, None
         try:
-            self._handle = self._path.open(encoding="utf-8-sig", newline="")
+            self._handle = self._path.open("rb")
         except OSError as exc:
             raise InputError(f"{self._path}: cannot read: {exc.strerror or exc}") from exc
         return self._handle, self._path.stat().st_size
@@ -154,26 +154,25 @@ class _open_list:
             self._handle.close()
 
 
-def _resolve_format(fmt: str, stream: IO[str]) -> ListFormat:
+def _resolve_format(fmt: str, stream: IO[bytes]) -> ListFormat:
+    """The asked-for format; 'auto' looks at the first line (standard input: lines)."""
     if fmt != "auto":
         return ListFormat(fmt)
     if not stream.seekable():
         return ListFormat.LINES
-    start = stream.tell()
     first = stream.readline(4096)
-    stream.seek(start)
-    return detect_format(first)
+    stream.seek(0)
+    return detect_format(first.decode("utf-8", errors="replace"))
 
 
-def _ticker(bar: Any, stream: IO[str]) -> Any:
+def _ticker(bar: Any, stream: IO[bytes]) -> Callable[[], None]:
     """Advance ``bar`` to the byte position of ``stream`` every few thousand rows."""
-    buffer = getattr(stream, "buffer", None)
-    state = {"rows": 0}
+    rows = itertools.count(1)
+    seekable = stream.seekable()
 
     def tick() -> None:
-        state["rows"] += 1
-        if state["rows"] % 4096 == 0 and buffer is not None and buffer.seekable():
-            bar.update(buffer.tell() - bar.n)
+        if next(rows) % 4096 == 0 and seekable:
+            bar.update(stream.tell() - bar.n)
 
     return tick
 

@@ -46,7 +46,9 @@ def index_cases(draw: st.DrawFn) -> tuple[int, np.ndarray, list[int], np.ndarray
 
 @settings(max_examples=300, deadline=None)
 @given(index_cases())
-def test_radius_search_equals_brute_force(case: tuple[int, np.ndarray, list[int], np.ndarray, int]) -> None:
+def test_radius_search_equals_brute_force(
+    case: tuple[int, np.ndarray, list[int], np.ndarray, int],
+) -> None:
     bits, rows, sizes, query, radius = case
     index = HammingIndex(bits)
     start = 0

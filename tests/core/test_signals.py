@@ -151,7 +151,10 @@ class TestPHash(SignalTypeAutoTest):
         left, right = stereo_pair()
         media_l, media_r = hash_media(encode(left)), hash_media(encode(right))
         values = {
-            name: [next(s.value for s in m.signals if s.signal_type == name) for m in (media_l, media_r)]
+            name: [
+                next(s.value for s in m.signals if s.signal_type == name)
+                for m in (media_l, media_r)
+            ]
             for name in ("phash", "pdq")
         }
         assert SIGNAL_TYPES["phash"].distance(*values["phash"]) <= 8

@@ -1,0 +1,154 @@
+"""The store against a real SQLite file (WAL), through the Store port only."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from core.banks import Bank, Entry, EntryStatus
+from core.errors import ConfigError, InputError, StorageError
+from core.model import Action
+from core.signals import Thresholds
+from core.store import SqlStore, open_store
+from tests.fakes import FakeClock
+
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+MD5 = "5eb63bbbe01eeed093cb22bb8f5acdc3"
+
+
+def md5s(n: int, start: int = 0) -> list[Entry]:
+    return [Entry("md5", f"{i:032x}", source="test") for i in range(start, start + n)]
+
+
+async def test_bank_round_trip(store: SqlStore, clock: FakeClock) -> None:
+    bank = Bank("ncii", Action.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)})
+    await store.create_bank(bank)
+    loaded = await store.get_bank("ncii")
+    assert loaded == Bank(
+        "ncii", Action.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)}, clock.now()
+    )
+
+
+async def test_duplicate_and_missing_banks_are_input_errors(store: SqlStore) -> None:
+    await store.create_bank(Bank("a"))
+    with pytest.raises(InputError, match="already exists"):
+        await store.create_bank(Bank("a"))
+    with pytest.raises(InputError, match="no bank named 'b'"):
+        await store.get_bank("b")
+    with pytest.raises(InputError, match="no bank named 'b'"):
+        await store.add_entries("b", md5s(1))
+
+
+async def test_add_counts_new_duplicate_and_tombstoned(store: SqlStore) -> None:
+    await store.create_bank(Bank("a"))
+    first = await store.add_entries("a", [*md5s(3), md5s(1)[0]])
+    assert (first.added, first.duplicates, first.tombstoned) == (3, 1, 0)
+    removed = await store.remove_entries("a", "md5", [md5s(1)[0].value, "f" * 32], by="alice")
+    assert removed == 1
+    again = await store.add_entries("a", md5s(5))
+    assert (again.added, again.duplicates, again.tombstoned) == (2, 2, 1)
+
+
+async def test_same_hash_may_sit_in_two_banks(store: SqlStore) -> None:
+    for name in ("a", "b"):
+        await store.create_bank(Bank(name))
+        assert (await store.add_entries(name, md5s(2))).added == 2
+
+
+async def test_entries_keep_their_provenance(store: SqlStore, clock: FakeClock) -> None:
+    await store.create_bank(Bank("a"))
+    entry = Entry("pdq", PDQ, "StopNCII", "ext-9", "alice", "first", ("ncii", "adult"), 87)
+    await store.add_entries("a", [entry])
+    (loaded,) = [e async for e in store.iter_entries("a")]
+    assert loaded == Entry(
+        "pdq",
+        PDQ,
+        "StopNCII",
+        "ext-9",
+        "alice",
+        "first",
+        ("ncii", "adult"),
+        87,
+        clock.now(),
+        EntryStatus.ACTIVE,
+        loaded.id,
+    )
+
+
+async def test_removed_entries_leave_the_export_but_stay_as_tombstones(store: SqlStore) -> None:
+    await store.create_bank(Bank("a"))
+    await store.add_entries("a", md5s(4))
+    await store.remove_entries("a", "md5", [md5s(2)[1].value], by="bob")
+    values = [e.value async for e in store.iter_entries("a")]
+    assert values == [e.value for i, e in enumerate(md5s(4)) if i != 1]
+    (summary,) = await store.list_banks()
+    assert (summary.active, summary.tombstones) == (3, 1)
+
+
+async def test_a_failing_input_aborts_with_nothing_added(store: SqlStore) -> None:
+    await store.create_bank(Bank("a"))
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield from md5s(4500)
+        raise InputError("line 4501: bad")
+
+    with pytest.raises(InputError, match="4501"):
+        await store.add_entries("a", rows())
+    assert [e async for e in store.iter_entries("a")] == []
+
+
+async def test_large_adds_stream_in_batches(store: SqlStore) -> None:
+    await store.create_bank(Bank("a"))
+    result = await store.add_entries("a", (e for e in md5s(9000)))
+    assert result.added == 9000
+    count = 0
+    async for _ in store.iter_entries("a"):
+        count += 1
+    assert count == 9000
+
+
+async def test_enable_disable_and_list(store: SqlStore) -> None:
+    await store.create_bank(Bank("b"))
+    await store.create_bank(Bank("a"))
+    await store.set_bank_enabled("a", False)
+    summaries = await store.list_banks()
+    assert [(s.bank.name, s.bank.enabled, s.active) for s in summaries] == [
+        ("a", False, 0),
+        ("b", True, 0),
+    ]
+
+
+async def test_data_survives_reopening_and_migrations_run_once(
+    db_url: str, clock: FakeClock
+) -> None:
+    async with open_store(db_url, clock) as store:
+        await store.create_bank(Bank("kept"))
+        await store.add_entries("kept", md5s(2))
+    async with open_store(db_url, clock) as store:
+        assert [e.value async for e in store.iter_entries("kept")] == [e.value for e in md5s(2)]
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("blockfirst.db", "no scheme"),
+        ("mysql://x/y", "only sqlite"),
+        ("sqlite://x.db", "sqlite:///"),
+    ],
+)
+async def test_bad_urls_are_config_errors(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        async with open_store(url):
+            pass
+
+
+async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "not.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="cannot open store"):
+        async with open_store(f"sqlite:///{path}"):
+            pass

@@ -1,0 +1,127 @@
+import pytest
+
+from core.banks import Bank, Matcher, check_bank_name, parse_threshold
+from core.errors import InputError
+from core.model import Action, Band
+from core.signals import Thresholds
+
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+
+
+def flip(value: str, bits: int) -> str:
+    """``value`` with its lowest ``bits`` bits inverted."""
+    width = len(value) * 4
+    return f"{int(value, 16) ^ ((1 << bits) - 1):0{width // 4}x}"
+
+
+def matcher(*banks: Bank, entries: dict[str, list[tuple[int, str, str]]]) -> Matcher:
+    built = Matcher(banks)
+    for name, rows in entries.items():
+        built.add(name, rows)
+    return built
+
+
+@pytest.mark.parametrize(
+    ("distance", "band", "action"),
+    [
+        (0, Band.ACT, Action.DELETE),
+        (31, Band.ACT, Action.DELETE),
+        (32, Band.REVIEW, Action.REVIEW),
+        (45, Band.REVIEW, Action.REVIEW),
+    ],
+)
+def test_pdq_bands(distance: int, band: Band, action: Action) -> None:
+    m = matcher(Bank("ncii"), entries={"ncii": [(7, "pdq", PDQ)]})
+    (match,) = m.match({"pdq": [flip(PDQ, distance)]})
+    assert (match.bank, match.entry_id, match.distance) == ("ncii", 7, distance)
+    assert (match.band, match.action) == (band, action)
+
+
+def test_beyond_the_review_band_is_no_match() -> None:
+    m = matcher(Bank("ncii"), entries={"ncii": [(7, "pdq", PDQ)]})
+    assert m.match({"pdq": [flip(PDQ, 46)]}) == []
+
+
+def test_a_review_bank_never_deletes() -> None:
+    m = matcher(Bank("watch", Action.REVIEW), entries={"watch": [(1, "pdq", PDQ)]})
+    (match,) = m.match({"pdq": [PDQ]})
+    assert (match.band, match.action) == (Band.ACT, Action.REVIEW)
+
+
+def test_phash_alone_never_deletes() -> None:
+    m = matcher(Bank("local"), entries={"local": [(1, "phash", "c2924c5532bddfc8")]})
+    (match,) = m.match({"phash": ["c2924c5532bddfc8"]})
+    assert (match.band, match.action) == (Band.ACT, Action.REVIEW)
+
+
+def test_per_bank_thresholds_apply_to_their_own_entries() -> None:
+    strict = Bank("strict", thresholds={"pdq": Thresholds(10, 12)})
+    m = matcher(
+        strict,
+        Bank("loose"),
+        entries={"strict": [(1, "pdq", PDQ)], "loose": [(2, "pdq", PDQ)]},
+    )
+    found = {(x.bank, x.band) for x in m.match({"pdq": [flip(PDQ, 20)]})}
+    assert found == {("loose", Band.ACT)}
+    found = {(x.bank, x.band) for x in m.match({"pdq": [flip(PDQ, 11)]})}
+    assert found == {("loose", Band.ACT), ("strict", Band.REVIEW)}
+
+
+def test_nearest_variant_wins_and_acts_sort_first() -> None:
+    m = matcher(
+        Bank("a"),
+        Bank("b", Action.REVIEW),
+        entries={"a": [(1, "pdq", PDQ)], "b": [(2, "md5", "0" * 31 + "1")]},
+    )
+    matches = m.match({"pdq": [flip(PDQ, 40), flip(PDQ, 3)], "md5": ["0" * 31 + "1"]})
+    assert [(x.bank, x.distance) for x in matches] == [("b", 0), ("a", 3)]
+
+
+def test_disabled_banks_are_not_matched() -> None:
+    m = matcher(Bank("off", enabled=False), entries={"off": [(1, "pdq", PDQ)]})
+    assert m.match({"pdq": [PDQ]}) == []
+    assert len(m) == 0
+
+
+def test_unknown_and_unindexed_query_types_are_ignored() -> None:
+    m = matcher(Bank("a"), entries={"a": [(1, "pdq", PDQ)]})
+    assert m.match({"tlsh": ["abc"], "phash": ["c2924c5532bddfc8"]}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pdq=31", ("pdq", Thresholds(31, 45))),
+        ("pdq=20:30", ("pdq", Thresholds(20, 30))),
+        ("PHASH=6", ("phash", Thresholds(6, 10))),
+        ("md5=0", ("md5", Thresholds(0, 0))),
+    ],
+)
+def test_parse_threshold(text: str, expected: tuple[str, Thresholds]) -> None:
+    assert parse_threshold(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pdq", "TYPE=N"),
+        ("pdq=x", "TYPE=N"),
+        ("pdq=40:30", "act <= review"),
+        ("pdq=300", "act <= review"),
+        ("tlsh=3", "unknown signal type"),
+    ],
+)
+def test_bad_thresholds_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_threshold(text)
+
+
+@pytest.mark.parametrize("name", ["", "-x", "a b", "x" * 65, "../etc", "ü"])
+def test_bad_bank_names_are_refused(name: str) -> None:
+    with pytest.raises(InputError, match="bad bank name"):
+        check_bank_name(name)
+
+
+def test_bank_thresholds_are_checked_on_creation() -> None:
+    with pytest.raises(InputError):
+        Bank("x", thresholds={"phash": Thresholds(10, 70)})
