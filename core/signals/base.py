@@ -20,6 +20,7 @@ from core.model import Signal
 
 __all__ = [
     "ExactSignalType",
+    "ImageHashSignalType",
     "PerceptualSignalType",
     "SignalType",
     "Thresholds",
@@ -110,11 +111,35 @@ class PerceptualSignalType(SignalType):
 
     @classmethod
     def trusted(cls, signal: Signal) -> bool:
-        return signal.quality is None or signal.quality >= cls.min_quality
+        """Good enough to bank or match on: quality, and not a degenerate value."""
+        if signal.quality is not None and signal.quality < cls.min_quality:
+            return False
+        try:
+            cls._check_value(signal.value)
+        except InputError:
+            return False
+        return True
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:
         return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+class ImageHashSignalType(PerceptualSignalType):
+    """imagehash's 64-bit hashes: no quality score, but a flat image gives a
+    (nearly) all-zero hash that would match every other flat image."""
+
+    bits = 64
+    decisive = False
+    _MIN_SET_BITS: ClassVar[int] = 4
+
+    @classmethod
+    def _check_value(cls, value: str) -> None:
+        if int(value, 16).bit_count() < cls._MIN_SET_BITS:
+            raise InputError(
+                f"{cls.name} hash {value} has under {cls._MIN_SET_BITS} bits set: "
+                "a flat image's, which would match every flat image"
+            )
 
 
 def _unique(values: Iterable[str]) -> list[str]:

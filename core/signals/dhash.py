@@ -4,16 +4,14 @@ import imagehash
 from PIL import Image
 
 from core.model import Signal
-from core.signals.base import PerceptualSignalType, Thresholds
+from core.signals.base import ImageHashSignalType, Thresholds
 
 __all__ = ["DHash"]
 
 
-class DHash(PerceptualSignalType):
+class DHash(ImageHashSignalType):
     name = "dhash"
-    bits = 64
     thresholds = Thresholds(act=8, review=12)
-    decisive = False
 
     @classmethod
     def hash_image(cls, image: Image.Image) -> Signal:

@@ -8,16 +8,14 @@ import imagehash
 from PIL import Image
 
 from core.model import Signal
-from core.signals.base import PerceptualSignalType, Thresholds
+from core.signals.base import ImageHashSignalType, Thresholds
 
 __all__ = ["PHash"]
 
 
-class PHash(PerceptualSignalType):
+class PHash(ImageHashSignalType):
     name = "phash"
-    bits = 64
     thresholds = Thresholds(act=8, review=12)
-    decisive = False
 
     @classmethod
     def hash_image(cls, image: Image.Image) -> Signal:

@@ -98,7 +98,9 @@ def test_bad_rows_name_their_line_and_reason(line: str, reason: str) -> None:
 @pytest.mark.parametrize("fmt", list(ListFormat))
 def test_bom_crlf_and_trailing_blanks(fmt: ListFormat) -> None:
     body = {
-        ListFormat.PYTX_CSV: f"signal_type,signal_str,collab,category,tags\r\npdq,{PDQ},c,POSITIVE_CLASS,t  \r\n",
+        ListFormat.PYTX_CSV: (
+            f"signal_type,signal_str,collab,category,tags\r\npdq,{PDQ},c,POSITIVE_CLASS,t  \r\n"
+        ),
         ListFormat.HMA_CSV: f"{PDQ},1,,t \r\n  \r\n",
         ListFormat.LINES: f"pdq {PDQ}   \r\n\r\n",
     }[fmt]

@@ -13,13 +13,13 @@ import pytest
 from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
+from core.banks import Bank
 from core.catalog import import_rows, load_matcher
 from core.formats import ListFormat, read_hash_list
 from core.hashing import hash_media
 from core.model import Action
 from core.signals import SIGNAL_TYPES
 from core.store import SqlStore
-from core.banks import Bank
 from tests.conftest import PHOTO_NAMES, encode
 from tests.edits import EDITS
 

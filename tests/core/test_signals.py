@@ -170,6 +170,15 @@ class TestDHash(SignalTypeAutoTest):
     hex_digits = 16
 
 
+@pytest.mark.parametrize("name", ["phash", "dhash"])
+def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
+    kind = SIGNAL_TYPES[name]
+    with pytest.raises(InputError, match="flat image"):
+        kind.canonical("0000000000000001")
+    media = hash_media(encode(Image.new("RGB", (300, 300), (10, 200, 30)), "PNG"))
+    assert name not in media.queries
+
+
 def test_every_registered_type_has_an_auto_test() -> None:
     tested = {cls.stored_name for cls in SignalTypeAutoTest.__subclasses__()}
     assert tested == set(SIGNAL_TYPES)
