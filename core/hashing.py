@@ -46,8 +46,8 @@ def hash_media(data: bytes, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSigna
     except InputError as exc:
         return MediaSignals(tuple(signals), queries, str(exc))
     for perceptual in _PERCEPTUAL:
-        signals.append(perceptual.hash_image(media.image))
-        values = tuple(perceptual.query_values(media))
+        signal, values = perceptual.analyse(media)
+        signals.append(signal)
         if values:
-            queries[perceptual.name] = values
+            queries[perceptual.name] = tuple(values)
     return MediaSignals(tuple(signals), queries)

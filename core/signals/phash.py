@@ -19,4 +19,4 @@ class PHash(ImageHashSignalType):
 
     @classmethod
     def hash_image(cls, image: Image.Image) -> Signal:
-        return Signal(cls.name, str(imagehash.phash(image)))
+        return Signal(cls.name, str(imagehash.phash(cls.thumbnail(image))))
