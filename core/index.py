@@ -95,7 +95,10 @@ class _ProbePlan:
 
 
 class HammingIndex:
-    """Radius search over fixed-length binary hashes (``bits`` a multiple of 64)."""
+    """Radius search over fixed-length binary hashes (``bits`` a multiple of 64).
+
+    Not thread-safe: callers serialise ``add``/``remove`` with ``search``.
+    """
 
     def __init__(self, bits: int) -> None:
         if bits <= 0 or bits % 64:
@@ -161,13 +164,11 @@ class HammingIndex:
     def _append(self, arr: _U8) -> None:
         need = self._size + len(arr)
         if need > len(self._rows):
-            # Grow by an eighth: a 10M index must not briefly need 1.5x its rows.
+            # Grow in place by an eighth (realloc, which for large arrays remaps
+            # rather than copies), so a 10M index never holds its rows twice.
             capacity = max(need, self._size + self._size // 8, _PENDING_MAX)
-            rows = np.zeros((capacity, self._words), dtype=np.uint64)
-            rows[: self._size] = self._rows[: self._size]
-            dead = np.zeros(capacity, dtype=bool)
-            dead[: self._size] = self._dead[: self._size]
-            self._rows, self._dead = rows, dead
+            self._rows.resize((capacity, self._words), refcheck=False)
+            self._dead.resize(capacity, refcheck=False)
         self._rows[self._size : need] = arr.view(np.uint64)
         self._size = need
 
@@ -182,11 +183,11 @@ class HammingIndex:
     def _merge_tail(self) -> None:
         segs = self._segments
         while len(segs) >= 2:
-            last, prev = segs[-1], segs[-2]
-            size = last.stop - prev.start
-            if (prev.stop - prev.start) > 2 * (last.stop - last.start) or size > _MAX_SEGMENT:
+            start, middle, stop = segs[-2].start, segs[-1].start, segs[-1].stop
+            if middle - start > 2 * (stop - middle) or stop - start > _MAX_SEGMENT:
                 return
-            segs[-2:] = [self._build(prev.start, last.stop)]
+            del segs[-2:]  # free their tables first: the merged ones replace them
+            segs.append(self._build(start, stop))
 
     def _build(self, start: int, stop: int) -> _Segment:
         keys = self._rows[start:stop].view(np.uint8).view(">u2")
