@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from core.banks import Bank, Entry
+from core.banks import Bank, Entry, EntryStatus
 
 __all__ = ["AddResult", "BankSummary", "Clock", "Store", "SystemClock"]
 
@@ -57,10 +57,14 @@ class Store(Protocol):
         """
         ...
 
-    async def remove_entries(
-        self, bank: str, signal_type: str, values: Sequence[str], by: str
+    async def set_entry_status(
+        self, bank: str, signal_type: str, values: Sequence[str], status: EntryStatus, by: str
     ) -> int:
-        """Tombstone active entries; returns how many were removed."""
+        """Disable, re-enable or remove entries; returns how many changed.
+
+        Removed is final; disabled and removed entries are tombstones that
+        ``add_entries`` will not bring back.
+        """
         ...
 
     def iter_entries(self, bank: str) -> AsyncIterator[Entry]:

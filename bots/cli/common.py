@@ -45,12 +45,15 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def read_file(path: Path, max_bytes: int) -> bytes:
-    """A regular file's bytes, refusing anything over ``max_bytes`` before reading it."""
+    """A regular file's bytes, refusing anything over ``max_bytes`` before reading it.
+
+    Devices and FIFOs are refused before opening (opening a FIFO would block).
+    """
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: not a regular file")
     try:
         with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
-            if not path.is_file():
-                raise InputError(f"{path}: not a regular file")
             if stat.st_size > max_bytes:
                 raise InputError(f"{path}: {stat.st_size} bytes, over the {max_bytes}-byte limit")
             data = handle.read(max_bytes + 1)

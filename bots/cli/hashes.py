@@ -9,6 +9,7 @@ from typing import IO, Any
 import click
 
 from bots.cli.common import CliState, fail, progress, read_file, run, whoami
+from core.banks import EntryStatus
 from core.catalog import entries_for_media, import_rows
 from core.errors import InputError
 from core.formats import ListFormat, detect_format, read_hash_list, write_hash_list
@@ -203,28 +204,49 @@ def export(state: CliState, bank: str, fmt: str, signal_type: str | None) -> Non
     run(body)
 
 
-@hashes.command("remove")
-@click.argument("bank")
-@click.argument("values", nargs=-1, required=True)
-@click.option("--type", "signal_type", required=True, type=click.Choice(list(SIGNAL_TYPES)))
-@click.option(
-    "--by", "removed_by", default=None, help="Who removes them (default: your user name)."
-)
-@click.pass_obj
-def remove(
-    state: CliState, bank: str, values: tuple[str, ...], signal_type: str, removed_by: str | None
-) -> None:
-    """Remove hashes from BANK, leaving tombstones so a re-import cannot bring them back."""
-    canonical = list(_canonical(signal_type, values))
+_STATUS_COMMANDS = {
+    "remove": (
+        EntryStatus.REMOVED,
+        "removed",
+        "Remove hashes from BANK for good (a tombstone stays, so no re-import brings them back).",
+    ),
+    "disable": (
+        EntryStatus.DISABLED,
+        "disabled",
+        "Stop matching hashes of BANK (a re-import does not re-enable them).",
+    ),
+    "enable": (EntryStatus.ACTIVE, "enabled", "Match disabled hashes of BANK again."),
+}
 
-    async def body() -> None:
-        async with open_store(state.db_url) as store:
-            removed = await store.remove_entries(
-                bank, signal_type, canonical, removed_by or whoami()
-            )
-        click.echo(f"removed {removed} of {len(canonical)} from {bank}")
 
-    run(body)
+def _status_command(verb: str) -> click.Command:
+    status, done, help_text = _STATUS_COMMANDS[verb]
+
+    @click.command(verb, help=help_text)
+    @click.argument("bank")
+    @click.argument("values", nargs=-1, required=True)
+    @click.option("--type", "signal_type", required=True, type=click.Choice(list(SIGNAL_TYPES)))
+    @click.option("--by", default=None, help="Who does it (default: your user name).")
+    @click.pass_obj
+    def command(
+        state: CliState, bank: str, values: tuple[str, ...], signal_type: str, by: str | None
+    ) -> None:
+        canonical = list(_canonical(signal_type, values))
+
+        async def body() -> None:
+            async with open_store(state.db_url) as store:
+                changed = await store.set_entry_status(
+                    bank, signal_type, canonical, status, by or whoami()
+                )
+            click.echo(f"{done} {changed} of {len(canonical)} in {bank}")
+
+        run(body)
+
+    return command
+
+
+for _verb in _STATUS_COMMANDS:
+    hashes.add_command(_status_command(_verb))
 
 
 def _canonical(signal_type: str, values: tuple[str, ...]) -> Iterator[str]:

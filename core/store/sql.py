@@ -20,6 +20,12 @@ from core.store.schema import bank_entries, banks
 __all__ = ["SqlStore"]
 
 _BATCH = 2000
+# Which states an entry may move to each state from: removal is final.
+_STATUS_FROM = {
+    EntryStatus.REMOVED: (EntryStatus.ACTIVE, EntryStatus.DISABLED),
+    EntryStatus.DISABLED: (EntryStatus.ACTIVE,),
+    EntryStatus.ACTIVE: (EntryStatus.DISABLED,),
+}
 
 
 @contextmanager
@@ -119,11 +125,12 @@ class SqlStore:
         duplicates = len(batch) - len(unique) - tombstoned
         return AddResult(len(unique), duplicates, tombstoned)
 
-    async def remove_entries(
-        self, bank: str, signal_type: str, values: Sequence[str], by: str
+    async def set_entry_status(
+        self, bank: str, signal_type: str, values: Sequence[str], status: EntryStatus, by: str
     ) -> int:
-        removed = 0
-        with _storage_errors("removing entries"):
+        changed = 0
+        sources = [s.value for s in _STATUS_FROM[status]]
+        with _storage_errors("updating entries"):
             async with self._engine.begin() as conn:
                 bank_id = await self._bank_id(conn, bank)
                 for start in range(0, len(values), _BATCH):
@@ -132,11 +139,11 @@ class SqlStore:
                         .where(bank_entries.c.bank_id == bank_id)
                         .where(bank_entries.c.signal_type == signal_type)
                         .where(bank_entries.c.value.in_(values[start : start + _BATCH]))
-                        .where(bank_entries.c.status == "active")
-                        .values(status="removed", status_at=self._clock.now(), status_by=by)
+                        .where(bank_entries.c.status.in_(sources))
+                        .values(status=status.value, status_at=self._clock.now(), status_by=by)
                     )
-                    removed += (await conn.execute(update)).rowcount
-        return removed
+                    changed += (await conn.execute(update)).rowcount
+        return changed
 
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with _storage_errors("reading entries"):

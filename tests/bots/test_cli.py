@@ -268,3 +268,22 @@ def test_images_are_never_written_to_the_store(
     assert len(stored) > 0
     for start in range(0, len(image) - 64, 4096):
         assert image[start : start + 64] not in stored
+
+
+def test_disable_and_enable_hashes(run: Run) -> None:
+    run("banks", "create", "a")
+    run("hashes", "import", "a", "-", input=f"md5 {MD5}\n")
+    assert "disabled 1 of 1 in a" in run("hashes", "disable", "a", "--type", "md5", MD5).output
+    assert run("hashes", "export", "a").output == ""
+    assert "enabled 1 of 1 in a" in run("hashes", "enable", "a", "--type", "md5", MD5).output
+    assert run("hashes", "export", "a").output == f"md5 {MD5}\n"
+
+
+def test_scan_does_not_hang_on_a_fifo(run: Run, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    result = run("scan", str(fifo))
+    assert result.exit_code == 2
+    assert "not a regular file" in result.output

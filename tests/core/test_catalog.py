@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from core.banks import Bank
+from core.banks import Bank, EntryStatus
 from core.catalog import entries_for_media, import_rows, load_matcher
 from core.errors import InputError
 from core.formats import ListFormat, read_hash_list
@@ -46,7 +46,7 @@ async def test_strict_import_aborts_with_nothing_added(store: SqlStore) -> None:
 async def test_reimport_does_not_revive_removed_entries(store: SqlStore) -> None:
     await store.create_bank(Bank("a"))
     await import_rows(store, "a", rows())  # type: ignore[arg-type]
-    await store.remove_entries("a", "pdq", [PDQ], by="bob")
+    await store.set_entry_status("a", "pdq", [PDQ], EntryStatus.REMOVED, by="bob")
     report = await import_rows(store, "a", rows())  # type: ignore[arg-type]
     assert (report.added, report.tombstoned, report.duplicates) == (0, 1, 2)
 
@@ -56,7 +56,7 @@ async def test_matcher_sees_enabled_banks_and_active_entries_only(store: SqlStor
         await store.create_bank(Bank(name))
         await import_rows(store, name, rows())  # type: ignore[arg-type]
     await store.set_bank_enabled("off", False)
-    await store.remove_entries("on", "md5", [MD5], by="bob")
+    await store.set_entry_status("on", "md5", [MD5], EntryStatus.REMOVED, by="bob")
     matcher = await load_matcher(store)
     found = matcher.match({"pdq": [PDQ], "md5": [MD5]})
     assert [(m.bank, m.signal_type) for m in found] == [("on", "pdq")]

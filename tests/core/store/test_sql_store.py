@@ -43,7 +43,9 @@ async def test_add_counts_new_duplicate_and_tombstoned(store: SqlStore) -> None:
     await store.create_bank(Bank("a"))
     first = await store.add_entries("a", [*md5s(3), md5s(1)[0]])
     assert (first.added, first.duplicates, first.tombstoned) == (3, 1, 0)
-    removed = await store.remove_entries("a", "md5", [md5s(1)[0].value, "f" * 32], by="alice")
+    removed = await store.set_entry_status(
+        "a", "md5", [md5s(1)[0].value, "f" * 32], EntryStatus.REMOVED, by="alice"
+    )
     assert removed == 1
     again = await store.add_entries("a", md5s(5))
     assert (again.added, again.duplicates, again.tombstoned) == (2, 2, 1)
@@ -78,7 +80,7 @@ async def test_entries_keep_their_provenance(store: SqlStore, clock: FakeClock) 
 async def test_removed_entries_leave_the_export_but_stay_as_tombstones(store: SqlStore) -> None:
     await store.create_bank(Bank("a"))
     await store.add_entries("a", md5s(4))
-    await store.remove_entries("a", "md5", [md5s(2)[1].value], by="bob")
+    await store.set_entry_status("a", "md5", [md5s(2)[1].value], EntryStatus.REMOVED, by="bob")
     values = [e.value async for e in store.iter_entries("a")]
     assert values == [e.value for i, e in enumerate(md5s(4)) if i != 1]
     (summary,) = await store.list_banks()
@@ -152,3 +154,27 @@ async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) 
     with pytest.raises(StorageError, match="cannot open store"):
         async with open_store(f"sqlite:///{path}"):
             pass
+
+
+@pytest.mark.parametrize(
+    ("steps", "final", "changed"),
+    [
+        ([EntryStatus.DISABLED], "disabled", [1]),
+        ([EntryStatus.DISABLED, EntryStatus.ACTIVE], "active", [1, 1]),
+        ([EntryStatus.REMOVED, EntryStatus.ACTIVE], "removed", [1, 0]),  # removal is final
+        ([EntryStatus.DISABLED, EntryStatus.REMOVED], "removed", [1, 1]),
+        ([EntryStatus.ACTIVE], "active", [0]),
+    ],
+)
+async def test_entry_status_transitions(
+    store: SqlStore, steps: list[EntryStatus], final: str, changed: list[int]
+) -> None:
+    await store.create_bank(Bank("a"))
+    await store.add_entries("a", md5s(1))
+    value = md5s(1)[0].value
+    results = [await store.set_entry_status("a", "md5", [value], s, by="carol") for s in steps]
+    assert results == changed
+    active = [e.value async for e in store.iter_entries("a")]
+    assert active == ([value] if final == "active" else [])
+    readd = await store.add_entries("a", md5s(1))
+    assert (readd.added, readd.tombstoned) == (0, 0 if final == "active" else 1)
