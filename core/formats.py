@@ -82,14 +82,22 @@ def read_hash_list(
     """Parse ``stream`` row by row. ``signal_type`` types bare hashes (lines, hma-csv)."""
     default_type = get_signal_type(signal_type).name if signal_type else None
     parse = {
-        ListFormat.PYTX_CSV: _pytx_rows,
-        ListFormat.HMA_CSV: _hma_rows,
-        ListFormat.LINES: _plain_rows,
+        ListFormat.PYTX_CSV: _pytx_row,
+        ListFormat.HMA_CSV: _hma_row,
+        ListFormat.LINES: _plain_row,
     }[fmt]
-    yield from parse(_bounded_lines(stream), default_type, source)
-
-
-_Lines = Iterable[tuple[int, "str | BadRow"]]
+    header_pending = fmt is ListFormat.PYTX_CSV
+    for number, text in _bounded_lines(stream):
+        if isinstance(text, BadRow):
+            yield text
+        elif not text.strip() or (fmt is ListFormat.LINES and text.lstrip().startswith("#")):
+            continue
+        elif header_pending:
+            if [f.strip() for f in _csv_fields(text) or []] != _PYTX_HEADER:
+                raise InputError(f"line {number}: expected the header {','.join(_PYTX_HEADER)}")
+            header_pending = False
+        else:
+            yield parse(number, text, default_type, source)
 
 
 def _bounded_lines(stream: ByteLines) -> Iterator[tuple[int, str | BadRow]]:
@@ -110,24 +118,8 @@ def _bounded_lines(stream: ByteLines) -> Iterator[tuple[int, str | BadRow]]:
             yield number, BadRow(number, f"not UTF-8 text ({exc.reason})")
 
 
-def _pytx_rows(lines: _Lines, _t: str | None, _s: str) -> Iterator[Row]:
-    header_seen = False
-    for number, text in lines:
-        if isinstance(text, BadRow):
-            yield text
-            continue
-        if not text.strip():
-            continue
-        fields = _csv_fields(text)
-        if not header_seen:
-            header_seen = True
-            if [f.strip() for f in fields or []] != _PYTX_HEADER:
-                raise InputError(f"line {number}: expected the header {','.join(_PYTX_HEADER)}")
-            continue
-        yield _pytx_entry(number, fields)
-
-
-def _pytx_entry(number: int, fields: list[str] | None) -> Row:
+def _pytx_row(number: int, text: str, _type: str | None, _source: str) -> Row:
+    fields = _csv_fields(text)
     if fields is None or len(fields) != len(_PYTX_HEADER):
         return BadRow(number, f"expected {len(_PYTX_HEADER)} comma-separated fields")
     type_name, value, collab, category, tags = (f.strip() for f in fields)
@@ -137,51 +129,35 @@ def _pytx_entry(number: int, fields: list[str] | None) -> Row:
     return _entry(number, type_name, value, collab, tags=all_tags + tuple(tags.split()))
 
 
-def _hma_rows(lines: _Lines, t: str | None, source: str) -> Iterator[Row]:
-    type_name = t or "pdq"
-    for number, text in lines:
-        if isinstance(text, BadRow):
-            yield text
-            continue
-        if not text.strip():
-            continue
-        fields = _csv_fields(text)
-        if fields is None or not 1 <= len(fields) <= 4:
-            yield BadRow(number, "expected hash,indicator_id,added_on,tags")
-            continue
-        value, external_id, added_on, tags = (*(f.strip() for f in fields), "", "", "")[:4]
-        try:
-            added_at = _timestamp(added_on)
-        except ValueError:
-            yield BadRow(number, f"added_on {added_on[:40]!r} is not a date or Unix time")
-            continue
-        yield _entry(
-            number,
-            type_name,
-            value,
-            source,
-            external_id=external_id,
-            tags=tuple(tags.split()),
-            added_at=added_at,
-        )
+def _hma_row(number: int, text: str, signal_type: str | None, source: str) -> Row:
+    fields = _csv_fields(text)
+    if fields is None or not 1 <= len(fields) <= 4:
+        return BadRow(number, "expected hash,indicator_id,added_on,tags")
+    value, external_id, added_on, tags = (*(f.strip() for f in fields), "", "", "")[:4]
+    try:
+        added_at = _timestamp(added_on)
+    except ValueError:
+        return BadRow(number, f"added_on {added_on[:40]!r} is not a date or Unix time")
+    return _entry(
+        number,
+        signal_type or "pdq",
+        value,
+        source,
+        external_id=external_id,
+        tags=tuple(tags.split()),
+        added_at=added_at,
+    )
 
 
-def _plain_rows(lines: _Lines, t: str | None, source: str) -> Iterator[Row]:
-    for number, text in lines:
-        if isinstance(text, BadRow):
-            yield text
-            continue
-        words = text.split()
-        if not words or words[0].startswith("#"):
-            continue
-        if len(words) == 2:
-            yield _entry(number, words[0], words[1], source)
-        elif len(words) == 1 and t:
-            yield _entry(number, t, words[0], source)
-        elif len(words) == 1:
-            yield BadRow(number, "bare hash without a signal type (give --type)")
-        else:
-            yield BadRow(number, "expected '<signal_type> <hash>'")
+def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> Row:
+    words = text.split()
+    if len(words) == 2:
+        return _entry(number, words[0], words[1], source)
+    if len(words) == 1 and signal_type:
+        return _entry(number, signal_type, words[0], source)
+    if len(words) == 1:
+        return BadRow(number, "bare hash without a signal type (give --type)")
+    return BadRow(number, "expected '<signal_type> <hash>'")
 
 
 def _entry(

@@ -156,13 +156,14 @@ class _open_list:
 
 
 def _resolve_format(fmt: str, stream: IO[bytes]) -> ListFormat:
-    """The asked-for format; 'auto' looks at the first line (standard input: lines)."""
+    """The asked-for format; 'auto' looks at the first line without consuming it."""
     if fmt != "auto":
         return ListFormat(fmt)
-    if not stream.seekable():
-        return ListFormat.LINES
-    first = stream.readline(4096)
-    stream.seek(0)
+    if stream.seekable():
+        first = stream.readline(4096)
+        stream.seek(0)
+    else:  # a pipe: standard input is a BufferedReader, which can peek
+        first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
     return detect_format(first.decode("utf-8", errors="replace"))
 
 

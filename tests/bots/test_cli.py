@@ -287,3 +287,19 @@ def test_scan_does_not_hang_on_a_fifo(run: Run, tmp_path: Path) -> None:
     result = run("scan", str(fifo))
     assert result.exit_code == 2
     assert "not a regular file" in result.output
+
+
+def test_piped_pytx_csv_is_detected(tmp_path: Path, db_url: str) -> None:
+    script = Path(sys.executable).parent / "blockfirst"
+    env = {"BLOCKFIRST_DB": db_url, "PATH": str(Path(sys.executable).parent)}
+    subprocess.run([script, "banks", "create", "p"], env=env, check=True, capture_output=True)
+    text = f"signal_type,signal_str,collab,category,tags\npdq,{PDQ},c,POSITIVE_CLASS,\n"
+    result = subprocess.run(
+        [script, "hashes", "import", "p", "-"],
+        input=text,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "added 1," in result.stdout, result.stderr
