@@ -16,7 +16,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.index import ExactIndex, HammingIndex
-from core.model import Action, Band, Match
+from core.model import CATEGORIES, Band, BankAction, Match
 from core.signals import SIGNAL_TYPES, SignalType, Thresholds, get_signal_type
 
 __all__ = ["Bank", "Entry", "EntryStatus", "Matcher", "check_bank_name", "parse_threshold"]
@@ -44,14 +44,18 @@ def check_bank_name(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Bank:
     name: str
-    action: Action = Action.DELETE
+    action: BankAction = BankAction.DELETE
     description: str = ""
     enabled: bool = True
     thresholds: Mapping[str, Thresholds] = field(default_factory=dict)
     created_at: datetime | None = None
+    category: str = "other"
 
     def __post_init__(self) -> None:
         check_bank_name(self.name)
+        if self.category not in CATEGORIES:
+            known = ", ".join(CATEGORIES)
+            raise InputError(f"unknown category {self.category!r} (known: {known})")
         for type_name, limits in self.thresholds.items():
             limits.check(get_signal_type(type_name).bits)
 
@@ -171,5 +175,14 @@ class Matcher:
             return None
         band = Band.ACT if distance <= limits.act else Band.REVIEW
         acts = band is Band.ACT and signal_type.decisive
-        action = bank.action if acts else Action.REVIEW
-        return Match(hit.bank, hit.entry_id, signal_type.name, hit.value, distance, band, action)
+        action = bank.action if acts else BankAction.REVIEW
+        return Match(
+            hit.bank,
+            hit.entry_id,
+            signal_type.name,
+            hit.value,
+            distance,
+            band,
+            action,
+            bank.category,
+        )

@@ -5,12 +5,20 @@
      ├── StorageError   the store could not be read or written
      ├── PlatformError  a chat platform refused or failed a call
      └── InputError     untrusted input (media, hash lists, arguments) is bad
+          └── AuthorisationError   the actor may not do this
 
 Library errors are translated at the boundary (``raise InputError(...) from
 exc``) so callers only ever catch these.
 """
 
-__all__ = ["BlockfirstError", "ConfigError", "InputError", "PlatformError", "StorageError"]
+__all__ = [
+    "AuthorisationError",
+    "BlockfirstError",
+    "ConfigError",
+    "InputError",
+    "PlatformError",
+    "StorageError",
+]
 
 
 class BlockfirstError(Exception):
@@ -26,8 +34,30 @@ class StorageError(BlockfirstError):
 
 
 class PlatformError(BlockfirstError):
-    """A chat platform call failed."""
+    """A chat platform call failed.
+
+    ``gone``: the target no longer exists (a delete of it has nothing to do);
+    ``impossible``: it can never work (no rights, an anonymous admin), so it
+    is not retried; ``retry_after``: seconds the platform asked us to wait.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        gone: bool = False,
+        impossible: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.gone = gone
+        self.impossible = impossible
+        self.retry_after = retry_after
 
 
 class InputError(BlockfirstError):
     """Untrusted input was rejected; the message says why."""
+
+
+class AuthorisationError(InputError):
+    """The actor is not allowed to do this (not a reviewer, not a chat admin)."""

@@ -1,12 +1,40 @@
-"""Frozen records that cross layer boundaries."""
+"""Frozen records and enums that cross layer boundaries.
+
+Adapters build ``Message`` and ``Report`` from platform objects; the core hands
+back ``Verdict``s and keeps ``Case``s. Nothing here holds media bytes: a media
+reference names the platform's file, never its content.
+"""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
-__all__ = ["Action", "Band", "Match", "Signal"]
+__all__ = [
+    "CATEGORIES",
+    "Action",
+    "Band",
+    "BankAction",
+    "CaseKind",
+    "CaseState",
+    "Chat",
+    "ChatKind",
+    "Decision",
+    "Match",
+    "MediaRef",
+    "Message",
+    "Report",
+    "Sender",
+    "SenderKind",
+    "Signal",
+    "Verdict",
+]
 
 
-class Action(enum.Enum):
+# Categories of material (stored names; reports and banks use them).
+CATEGORIES = ("illegal_filming", "deepfake", "csam", "other")
+
+
+class BankAction(enum.Enum):
     """What a bank asks for when one of its entries matches in the act band."""
 
     DELETE = "delete"
@@ -18,6 +46,54 @@ class Band(enum.Enum):
 
     ACT = "act"
     REVIEW = "review"
+
+
+class Action(enum.Enum):
+    """A platform action a verdict or decision asks for."""
+
+    DELETE_MESSAGE = "delete_message"
+    DELETE_ALBUM = "delete_album"
+    RESTRICT_SENDER = "restrict_sender"
+    BAN_SENDER = "ban_sender"
+    NOTICE = "notice"
+    DM_REASONS = "dm_reasons"
+
+
+class ChatKind(enum.Enum):
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+    GUILD_CHANNEL = "guild_channel"
+    THREAD = "thread"
+    DM = "dm"
+
+
+class SenderKind(enum.Enum):
+    USER = "user"
+    ANONYMOUS_ADMIN = "anonymous_admin"
+    CHANNEL = "channel"
+    BOT = "bot"
+
+
+class CaseKind(enum.Enum):
+    """Why a case exists; each kind has its own deadline (configuration)."""
+
+    MATCH_REVIEW = "match_review"
+    DELETION_REQUEST = "deletion_request"
+    REPORTER_REPLY = "reporter_reply"
+
+
+class CaseState(enum.Enum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    OVERTURNED = "overturned"
+    ESCALATED = "escalated"
+
+
+class Decision(enum.Enum):
+    CONFIRM = "confirm"
+    OVERTURN = "overturn"
+    ESCALATE = "escalate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,4 +115,82 @@ class Match:
     value: str
     distance: int
     band: Band
-    action: Action
+    action: BankAction
+    category: str = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    platform: str
+    id: str
+    kind: ChatKind
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    id: str
+    kind: SenderKind = SenderKind.USER
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A platform's file: ``file_key`` is stable across re-posts (Telegram's
+    ``file_unique_id``), ``file_ref`` fetches or re-sends it (``file_id``)."""
+
+    kind: str
+    file_key: str
+    file_ref: str
+    mime: str = ""
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    chat: Chat
+    message_id: str
+    sender: Sender
+    text: str = ""
+    links: tuple[str, ...] = ()
+    media: tuple[MediaRef, ...] = ()
+    album_id: str | None = None
+    album_message_ids: tuple[str, ...] = ()
+    edited: bool = False
+    edit_version: str = ""
+    reply_to: str | None = None
+    forwarded_from: str | None = None
+
+    @property
+    def update_key(self) -> str:
+        """Identifies this delivery, so a redelivered update is processed once."""
+        version = f":edit:{self.edit_version}" if self.edited else ""
+        return f"{self.chat.platform}:{self.chat.id}:{self.message_id}{version}"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A user's report, or an authority's deletion request, about a message."""
+
+    reporter: str  # platform user id, or "" for anonymous
+    category: str
+    text: str = ""
+    message: Message | None = None
+    authority: bool = False
+    report_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What to do about one message or report; ``dry_run`` means only record it."""
+
+    actions: frozenset[Action] = frozenset()
+    case_kind: CaseKind | None = None
+    deadline: datetime | None = None
+    reasons: tuple[str, ...] = ()
+    dry_run: bool = False
+    matches: tuple[Match, ...] = field(default=())
+
+    @property
+    def opens_case(self) -> bool:
+        return self.case_kind is not None

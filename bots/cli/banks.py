@@ -4,7 +4,7 @@ import click
 
 from bots.cli.common import CliState, run
 from core.banks import Bank, check_bank_name, parse_threshold
-from core.model import Action
+from core.model import BankAction
 from core.signals import SIGNAL_TYPES
 from core.store import open_store
 
@@ -20,8 +20,8 @@ def banks() -> None:
 @click.argument("name")
 @click.option(
     "--action",
-    type=click.Choice([a.value for a in Action]),
-    default=Action.DELETE.value,
+    type=click.Choice([a.value for a in BankAction]),
+    default=BankAction.DELETE.value,
     show_default=True,
     help="delete: block at once; review: only open a case.",
 )
@@ -41,7 +41,9 @@ def create(
 
     async def body() -> None:
         check_bank_name(name)
-        bank = Bank(name, Action(action), description, True, dict(map(parse_threshold, thresholds)))
+        bank = Bank(
+            name, BankAction(action), description, True, dict(map(parse_threshold, thresholds))
+        )
         async with open_store(state.db_url) as store:
             await store.create_bank(bank)
         click.echo(f"created bank {name} (action {action})")

@@ -2,7 +2,20 @@
 
 import sqlalchemy as sa
 
-__all__ = ["bank_entries", "banks", "metadata"]
+__all__ = [
+    "audit_log",
+    "bank_entries",
+    "banks",
+    "cases",
+    "chat_settings",
+    "decisions",
+    "media_signals",
+    "metadata",
+    "outbox",
+    "processed_updates",
+    "reports",
+    "reviewers",
+]
 
 metadata = sa.MetaData()
 
@@ -19,6 +32,7 @@ banks = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("thresholds", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False, server_default="other"),
 )
 
 bank_entries = sa.Table(
@@ -40,4 +54,123 @@ bank_entries = sa.Table(
     sa.Column("status_by", sa.Text, nullable=True),
     sa.UniqueConstraint("bank_id", "signal_type", "value", name="uq_bank_entries_signal"),
     sa.Index("ix_bank_entries_bank_status", "bank_id", "status"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(400), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("alerts_sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("removed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("reports", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("card_ref", sa.Text, nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("data", sa.JSON, nullable=False),  # message (no media bytes), signals, matches
+    sa.Index("ix_cases_target_state", "target", "state"),
+    sa.Index("ix_cases_state_deadline", "state", "deadline"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(16), sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(16), sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("reporter", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("authority", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("case_id", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, done, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Index("ix_outbox_state_platform", "state", "platform"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", _Id, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("chat_id", sa.Text, nullable=False),
+    sa.Column("message_id", sa.Text, nullable=False),
+    sa.Column("sender_id", sa.Text, nullable=False),
+    sa.Column("signals", sa.Text, nullable=False),
+    sa.Column("bank", sa.Text, nullable=False),
+    sa.Column("distance", sa.Integer, nullable=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("case_id", sa.String(16), nullable=False, index=True),
+    sa.Column("anchor", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+processed_updates = sa.Table(
+    "processed_updates",
+    metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+media_signals = sa.Table(
+    "media_signals",
+    metadata,
+    sa.Column("file_key", sa.String(400), primary_key=True),
+    sa.Column("signals", sa.JSON, nullable=False),  # hashes only
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+chat_settings = sa.Table(
+    "chat_settings",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("chat_id", sa.String(200), primary_key=True),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)
+
+reviewers = sa.Table(
+    "reviewers",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("added_by", sa.Text, nullable=False),
 )

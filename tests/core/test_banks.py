@@ -2,7 +2,7 @@ import pytest
 
 from core.banks import Bank, Matcher, check_bank_name, parse_threshold
 from core.errors import InputError
-from core.model import Action, Band
+from core.model import Band, BankAction
 from core.signals import Thresholds
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -24,13 +24,13 @@ def matcher(*banks: Bank, entries: dict[str, list[tuple[int, str, str]]]) -> Mat
 @pytest.mark.parametrize(
     ("distance", "band", "action"),
     [
-        (0, Band.ACT, Action.DELETE),
-        (31, Band.ACT, Action.DELETE),
-        (32, Band.REVIEW, Action.REVIEW),
-        (45, Band.REVIEW, Action.REVIEW),
+        (0, Band.ACT, BankAction.DELETE),
+        (31, Band.ACT, BankAction.DELETE),
+        (32, Band.REVIEW, BankAction.REVIEW),
+        (45, Band.REVIEW, BankAction.REVIEW),
     ],
 )
-def test_pdq_bands(distance: int, band: Band, action: Action) -> None:
+def test_pdq_bands(distance: int, band: Band, action: BankAction) -> None:
     m = matcher(Bank("ncii"), entries={"ncii": [(7, "pdq", PDQ)]})
     (match,) = m.match({"pdq": [flip(PDQ, distance)]})
     assert (match.bank, match.entry_id, match.distance) == ("ncii", 7, distance)
@@ -43,15 +43,15 @@ def test_beyond_the_review_band_is_no_match() -> None:
 
 
 def test_a_review_bank_never_deletes() -> None:
-    m = matcher(Bank("watch", Action.REVIEW), entries={"watch": [(1, "pdq", PDQ)]})
+    m = matcher(Bank("watch", BankAction.REVIEW), entries={"watch": [(1, "pdq", PDQ)]})
     (match,) = m.match({"pdq": [PDQ]})
-    assert (match.band, match.action) == (Band.ACT, Action.REVIEW)
+    assert (match.band, match.action) == (Band.ACT, BankAction.REVIEW)
 
 
 def test_phash_alone_never_deletes() -> None:
     m = matcher(Bank("local"), entries={"local": [(1, "phash", "c2924c5532bddfc8")]})
     (match,) = m.match({"phash": ["c2924c5532bddfc8"]})
-    assert (match.band, match.action) == (Band.ACT, Action.REVIEW)
+    assert (match.band, match.action) == (Band.ACT, BankAction.REVIEW)
 
 
 def test_per_bank_thresholds_apply_to_their_own_entries() -> None:
@@ -70,7 +70,7 @@ def test_per_bank_thresholds_apply_to_their_own_entries() -> None:
 def test_nearest_variant_wins_and_acts_sort_first() -> None:
     m = matcher(
         Bank("a"),
-        Bank("b", Action.REVIEW),
+        Bank("b", BankAction.REVIEW),
         entries={"a": [(1, "pdq", PDQ)], "b": [(2, "md5", "0" * 31 + "1")]},
     )
     matches = m.match({"pdq": [flip(PDQ, 40), flip(PDQ, 3)], "md5": ["0" * 31 + "1"]})

@@ -17,7 +17,7 @@ from core.banks import Bank
 from core.catalog import import_rows, load_matcher
 from core.formats import ListFormat, read_hash_list
 from core.hashing import hash_media
-from core.model import Action
+from core.model import BankAction
 from core.signals import SIGNAL_TYPES
 from core.store import SqlStore
 from tests.conftest import PHOTO_NAMES, encode
@@ -70,7 +70,7 @@ async def test_imported_pytx_list_catches_what_pytx_catches(
         if PDQ.distance(originals[name], value) <= PDQ.thresholds.act:
             pytx_caught.add((name, edit))
         matches = matcher.match(hash_media(data).queries)
-        if any(m.value == originals[name] and m.action is Action.DELETE for m in matches):
+        if any(m.value == originals[name] and m.action is BankAction.DELETE for m in matches):
             ours_caught.add((name, edit))
 
     assert pytx_caught <= ours_caught, sorted(pytx_caught - ours_caught)

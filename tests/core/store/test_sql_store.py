@@ -4,10 +4,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+import core.store
 from core.banks import Bank, Entry, EntryStatus
 from core.errors import ConfigError, InputError, StorageError
-from core.model import Action
+from core.model import BankAction
 from core.signals import Thresholds
 from core.store import SqlStore, open_store
 from tests.fakes import FakeClock
@@ -21,11 +23,11 @@ def md5s(n: int, start: int = 0) -> list[Entry]:
 
 
 async def test_bank_round_trip(store: SqlStore, clock: FakeClock) -> None:
-    bank = Bank("ncii", Action.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)})
+    bank = Bank("ncii", BankAction.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)})
     await store.create_bank(bank)
     loaded = await store.get_bank("ncii")
     assert loaded == Bank(
-        "ncii", Action.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)}, clock.now()
+        "ncii", BankAction.REVIEW, "from StopNCII", True, {"pdq": Thresholds(20, 40)}, clock.now()
     )
 
 
@@ -130,7 +132,7 @@ async def test_data_survives_reopening_and_migrations_run_once(
         assert [e.value async for e in store.iter_entries("kept")] == [e.value for e in md5s(2)]
     path = db_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0002",)]
         assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
 
@@ -178,3 +180,28 @@ async def test_entry_status_transitions(
     assert active == ([value] if final == "active" else [])
     readd = await store.add_entries("a", md5s(1))
     assert (readd.added, readd.tombstoned) == (0, 0 if final == "active" else 1)
+
+
+async def test_a_database_at_revision_0001_upgrades_keeping_its_banks(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    path = tmp_path / "old.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option(
+            "script_location", str(Path(core.store.__file__).parent / "migrations")
+        )
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            sa.text(
+                "insert into banks (name, description, action, enabled, thresholds, created_at) "
+                "values ('old', '', 'delete', 1, '{}', '2025-01-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    async with open_store(f"sqlite:///{path}") as store:
+        bank = await store.get_bank("old")
+    assert (bank.name, bank.category) == ("old", "other")

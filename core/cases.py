@@ -1,0 +1,108 @@
+"""Review cases: the state machine, deadlines and alerts (pure).
+
+    open ──confirm──▶ confirmed          (final)
+      │  ──overturn─▶ overturned         (final)
+      └──escalate──▶ escalated ──confirm──▶ confirmed
+                          └─────overturn──▶ overturned
+
+Only an authorised reviewer moves a case. The same decision twice is a no-op
+(a double-click, a redelivered button press); a different decision after a
+final state is refused. One case exists per offending message or album: its
+``target`` key says which, and later reports on it join the case. Alerts go
+out at 50, 80 and 100 % of the deadline, each once.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from core.errors import AuthorisationError, InputError
+from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
+
+__all__ = ["ALERT_LEVELS", "Case", "apply_decision", "due_alerts", "target_of"]
+
+ALERT_LEVELS = (0.5, 0.8, 1.0)
+
+_FINAL = (CaseState.CONFIRMED, CaseState.OVERTURNED)
+_RESULT = {
+    Decision.CONFIRM: CaseState.CONFIRMED,
+    Decision.OVERTURN: CaseState.OVERTURNED,
+    Decision.ESCALATE: CaseState.ESCALATED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    kind: CaseKind
+    target: str
+    opened_at: datetime
+    deadline: datetime
+    state: CaseState = CaseState.OPEN
+    category: str = "other"
+    message: Message | None = None  # for restoring an overturned removal; no media bytes
+    signals: tuple[Signal, ...] = ()
+    matches: tuple[Match, ...] = ()
+    reasons: tuple[str, ...] = ()
+    removed: bool = False
+    dry_run: bool = False
+    reports: int = 0
+    alerts_sent: int = 0
+    card_ref: str = ""
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.target.split(":", 1)[0]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in _FINAL
+
+    def overdue(self, now: datetime) -> bool:
+        return self.is_open and now >= self.deadline
+
+
+def target_of(message: Message) -> str:
+    """The key shared by every case-worthy event about one message or album."""
+    where = f"{message.chat.platform}:{message.chat.id}"
+    if message.album_id:
+        return f"{where}:album:{message.album_id}"
+    return f"{where}:message:{message.message_id}"
+
+
+def apply_decision(
+    case: Case,
+    decision: Decision,
+    reviewer: str,
+    reviewers: frozenset[str],
+    now: datetime,
+    *,
+    note: str = "",
+) -> tuple[Case, bool]:
+    """The case after ``decision`` and whether it changed; raises if not allowed."""
+    if reviewer not in reviewers:
+        raise AuthorisationError(f"{reviewer or 'anonymous'} is not an authorised reviewer")
+    target = _RESULT[decision]
+    if case.state is target:
+        return case, False
+    if case.state in _FINAL:
+        raise InputError(
+            f"case {case.id} is already {case.state.value} by {case.decided_by}; "
+            f"it cannot be {target.value} now"
+        )
+    decided = replace(
+        case, state=target, decided_by=reviewer, decided_at=now, note=note or case.note
+    )
+    return decided, True
+
+
+def due_alerts(case: Case, now: datetime) -> list[float]:
+    """Alert levels reached and not yet sent (an empty list for a decided case)."""
+    if not case.is_open:
+        return []
+    span = (case.deadline - case.opened_at).total_seconds()
+    elapsed = (now - case.opened_at).total_seconds()
+    reached = [level for level in ALERT_LEVELS if elapsed >= level * span]
+    return reached[case.alerts_sent :]

@@ -1,0 +1,220 @@
+"""Banks and their entries, in SQL."""
+
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.banks import Bank, Entry, EntryStatus
+from core.errors import InputError
+from core.model import BankAction
+from core.ports import AddResult, BankSummary, Clock
+from core.signals import Thresholds
+from core.store.base import storage_errors, utc
+from core.store.schema import bank_entries, banks
+
+__all__ = ["BankTables"]
+
+_BATCH = 2000
+# Which states an entry may move to each state from: removal is final.
+_STATUS_FROM = {
+    EntryStatus.REMOVED: (EntryStatus.ACTIVE, EntryStatus.DISABLED),
+    EntryStatus.DISABLED: (EntryStatus.ACTIVE,),
+    EntryStatus.ACTIVE: (EntryStatus.DISABLED,),
+}
+
+
+class BankTables:
+    """The bank part of ``SqlStore``."""
+
+    _engine: AsyncEngine
+    _clock: Clock
+
+    async def create_bank(self, bank: Bank) -> Bank:
+        created = Bank(
+            bank.name,
+            bank.action,
+            bank.description,
+            bank.enabled,
+            dict(bank.thresholds),
+            self._clock.now(),
+            bank.category,
+        )
+        with storage_errors("creating bank"):
+            async with self._engine.begin() as conn:
+                if await self._bank_id(conn, bank.name, required=False) is not None:
+                    raise InputError(f"bank {bank.name!r} already exists")
+                await conn.execute(sa.insert(banks).values(**_bank_row(created)))
+        return created
+
+    async def get_bank(self, name: str) -> Bank:
+        with storage_errors("reading bank"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(sa.select(banks).where(banks.c.name == name))).first()
+        if row is None:
+            raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
+        return _bank_from_row(row._mapping)
+
+    async def list_banks(self) -> list[BankSummary]:
+        counts = (
+            sa.select(
+                bank_entries.c.bank_id,
+                sa.func.count().filter(bank_entries.c.status == "active").label("active"),
+                sa.func.count().filter(bank_entries.c.status != "active").label("dead"),
+            )
+            .group_by(bank_entries.c.bank_id)
+            .subquery()
+        )
+        query = (
+            sa.select(banks, counts.c.active, counts.c.dead)
+            .outerjoin(counts, counts.c.bank_id == banks.c.id)
+            .order_by(banks.c.name)
+        )
+        with storage_errors("listing banks"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [BankSummary(_bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows]
+
+    async def set_bank_enabled(self, name: str, enabled: bool) -> None:
+        with storage_errors("updating bank"):
+            async with self._engine.begin() as conn:
+                bank_id = await self._bank_id(conn, name)
+                await conn.execute(
+                    sa.update(banks).where(banks.c.id == bank_id).values(enabled=enabled)
+                )
+
+    async def add_entries(self, bank: str, entries: Iterable[Entry]) -> AddResult:
+        result = AddResult()
+        now = self._clock.now()
+        with storage_errors("adding entries"):
+            async with self._engine.begin() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                rows = iter(entries)
+                while batch := list(islice(rows, _BATCH)):
+                    result = _sum(result, await self._add_batch(conn, bank_id, batch, now))
+        return result
+
+    async def _add_batch(
+        self, conn: AsyncConnection, bank_id: int, batch: list[Entry], now: datetime
+    ) -> AddResult:
+        unique = {(e.signal_type, e.value): e for e in batch}
+        existing = await conn.execute(
+            sa.select(bank_entries.c.signal_type, bank_entries.c.value, bank_entries.c.status)
+            .where(bank_entries.c.bank_id == bank_id)
+            .where(bank_entries.c.value.in_({value for _, value in unique}))
+        )
+        tombstoned = 0
+        for signal_type, value, status in existing:
+            if unique.pop((signal_type, value), None) is not None and status != "active":
+                tombstoned += 1
+        if unique:
+            rows = [_entry_row(bank_id, e, now) for e in unique.values()]
+            await conn.execute(sa.insert(bank_entries), rows)
+        duplicates = len(batch) - len(unique) - tombstoned
+        return AddResult(len(unique), duplicates, tombstoned)
+
+    async def set_entry_status(
+        self, bank: str, signal_type: str, values: Sequence[str], status: EntryStatus, by: str
+    ) -> int:
+        changed = 0
+        sources = [s.value for s in _STATUS_FROM[status]]
+        with storage_errors("updating entries"):
+            async with self._engine.begin() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                for start in range(0, len(values), _BATCH):
+                    update = (
+                        sa.update(bank_entries)
+                        .where(bank_entries.c.bank_id == bank_id)
+                        .where(bank_entries.c.signal_type == signal_type)
+                        .where(bank_entries.c.value.in_(values[start : start + _BATCH]))
+                        .where(bank_entries.c.status.in_(sources))
+                        .values(status=status.value, status_at=self._clock.now(), status_by=by)
+                    )
+                    changed += (await conn.execute(update)).rowcount
+        return changed
+
+    async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries)
+                    .where(bank_entries.c.bank_id == bank_id)
+                    .where(bank_entries.c.status == "active")
+                    .order_by(bank_entries.c.id)
+                )
+                result = await conn.stream(query.execution_options(yield_per=_BATCH))
+                async for row in result:
+                    yield _entry_from_row(row._mapping)
+
+    async def _bank_id(self, conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
+        found = await conn.scalar(sa.select(banks.c.id).where(banks.c.name == name))
+        if found is None and required:
+            raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
+        return found
+
+
+def _sum(a: AddResult, b: AddResult) -> AddResult:
+    return AddResult(a.added + b.added, a.duplicates + b.duplicates, a.tombstoned + b.tombstoned)
+
+
+def _bank_row(bank: Bank) -> dict[str, Any]:
+    return {
+        "name": bank.name,
+        "description": bank.description,
+        "action": bank.action.value,
+        "enabled": bank.enabled,
+        "thresholds": {k: [t.act, t.review] for k, t in bank.thresholds.items()},
+        "created_at": bank.created_at,
+        "category": bank.category,
+    }
+
+
+def _bank_from_row(row: Any) -> Bank:
+    raw = row["thresholds"]
+    thresholds = json.loads(raw) if isinstance(raw, str) else raw
+    return Bank(
+        name=row["name"],
+        action=BankAction(row["action"]),
+        description=row["description"],
+        enabled=bool(row["enabled"]),
+        thresholds={k: Thresholds(int(a), int(r)) for k, (a, r) in thresholds.items()},
+        created_at=utc(row["created_at"]),
+        category=row["category"],
+    )
+
+
+def _entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
+    return {
+        "bank_id": bank_id,
+        "signal_type": entry.signal_type,
+        "value": entry.value,
+        "quality": entry.quality,
+        "source": entry.source,
+        "external_id": entry.external_id,
+        "added_at": entry.added_at or now,
+        "added_by": entry.added_by,
+        "note": entry.note,
+        "tags": " ".join(entry.tags),
+        "status": entry.status.value,
+    }
+
+
+def _entry_from_row(row: Any) -> Entry:
+    return Entry(
+        signal_type=row["signal_type"],
+        value=row["value"],
+        source=row["source"],
+        external_id=row["external_id"],
+        added_by=row["added_by"],
+        note=row["note"],
+        tags=tuple(row["tags"].split()),
+        quality=row["quality"],
+        added_at=utc(row["added_at"]),
+        status=EntryStatus(row["status"]),
+        id=row["id"],
+    )

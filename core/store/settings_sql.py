@@ -1,0 +1,113 @@
+"""Per-chat settings, reviewers, processed-update keys and cached media signals in SQL."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.hashing import MediaSignals
+from core.model import Signal
+from core.policy import ChatSettings, Mode, Sanction
+from core.ports import Clock
+from core.store.base import storage_errors
+from core.store.cases_sql import insert_ignoring_duplicates
+from core.store.schema import chat_settings, media_signals, processed_updates, reviewers
+
+__all__ = ["SettingsTables"]
+
+
+def _settings_json(settings: ChatSettings) -> dict[str, Any]:
+    return {
+        "mode": settings.mode.value,
+        "language": settings.language,
+        "notice": settings.notice,
+        "sanction": settings.sanction.value,
+        "trusted_reporters": sorted(settings.trusted_reporters),
+        "block_first": sorted(settings.block_first),
+    }
+
+
+def _settings(data: dict[str, Any], default: ChatSettings) -> ChatSettings:
+    return ChatSettings(
+        mode=Mode(data.get("mode", default.mode.value)),
+        language=data.get("language", default.language),
+        notice=data.get("notice", default.notice),
+        sanction=Sanction(data.get("sanction", default.sanction.value)),
+        trusted_reporters=frozenset(data.get("trusted_reporters", default.trusted_reporters)),
+        block_first=frozenset(data.get("block_first", default.block_first)),
+    )
+
+
+class SettingsTables:
+    """The settings part of ``SqlStore``."""
+
+    _engine: AsyncEngine
+    _clock: Clock
+
+    async def chat_settings(
+        self, platform: str, chat_id: str, default: ChatSettings | None = None
+    ) -> ChatSettings:
+        """The chat's settings; ``default`` (the deployment's policy) where it has none."""
+        default = default or ChatSettings()
+        query = (
+            sa.select(chat_settings.c.settings)
+            .where(chat_settings.c.platform == platform)
+            .where(chat_settings.c.chat_id == chat_id)
+        )
+        with storage_errors("reading chat settings"):
+            async with self._engine.connect() as conn:
+                data = await conn.scalar(query)
+        return default if data is None else _settings(data, default)
+
+    async def set_chat_settings(
+        self, platform: str, chat_id: str, settings: ChatSettings, by: str
+    ) -> None:
+        key = {"platform": platform, "chat_id": chat_id}
+        values = {
+            "settings": _settings_json(settings),
+            "updated_at": self._clock.now(),
+            "updated_by": by,
+        }
+        with storage_errors("saving chat settings"):
+            async with self._engine.begin() as conn:
+                where = sa.and_(*(chat_settings.c[k] == v for k, v in key.items()))
+                changed = await conn.execute(sa.update(chat_settings).where(where).values(**values))
+                if not changed.rowcount:
+                    await conn.execute(sa.insert(chat_settings).values(**key, **values))
+
+    async def reviewers(self) -> frozenset[str]:
+        with storage_errors("reading reviewers"):
+            async with self._engine.connect() as conn:
+                return frozenset((await conn.execute(sa.select(reviewers.c.id))).scalars())
+
+    async def add_reviewer(self, reviewer: str, by: str) -> None:
+        with storage_errors("adding a reviewer"):
+            async with self._engine.begin() as conn:
+                insert = insert_ignoring_duplicates(conn, reviewers)
+                await conn.execute(
+                    insert.values(id=reviewer, added_at=self._clock.now(), added_by=by)
+                )
+
+    async def remove_reviewer(self, reviewer: str) -> bool:
+        with storage_errors("removing a reviewer"):
+            async with self._engine.begin() as conn:
+                result = await conn.execute(sa.delete(reviewers).where(reviewers.c.id == reviewer))
+        return bool(result.rowcount)
+
+    async def seen(self, update_key: str) -> bool:
+        """Whether this platform update was already processed to the end."""
+        query = sa.select(processed_updates.c.key).where(processed_updates.c.key == update_key)
+        with storage_errors("reading processed updates"):
+            async with self._engine.connect() as conn:
+                return await conn.scalar(query) is not None
+
+    async def cached_signals(self, file_key: str) -> MediaSignals | None:
+        query = sa.select(media_signals.c.signals).where(media_signals.c.file_key == file_key)
+        with storage_errors("reading cached signals"):
+            async with self._engine.connect() as conn:
+                data = await conn.scalar(query)
+        if data is None:
+            return None
+        signals = tuple(Signal(**s) for s in data["signals"])
+        queries = {k: tuple(v) for k, v in data["queries"].items()}
+        return MediaSignals(signals, queries, data.get("error"))
