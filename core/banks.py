@@ -120,6 +120,13 @@ class Matcher:
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
 
+    def set_bank(self, bank: Bank) -> None:
+        """Add a bank, or replace its settings (its entries stay)."""
+        if bank.enabled:
+            self._banks[bank.name] = bank
+        else:
+            self._banks.pop(bank.name, None)
+
     def add(self, bank: str, entries: Iterable[tuple[int, str, str]]) -> None:
         """Add ``(entry_id, signal_type, value)`` rows of ``bank`` (ignored if disabled)."""
         if bank not in self._banks:

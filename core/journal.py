@@ -22,6 +22,7 @@ from core.hashing import MediaSignals
 from core.model import Decision, Report
 
 __all__ = [
+    "CASE_FIELDS",
     "Audit",
     "Enqueue",
     "Finish",
@@ -31,7 +32,7 @@ __all__ = [
     "OpenCase",
     "RecordDecision",
     "RememberSignals",
-    "SaveCase",
+    "UpdateCase",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,22 @@ class OpenCase:
 
 
 @dataclass(frozen=True, slots=True)
-class SaveCase:
-    case: Case
+class UpdateCase:
+    """Set some of a case's columns (``CASE_FIELDS``), leaving the rest as they are,
+    so concurrent updates of different fields do not undo each other."""
+
+    case_id: str
+    changes: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        unknown = {name for name, _ in self.changes} - CASE_FIELDS
+        if unknown:
+            raise ValueError(f"not updatable case fields: {sorted(unknown)}")
+
+
+CASE_FIELDS = frozenset(
+    {"state", "decided_by", "decided_at", "note", "removed", "alerts_sent", "card_ref"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +108,7 @@ class RememberSignals:
 
 Op = (
     OpenCase
-    | SaveCase
+    | UpdateCase
     | RecordDecision
     | MarkProcessed
     | Enqueue

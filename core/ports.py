@@ -6,11 +6,21 @@ Only the parts the current features need are declared; each grows with them.
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from core.audit import AuditEntry
 from core.banks import Bank, Entry, EntryStatus
+from core.cases import Case
+from core.effects import Effect
+from core.hashing import MediaSignals
+from core.model import CaseState, Chat, MediaRef, Sender
+from core.policy import ChatSettings
+from core.texts import ReviewCard
 
-__all__ = ["AddResult", "BankSummary", "Clock", "Store", "SystemClock"]
+if TYPE_CHECKING:
+    from core.journal import Op
+
+__all__ = ["AddResult", "BankSummary", "Clock", "Platform", "Store", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -70,3 +80,87 @@ class Store(Protocol):
     def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         """The bank's active entries, oldest first, streamed."""
         ...
+
+    async def entry_ids(
+        self, bank: str, signals: Sequence[tuple[str, str]]
+    ) -> list[tuple[int, str, str]]: ...
+
+    # The engine's writes: typed ops applied in order in one transaction.
+    async def apply(self, ops: Sequence["Op"]) -> list[Any]: ...
+
+    async def seen(self, update_key: str) -> bool: ...
+
+    async def cached_signals(self, file_key: str) -> MediaSignals | None: ...
+
+    async def get_case(self, case_id: str) -> Case: ...
+
+    async def open_case_for(self, target: str) -> Case | None: ...
+
+    async def list_cases(
+        self,
+        states: Sequence[CaseState] = (),
+        *,
+        overdue_at: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Case]: ...
+
+    async def case_history(self, case_id: str) -> dict[str, list[dict[str, Any]]]: ...
+
+    async def pending_effects(self, platforms: Sequence[str], limit: int = 500) -> list[Effect]: ...
+
+    async def chat_settings(
+        self, platform: str, chat_id: str, default: ChatSettings | None = None
+    ) -> ChatSettings: ...
+
+    async def set_chat_settings(
+        self, platform: str, chat_id: str, settings: ChatSettings, by: str
+    ) -> None: ...
+
+    async def reviewers(self) -> frozenset[str]: ...
+
+    async def add_reviewer(self, reviewer: str, by: str) -> None: ...
+
+    async def remove_reviewer(self, reviewer: str) -> bool: ...
+
+    def iter_audit(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> AsyncIterator[AuditEntry]: ...
+
+    async def audit_anchors(self) -> dict[int, str]: ...
+
+    async def purge_audit(self, before: datetime, actor: str) -> int: ...
+
+
+class Platform(Protocol):
+    """One chat platform, as the engine needs it. Failures raise ``PlatformError``
+    (with ``gone``, ``impossible`` or ``retry_after`` set where they apply)."""
+
+    name: str
+
+    async def fetch_media(self, ref: MediaRef, max_bytes: int) -> bytes:
+        """The file's bytes, refusing (``InputError``) anything over ``max_bytes``."""
+        ...
+
+    async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None: ...
+
+    async def restrict(self, chat: Chat, sender: Sender) -> None: ...
+
+    async def ban(self, chat: Chat, sender: Sender) -> None: ...
+
+    async def lift_sanction(self, chat: Chat, sender: Sender) -> None: ...
+
+    async def post_notice(self, chat: Chat, text: str) -> None: ...
+
+    async def send_dm(self, user: Sender, text: str) -> None: ...
+
+    async def post_card(self, card: ReviewCard) -> str:
+        """Post a review card to the reviewers' chat; returns a reference to edit it by."""
+        ...
+
+    async def update_card(self, ref: str, card: ReviewCard) -> None: ...
+
+    async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
+        """Re-post an overturned removal: media by the platform's own file reference."""
+        ...
+
+    async def alert_reviewers(self, text: str) -> None: ...

@@ -137,6 +137,23 @@ class BankTables:
                     changed += (await conn.execute(update)).rowcount
         return changed
 
+    async def entry_ids(
+        self, bank: str, signals: Sequence[tuple[str, str]]
+    ) -> list[tuple[int, str, str]]:
+        """``(id, signal_type, value)`` of the bank's active entries among ``signals``."""
+        wanted = set(signals)
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries.c.id, bank_entries.c.signal_type, bank_entries.c.value)
+                    .where(bank_entries.c.bank_id == bank_id)
+                    .where(bank_entries.c.status == "active")
+                    .where(bank_entries.c.value.in_({value for _, value in wanted}))
+                )
+                rows = (await conn.execute(query)).all()
+        return [(r.id, r.signal_type, r.value) for r in rows if (r.signal_type, r.value) in wanted]
+
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with storage_errors("reading entries"):
             async with self._engine.connect() as conn:

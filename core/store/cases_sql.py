@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.audit import AuditEntry
 from core.cases import Case
-from core.effects import Effect
+from core.effects import Effect, EffectKind
 from core.errors import InputError
 from core.journal import (
     Audit,
@@ -22,7 +22,7 @@ from core.journal import (
     OpenCase,
     RecordDecision,
     RememberSignals,
-    SaveCase,
+    UpdateCase,
 )
 from core.model import CaseState
 from core.ports import Clock
@@ -100,6 +100,14 @@ class CaseTables:
                 rows = (await conn.execute(query)).all()
         return [case_from_row(r._mapping) for r in rows]
 
+    async def open_case_for(self, target: str) -> Case | None:
+        """The open or escalated case about ``target`` (a message or album), if any."""
+        query = sa.select(cases).where(cases.c.target == target).where(cases.c.state.in_(_OPEN))
+        with storage_errors("reading a case"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).first()
+        return case_from_row(row._mapping) if row else None
+
     async def case_history(self, case_id: str) -> dict[str, list[dict[str, Any]]]:
         """The reports, decisions and effects recorded for a case."""
         queries = {
@@ -165,10 +173,11 @@ async def _open_case(conn: AsyncConnection, op: OpenCase, batch: _Batch) -> Case
     return case
 
 
-async def _save_case(conn: AsyncConnection, op: SaveCase, batch: _Batch) -> None:
-    row = case_row(op.case)
-    del row["id"]
-    await conn.execute(sa.update(cases).where(cases.c.id == op.case.id).values(**row))
+async def _update_case(conn: AsyncConnection, op: UpdateCase, batch: _Batch) -> None:
+    values = {name: getattr(value, "value", value) for name, value in op.changes}
+    await conn.execute(
+        sa.update(cases).where(cases.c.id == batch.case_id(op.case_id)).values(**values)
+    )
 
 
 async def _record_decision(conn: AsyncConnection, op: RecordDecision, batch: _Batch) -> None:
@@ -189,8 +198,12 @@ async def _mark_processed(conn: AsyncConnection, op: MarkProcessed, batch: _Batc
     )
 
 
-async def _enqueue(conn: AsyncConnection, op: Enqueue, batch: _Batch) -> None:
+async def _enqueue(conn: AsyncConnection, op: Enqueue, batch: _Batch) -> bool:
+    """Queue the effect; False if it was dropped because its case already existed
+    (another album item opened it) and only the deletion is still news."""
     effect = op.effect
+    if effect.case_id in batch.aliases and effect.kind is not EffectKind.DELETE:
+        return False
     await conn.execute(
         sa.insert(outbox).values(
             id=effect.id,
@@ -203,6 +216,7 @@ async def _enqueue(conn: AsyncConnection, op: Enqueue, batch: _Batch) -> None:
             payload=effect_json(effect),
         )
     )
+    return True
 
 
 async def _finish(conn: AsyncConnection, op: Finish, batch: _Batch) -> None:
@@ -235,7 +249,7 @@ async def _remember(conn: AsyncConnection, op: RememberSignals, batch: _Batch) -
 
 _APPLY: dict[type, Any] = {
     OpenCase: _open_case,
-    SaveCase: _save_case,
+    UpdateCase: _update_case,
     RecordDecision: _record_decision,
     MarkProcessed: _mark_processed,
     Enqueue: _enqueue,

@@ -1,0 +1,357 @@
+"""The Moderator: block first, review later, over the Platform and Store ports.
+
+Every flow records its intent before acting: the case, the effects it calls
+for (the outbox, see ``core.effects``) and the update's key go into one
+transaction, then the effects are performed and each is marked done with its
+audit entry. Writes of concurrent flows share transactions (``GroupCommit``).
+On start, effects left pending by a crash are performed again.
+"""
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from core.audit import AuditRecord
+from core.banks import Bank, Matcher
+from core.cases import Case, apply_decision, due_alerts, target_of
+from core.catalog import entries_for_media
+from core.effects import Effect, EffectKind, new_id
+from core.errors import AuthorisationError, InputError
+from core.flows import decision_effects, verdict_effects
+from core.hashing import MediaSignals, hash_media
+from core.journal import (
+    Audit,
+    Enqueue,
+    GroupCommit,
+    MarkProcessed,
+    Op,
+    OpenCase,
+    RecordDecision,
+    RememberSignals,
+    UpdateCase,
+)
+from core.media import MediaLimits
+from core.model import BankAction, CaseKind, CaseState, Decision, Match, Message, Report, Verdict
+from core.performer import Performer
+from core.policy import ChatSettings, Deadlines, decide, decide_report
+from core.ports import Clock, Platform, Store, SystemClock
+from core.texts import ReviewCard, alert_text, card_for
+
+__all__ = ["EngineConfig", "Handled", "Moderator"]
+
+_OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    limits: MediaLimits = field(default_factory=MediaLimits)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    default_settings: ChatSettings = field(default_factory=ChatSettings)
+    reviewers: frozenset[str] = frozenset()  # on top of those in the store
+    confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
+    language: str = "ko"  # of reviewer alerts
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    verdict: Verdict
+    case: Case | None = None
+    duplicate: bool = False
+
+
+class Moderator:
+    def __init__(
+        self,
+        store: Store,
+        platforms: Mapping[str, Platform],
+        matcher: Matcher,
+        *,
+        clock: Clock | None = None,
+        config: EngineConfig | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self._store = store
+        self._platforms = dict(platforms)
+        self._matcher = matcher
+        self._clock = clock or SystemClock()
+        self._config = config or EngineConfig()
+        self._executor = executor
+        self._owns_executor = executor is None
+        self._journal = GroupCommit(store)
+        self._performer = Performer(
+            self._platforms, self._card, max_attempts=self._config.max_attempts
+        )
+        self._inflight: set[str] = set()
+        self._performing: set[str] = set()
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
+        return self._performer.counts
+
+    async def __aenter__(self) -> "Moderator":
+        await self.run_outbox()  # reconcile what a crash left pending
+        return self
+
+    async def __aexit__(self, *exc: object | TracebackType) -> None:
+        await self._journal.close()
+        if self._owns_executor and self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    async def on_message(self, message: Message) -> Handled:
+        key = message.update_key
+        if key in self._inflight or await self._store.seen(key):
+            return Handled(Verdict(), duplicate=True)
+        self._inflight.add(key)
+        try:
+            return await self._handle(message, key)
+        finally:
+            self._inflight.discard(key)
+
+    async def _handle(self, message: Message, key: str) -> Handled:
+        hashed, cache_ops = await self._signals(message)
+        queries: dict[str, list[str]] = {}
+        for media in hashed:
+            for type_name, values in media.queries.items():
+                queries.setdefault(type_name, []).extend(values)
+        matches = self._matcher.match(queries) if queries else []
+        if not matches:
+            await self._follow_album(message, cache_ops)
+            return Handled(Verdict())
+        chat = message.chat
+        settings = await self._store.chat_settings(
+            chat.platform, chat.id, self._config.default_settings
+        )
+        now = self._clock.now()
+        verdict = decide(matches, message, settings, now, self._config.deadlines)
+        signals = tuple(s for media in hashed for s in media.signals)
+        case = Case(
+            id=new_id(),
+            kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
+            target=target_of(message),
+            opened_at=now,
+            deadline=verdict.deadline or now,
+            category=matches[0].category,
+            message=message,
+            signals=signals,
+            matches=verdict.matches,
+            reasons=verdict.reasons,
+            dry_run=verdict.dry_run,
+        )
+        effects = verdict_effects(case, message, verdict, settings, now)
+        audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
+        ops: list[Op] = [OpenCase(case), *map(Enqueue, effects), *audits, MarkProcessed(key)]
+        results = await self._journal.submit([*ops, *cache_ops])
+        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
+        await self._perform(queued)
+        return Handled(verdict, results[0])
+
+    async def _signals(self, message: Message) -> tuple[list[MediaSignals], list[Op]]:
+        """Signals of every media item: from the file-key cache, else fetched and hashed."""
+        hashed: list[MediaSignals] = []
+        ops: list[Op] = []
+        limit = self._config.limits.max_bytes
+        for ref in message.media:
+            if ref.size is not None and ref.size > limit:
+                continue
+            cached = await self._store.cached_signals(ref.file_key)
+            if cached is None:
+                try:
+                    data = await self._platforms[message.chat.platform].fetch_media(ref, limit)
+                    cached = await self._hash(data)
+                except InputError:
+                    continue  # over the limit after all: nothing to match on
+                del data  # the bytes go no further than the hash
+                ops.append(RememberSignals(ref.file_key, cached))
+            hashed.append(cached)
+        return hashed, ops
+
+    async def _hash(self, data: bytes) -> MediaSignals:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, hash_media, data, self._config.limits)
+
+    async def _follow_album(self, message: Message, cache_ops: list[Op]) -> None:
+        """An album item arriving after another item of it was blocked is removed too."""
+        ops = list(cache_ops)
+        effect = None
+        if message.album_id:
+            case = await self._store.open_case_for(target_of(message))
+            if case is not None and case.removed:
+                effect = Effect(
+                    new_id(16), EffectKind.DELETE, case.platform, case.id, self._clock.now(),
+                    message.chat, (message.message_id,), message.sender,
+                )  # fmt: skip
+                ops += [Enqueue(effect), MarkProcessed(message.update_key)]
+        if ops:
+            await self._journal.submit(ops)
+        if effect is not None:
+            await self._perform([effect])
+
+    async def on_report(self, report: Report) -> Case:
+        message = report.message
+        default = self._config.default_settings
+        settings = (
+            await self._store.chat_settings(message.chat.platform, message.chat.id, default)
+            if message
+            else default
+        )
+        now = self._clock.now()
+        verdict = decide_report(report, settings, now, self._config.deadlines)
+        target = target_of(message) if message else f"report:{report.report_id or new_id()}"
+        case = Case(
+            id=new_id(),
+            kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
+            target=target,
+            opened_at=now,
+            deadline=verdict.deadline or now,
+            category=report.category,
+            message=message,
+            reasons=verdict.reasons,
+            dry_run=verdict.dry_run,
+        )
+        effects = verdict_effects(case, message, verdict, settings, now) if message else []
+        record = AuditRecord(
+            kind="report",
+            platform=case.platform,
+            chat_id=message.chat.id if message else "",
+            message_id=message.message_id if message else "",
+            actor=report.reporter or "anonymous",
+            reason="; ".join(verdict.reasons),
+            case_id=case.id,
+        )
+        ops: list[Op] = [OpenCase(case, report), *map(Enqueue, effects), Audit(record)]
+        results = await self._journal.submit(ops)
+        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
+        await self._perform(queued)
+        return results[0]  # type: ignore[no-any-return]
+
+    async def on_decision(
+        self, case_id: str, decision: Decision, reviewer: str, *, note: str = "", ban: bool = False
+    ) -> Case:
+        case = await self._store.get_case(case_id)
+        allowed = self._config.reviewers | await self._store.reviewers()
+        now = self._clock.now()
+        try:
+            decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)
+        except AuthorisationError as exc:
+            refusal = _decision_record(case, decision, reviewer, str(exc), "decision_refused")
+            await self._journal.submit([Audit(refusal)])
+            raise
+        if not changed:
+            return case
+        history = await self._store.case_history(case.id)
+        effects = decision_effects(decided, decision, ban, history["effects"], now)
+        fields = (
+            ("state", decided.state),
+            ("decided_by", reviewer),
+            ("decided_at", now),
+            ("note", decided.note),
+        )
+        ops: list[Op] = [
+            UpdateCase(case.id, fields),
+            RecordDecision(case.id, decision, reviewer, now, note),
+            Audit(_decision_record(case, decision, reviewer, note or "decided")),
+            *map(Enqueue, effects),
+        ]
+        await self._journal.submit(ops)
+        if decision is Decision.CONFIRM:
+            await self._bank_signals(decided, reviewer)
+        await self._perform(effects)
+        return decided
+
+    async def _bank_signals(self, case: Case, reviewer: str) -> None:
+        """Confirmed: the message's signals join the local bank, so re-uploads are blocked."""
+        name = self._config.confirmed_bank
+        try:
+            bank = await self._store.get_bank(name)
+        except InputError:
+            bank = await self._store.create_bank(
+                Bank(name, BankAction.DELETE, "signals of confirmed cases")
+            )
+        media = MediaSignals(case.signals)
+        entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)
+        await self._store.add_entries(name, entries)
+        self._matcher.set_bank(bank)
+        self._matcher.add(
+            name, await self._store.entry_ids(name, [(e.signal_type, e.value) for e in entries])
+        )
+
+    async def sweep_deadlines(self) -> int:
+        """Alert reviewers at 50, 80 and 100 % of each open case's deadline, once each."""
+        now = self._clock.now()
+        sent = 0
+        for case in await self._store.list_cases(_OPEN_STATES):
+            levels = due_alerts(case, now)
+            if not levels:
+                continue
+            text = alert_text(self._config.language, case, levels[-1])
+            effect = Effect(new_id(16), EffectKind.ALERT, case.platform, case.id, now, text=text)
+            record = AuditRecord(
+                kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id
+            )
+            alerts = case.alerts_sent + len(levels)
+            await self._journal.submit(
+                [UpdateCase(case.id, (("alerts_sent", alerts),)), Enqueue(effect), Audit(record)]
+            )
+            await self._perform([effect])
+            sent += 1
+        return sent
+
+    async def run_outbox(self) -> int:
+        """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)."""
+        pending = await self._store.pending_effects(list(self._platforms))
+        await self._perform([e for e in pending if e.id not in self._performing])
+        return len(pending)
+
+    async def _perform(self, effects: Sequence[Effect]) -> None:
+        for effect in effects:
+            if effect.platform not in self._platforms or effect.id in self._performing:
+                continue
+            self._performing.add(effect.id)
+            try:
+                await self._journal.submit(await self._performer.perform(effect))
+            finally:
+                self._performing.discard(effect.id)
+
+    async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
+        case = await self._store.get_case(case_id)
+        return card_for(case, self._clock.now()), case.card_ref
+
+
+def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:
+    actions = ",".join(sorted(a.value for a in verdict.actions)) or "review"
+    return AuditRecord(
+        kind="match",
+        platform=message.chat.platform,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        sender_id=message.sender.id,
+        signals=tuple(f"{s.signal_type}:{s.value}" for s in case.signals),
+        bank=match.bank,
+        distance=match.distance,
+        action=actions,
+        result="dry run: recorded only" if verdict.dry_run else "case opened",
+        reason=f"{match.signal_type} {match.band.value} band, {match.category}",
+        case_id=case.id,
+    )
+
+
+def _decision_record(
+    case: Case, decision: Decision, reviewer: str, reason: str, kind: str = "decision"
+) -> AuditRecord:
+    return AuditRecord(
+        kind=kind,
+        platform=case.platform,
+        action=decision.value,
+        actor=reviewer,
+        reason=reason,
+        case_id=case.id,
+    )

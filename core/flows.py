@@ -1,0 +1,113 @@
+"""Which effects a verdict or a decision calls for (pure).
+
+Order matters and is kept by ``created_at``: the deletion first (block
+first), then the statement of reasons (sent before any ban, while the user
+can still read it), the notice, the sanction, and the review card last.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.cases import Case
+from core.effects import Effect, EffectKind, new_id
+from core.model import Action, Chat, Decision, MediaRef, Message, Sender, Verdict
+from core.policy import ChatSettings
+from core.texts import notice_text, reasons_text
+
+__all__ = ["decision_effects", "verdict_effects"]
+
+_ORDER = (
+    Action.DELETE_MESSAGE,
+    Action.DELETE_ALBUM,
+    Action.DM_REASONS,
+    Action.NOTICE,
+    Action.RESTRICT_SENDER,
+    Action.BAN_SENDER,
+)
+_SANCTIONS = {EffectKind.RESTRICT.value, EffectKind.BAN.value}
+
+
+def _effect(
+    kind: EffectKind,
+    case: Case,
+    now: datetime,
+    *,
+    chat: Chat | None = None,
+    sender: Sender | None = None,
+    message_ids: tuple[str, ...] = (),
+    text: str = "",
+    media: tuple[MediaRef, ...] = (),
+) -> Effect:
+    return Effect(
+        new_id(16), kind, case.platform, case.id, now, chat, message_ids, sender, text, media
+    )
+
+
+def _stamped(effects: Iterable[Effect], now: datetime, dry_run: bool = False) -> list[Effect]:
+    """Distinct, increasing creation times keep the outbox in this order."""
+    return [
+        replace(e, created_at=now + timedelta(microseconds=i), dry_run=dry_run)
+        for i, e in enumerate(effects)
+    ]
+
+
+def verdict_effects(
+    case: Case, message: Message | None, verdict: Verdict, settings: ChatSettings, now: datetime
+) -> list[Effect]:
+    effects = []
+    if message is not None:
+        effects = [_for(a, case, message, settings, now) for a in _ORDER if a in verdict.actions]
+    effects.append(_effect(EffectKind.POST_CARD, case, now))
+    return _stamped(effects, now, verdict.dry_run)
+
+
+def _for(
+    action: Action, case: Case, message: Message, settings: ChatSettings, now: datetime
+) -> Effect:
+    chat, sender = message.chat, message.sender
+    if action is Action.DELETE_ALBUM:
+        ids = tuple(dict.fromkeys((message.message_id, *message.album_message_ids)))
+        return _effect(EffectKind.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
+    if action is Action.DELETE_MESSAGE:
+        ids = (message.message_id,)
+        return _effect(EffectKind.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
+    if action is Action.DM_REASONS:
+        text = reasons_text(settings.language, case.id, chat.title, case.reasons)
+        return _effect(EffectKind.DM, case, now, sender=sender, text=text)
+    if action is Action.NOTICE:
+        text = notice_text(settings.language, case.id)
+        return _effect(EffectKind.NOTICE, case, now, chat=chat, text=text)
+    kind = EffectKind.RESTRICT if action is Action.RESTRICT_SENDER else EffectKind.BAN
+    return _effect(kind, case, now, chat=chat, sender=sender)
+
+
+def decision_effects(
+    case: Case,
+    decision: Decision,
+    ban: bool,
+    history: Iterable[Mapping[str, Any]],
+    now: datetime,
+) -> list[Effect]:
+    """Confirm: optional ban. Overturn: restore a removal, lift any sanction.
+    Every decision updates the review card."""
+    message = case.message
+    effects = []
+    if message is not None:
+        chat, sender = message.chat, message.sender
+        if decision is Decision.CONFIRM and ban:
+            effects.append(_effect(EffectKind.BAN, case, now, chat=chat, sender=sender))
+        if decision is Decision.OVERTURN and case.removed:
+            restore = _effect(
+                EffectKind.RESTORE, case, now, chat=chat, text=message.text, media=message.media
+            )
+            effects.append(restore)
+        if decision is Decision.OVERTURN and _sanctioned(history):
+            effects.append(_effect(EffectKind.LIFT_SANCTION, case, now, chat=chat, sender=sender))
+    effects.append(_effect(EffectKind.UPDATE_CARD, case, now))
+    return _stamped(effects, now)
+
+
+def _sanctioned(history: Iterable[Mapping[str, Any]]) -> bool:
+    return any(h["kind"] in _SANCTIONS and h["state"] == "done" for h in history)

@@ -1,0 +1,91 @@
+"""What the bot says, in Korean and English: notices, statements of reasons,
+deadline alerts and review cards. Cards carry facts, never media."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.cases import Case
+
+__all__ = ["ReviewCard", "alert_text", "card_for", "notice_text", "reasons_text"]
+
+_NOTICE = {
+    "ko": (
+        "불법촬영물 또는 허위영상물(딥페이크)로 등록된 자료와 일치하여 메시지를 삭제했습니다. "
+        "이러한 자료는 소지·시청만으로도 처벌됩니다. (사건 {case_id})"
+    ),
+    "en": (
+        "A message was removed: it matched a list of illegally filmed or deepfake sexual "
+        "material. Possessing or viewing such material is a crime. (case {case_id})"
+    ),
+}
+_REASONS = {
+    "ko": (
+        "{chat}에 보내신 메시지가 삭제되었습니다.\n사유: {reasons}\n사건 번호: {case_id}\n"
+        "잘못된 조치라고 생각되면 이 사건 번호로 이의를 제기할 수 있습니다."
+    ),
+    "en": (
+        "Your message in {chat} was removed.\nWhy: {reasons}\nCase: {case_id}\n"
+        "If you think this is a mistake, you can appeal quoting this case number."
+    ),
+}
+_ALERT = {
+    "ko": "사건 {case_id} ({kind}) 처리 기한의 {percent}%가 지났습니다. 기한: {deadline} UTC",
+    "en": "Case {case_id} ({kind}) is {percent}% through its deadline: {deadline} UTC",
+}
+
+
+def _lang(language: str) -> str:
+    return language if language in _NOTICE else "en"
+
+
+def notice_text(language: str, case_id: str) -> str:
+    return _NOTICE[_lang(language)].format(case_id=case_id)
+
+
+def reasons_text(language: str, case_id: str, chat: str, reasons: tuple[str, ...]) -> str:
+    return _REASONS[_lang(language)].format(
+        case_id=case_id, chat=chat or "a chat", reasons="; ".join(reasons)
+    )
+
+
+def alert_text(language: str, case: Case, level: float) -> str:
+    return _ALERT[_lang(language)].format(
+        case_id=case.id,
+        kind=case.kind.value,
+        percent=round(level * 100),
+        deadline=case.deadline.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """A review card: the facts of a case and which decisions are open."""
+
+    case_id: str
+    title: str
+    lines: tuple[str, ...]
+    decisions: tuple[str, ...]  # "confirm", "overturn", "escalate" while undecided
+
+
+def card_for(case: Case, now: datetime) -> ReviewCard:
+    message = case.message
+    where = f"{message.chat.title or message.chat.id}" if message else case.target
+    lines = [
+        f"{case.kind.value} · {case.category} · {case.state.value}",
+        f"chat: {where}",
+        f"deadline: {case.deadline:%Y-%m-%d %H:%M} UTC"
+        + (" (OVERDUE)" if case.overdue(now) else ""),
+        *case.reasons,
+    ]
+    if message:
+        lines.append(
+            f"message {message.message_id} from {message.sender.kind.value} {message.sender.id}"
+        )
+    if case.dry_run:
+        lines.append("dry run: nothing was removed")
+    if case.decided_by:
+        lines.append(f"decided by {case.decided_by}" + (f": {case.note}" if case.note else ""))
+    decisions: tuple[str, ...] = ("confirm", "overturn", "escalate") if case.is_open else ()
+    if case.state.value == "escalated":
+        decisions = ("confirm", "overturn")
+    return ReviewCard(case.id, f"Case {case.id}", tuple(lines), decisions)
