@@ -61,6 +61,8 @@ class Performer:
         ]
         if outcome.card_ref:
             ops.append(UpdateCase(effect.case_id, (("card_ref", outcome.card_ref),)))
+        if effect.kind is EffectKind.DELETE and outcome.state == "done" and not effect.dry_run:
+            ops.append(UpdateCase(effect.case_id, (("removed", True),)))
         if outcome.state != "pending":
             ops.append(Audit(_record(effect, outcome.result)))
         return ops

@@ -1,8 +1,15 @@
 """Fakes for the core's ports (no MagicMock anywhere)."""
 
+import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-__all__ = ["FakeClock"]
+from core.errors import InputError, PlatformError
+from core.model import Chat, MediaRef, Sender
+from core.texts import ReviewCard
+
+__all__ = ["FakeClock", "FakePlatform"]
 
 
 class FakeClock:
@@ -16,3 +23,93 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+class FakePlatform:
+    """An in-memory chat platform that records every call.
+
+    ``files`` maps a file reference to its (generated) bytes; ``failures`` maps
+    a method name to errors raised by its next calls, in order. ``journal``,
+    if given, is a file every deletion is appended to and synced, so a test in
+    another process can see what the platform did before a kill -9.
+    """
+
+    def __init__(self, name: str = "fake", journal: Path | None = None) -> None:
+        self.name = name
+        self.files: dict[str, bytes] = {}
+        self.failures: dict[str, list[PlatformError]] = {}
+        self.calls: list[tuple[str, ...]] = []
+        self.deleted: set[tuple[str, str]] = set()
+        self.cards: dict[str, ReviewCard] = {}
+        self.fetches = 0
+        self._journal = journal
+
+    def _maybe_fail(self, method: str) -> None:
+        pending = self.failures.get(method)
+        if pending:
+            raise pending.pop(0)
+
+    def of(self, method: str) -> list[tuple[str, ...]]:
+        return [call for call in self.calls if call[0] == method]
+
+    async def fetch_media(self, ref: MediaRef, max_bytes: int) -> bytes:
+        self._maybe_fail("fetch_media")
+        data = self.files[ref.file_ref]
+        if len(data) > max_bytes:
+            raise InputError(f"file is over the {max_bytes}-byte limit")
+        self.fetches += 1
+        return data
+
+    async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
+        self._maybe_fail("delete_messages")
+        fresh = [m for m in message_ids if (chat.id, m) not in self.deleted]
+        if not fresh:
+            raise PlatformError("message to delete not found", gone=True)
+        for message_id in fresh:
+            self.deleted.add((chat.id, message_id))
+            if self._journal is not None:
+                with self._journal.open("a") as out:
+                    out.write(f"{chat.id} {message_id}\n")
+                    out.flush()
+                    os.fsync(out.fileno())
+        self.calls.append(("delete_messages", chat.id, *message_ids))
+
+    async def restrict(self, chat: Chat, sender: Sender) -> None:
+        self._maybe_fail("restrict")
+        self.calls.append(("restrict", chat.id, sender.id))
+
+    async def ban(self, chat: Chat, sender: Sender) -> None:
+        self._maybe_fail("ban")
+        self.calls.append(("ban", chat.id, sender.id))
+
+    async def lift_sanction(self, chat: Chat, sender: Sender) -> None:
+        self._maybe_fail("lift_sanction")
+        self.calls.append(("lift_sanction", chat.id, sender.id))
+
+    async def post_notice(self, chat: Chat, text: str) -> None:
+        self._maybe_fail("post_notice")
+        self.calls.append(("post_notice", chat.id, text))
+
+    async def send_dm(self, user: Sender, text: str) -> None:
+        self._maybe_fail("send_dm")
+        self.calls.append(("send_dm", user.id, text))
+
+    async def post_card(self, card: ReviewCard) -> str:
+        self._maybe_fail("post_card")
+        ref = f"card-{len(self.cards) + 1}"
+        self.cards[ref] = card
+        self.calls.append(("post_card", card.case_id))
+        return ref
+
+    async def update_card(self, ref: str, card: ReviewCard) -> None:
+        self._maybe_fail("update_card")
+        self.cards[ref] = card
+        self.calls.append(("update_card", ref, card.case_id))
+
+    async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
+        self._maybe_fail("restore")
+        self.calls.append(("restore", chat.id, text, *(m.file_ref for m in media)))
+
+    async def alert_reviewers(self, text: str) -> None:
+        self._maybe_fail("alert_reviewers")
+        self.calls.append(("alert_reviewers", text))
