@@ -206,6 +206,8 @@ class Moderator:
         now = self._clock.now()
         verdict = decide_report(report, settings, now, self._config.deadlines)
         target = target_of(message) if message else f"report:{report.report_id or new_id()}"
+        # The reported media is hashed too (never kept), so confirming can bank it.
+        hashed, cache_ops = await self._signals(message) if message else ([], [])
         case = Case(
             id=new_id(),
             kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
@@ -214,6 +216,7 @@ class Moderator:
             deadline=verdict.deadline or now,
             category=report.category,
             message=message,
+            signals=tuple(s for media in hashed for s in media.signals),
             reasons=verdict.reasons,
             dry_run=verdict.dry_run,
         )
@@ -228,7 +231,7 @@ class Moderator:
             case_id=case.id,
         )
         ops: list[Op] = [OpenCase(case, report), *map(Enqueue, effects), Audit(record)]
-        results = await self._journal.submit(ops)
+        results = await self._journal.submit([*ops, *cache_ops])
         queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
         await self._perform(queued)
         return results[0]  # type: ignore[no-any-return]
