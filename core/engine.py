@@ -136,7 +136,7 @@ class Moderator:
             target=target_of(message),
             opened_at=now,
             deadline=verdict.deadline or now,
-            category=matches[0].category,
+            category=next((m.category for m in matches if m.category != "other"), "other"),
             message=message,
             signals=signals,
             matches=verdict.matches,
@@ -271,13 +271,15 @@ class Moderator:
         return decided
 
     async def _bank_signals(self, case: Case, reviewer: str) -> None:
-        """Confirmed: the message's signals join the local bank, so re-uploads are blocked."""
-        name = self._config.confirmed_bank
+        """Confirmed: the message's signals join the local bank of its category
+        (``confirmed-deepfake``, ...), so re-uploads are blocked."""
+        name = f"{self._config.confirmed_bank}-{case.category}"
         try:
             bank = await self._store.get_bank(name)
         except InputError:
+            description = f"signals of confirmed {case.category} cases"
             bank = await self._store.create_bank(
-                Bank(name, BankAction.DELETE, "signals of confirmed cases")
+                Bank(name, BankAction.DELETE, description, category=case.category)
             )
         media = MediaSignals(case.signals)
         entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)

@@ -101,6 +101,7 @@ class Store(Protocol):
         states: Sequence[CaseState] = (),
         *,
         overdue_at: datetime | None = None,
+        opened: tuple[datetime | None, datetime | None] = (None, None),
         limit: int = 1000,
     ) -> list[Case]: ...
 

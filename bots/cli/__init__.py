@@ -6,7 +6,9 @@ Exit codes: 0 fine; 1 ``scan`` found a match; 2 a usage error or bad input
 
 import click
 
+from bots.cli.audit import audit, report
 from bots.cli.banks import banks
+from bots.cli.cases import cases, reviewers
 from bots.cli.common import DB_OPTION_HELP, CliState
 from bots.cli.hashes import hash_files, hashes
 from bots.cli.scan import scan
@@ -31,6 +33,10 @@ cli.add_command(banks)
 cli.add_command(hashes)
 cli.add_command(hash_files)
 cli.add_command(scan)
+cli.add_command(cases)
+cli.add_command(reviewers)
+cli.add_command(audit)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -87,10 +87,16 @@ class CaseTables:
         states: Sequence[CaseState] = (),
         *,
         overdue_at: datetime | None = None,
+        opened: tuple[datetime | None, datetime | None] = (None, None),
         limit: int = 1000,
     ) -> list[Case]:
-        """Cases by deadline, soonest first; ``overdue_at``: only those past due then."""
+        """Cases by deadline, soonest first; ``overdue_at``: only those past due then;
+        ``opened``: only those opened within [from, to)."""
         query = sa.select(cases).order_by(cases.c.deadline, cases.c.id).limit(limit)
+        if opened[0] is not None:
+            query = query.where(cases.c.opened_at >= opened[0])
+        if opened[1] is not None:
+            query = query.where(cases.c.opened_at < opened[1])
         if states:
             query = query.where(cases.c.state.in_([s.value for s in states]))
         if overdue_at is not None:

@@ -47,7 +47,8 @@ async def test_confirming_banks_the_signals_so_a_re_upload_is_blocked(
         assert decided.decided_by == REVIEWER
         reupload = await w.moderator.on_message(photo("3", "harmless", key="another-upload"))
         assert reupload.case is not None
-        assert {m.bank for m in reupload.verdict.matches} == {"confirmed"}
+        assert {m.bank for m in reupload.verdict.matches} == {"confirmed-deepfake"}
+        assert reupload.case.category == "deepfake"
         assert (CHAT.id, "3") in w.platform.deleted
 
 

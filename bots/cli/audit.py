@@ -1,0 +1,136 @@
+"""``blockfirst audit`` (verify, export, purge) and ``blockfirst report compliance``."""
+
+import csv
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from bots.cli.common import CliState, run, whoami
+from core.audit import export_row, verify
+from core.compliance import summarise
+from core.store import open_store
+
+__all__ = ["audit", "report"]
+
+_DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Dates on the command line are UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+@click.pass_obj
+def verify_log(state: CliState) -> None:
+    """Check the whole chain; exit 1 naming the first bad entry if it was tampered with."""
+
+    async def body() -> int:
+        async with open_store(state.db_url) as store:
+            anchors = await store.audit_anchors()
+            result = verify([e async for e in store.iter_audit()], anchors)
+        if result.ok:
+            click.echo(f"ok: {result.checked} entries, head {result.head}")
+            return 0
+        click.echo(f"TAMPERED at entry {result.first_bad}: {result.problem}", err=True)
+        click.echo(f"({result.checked} entries before it verified)", err=True)
+        return 1
+
+    sys.exit(run(body))
+
+
+@audit.command("export")
+@click.option("--since", type=_DATE, default=None, help="UTC, inclusive.")
+@click.option("--until", type=_DATE, default=None, help="UTC, exclusive.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.pass_obj
+def export(state: CliState, since: datetime | None, until: datetime | None, fmt: str) -> None:
+    """Write entries to standard output, streamed."""
+
+    async def body() -> None:
+        writer: csv.DictWriter[str] | None = None
+        first = True
+        async with open_store(state.db_url) as store:
+            if fmt == "json":
+                sys.stdout.write("[")
+            async for entry in store.iter_audit(_utc(since), _utc(until)):
+                row = export_row(entry)
+                if fmt == "json":
+                    sys.stdout.write(
+                        ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
+                    )
+                else:
+                    if writer is None:
+                        writer = csv.DictWriter(sys.stdout, list(row), lineterminator="\n")
+                        writer.writeheader()
+                    writer.writerow(row)
+                first = False
+            if fmt == "json":
+                sys.stdout.write("\n]\n")
+
+    run(body)
+
+
+@audit.command("purge")
+@click.option("--older-than-days", default=3 * 365, show_default=True, type=click.IntRange(1))
+@click.option("--yes", is_flag=True, help="Do it (otherwise only say what would go).")
+@click.pass_obj
+def purge(state: CliState, older_than_days: int, yes: bool) -> None:
+    """Remove entries past retention (default 3 years), keeping the chain verifiable."""
+
+    async def body() -> None:
+        cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+        async with open_store(state.db_url) as store:
+            if not yes:
+                old = [e async for e in store.iter_audit(until=cutoff)]
+                click.echo(
+                    f"{len(old)} entries are older than {cutoff:%Y-%m-%d}; add --yes to purge"
+                )
+                return
+            removed = await store.purge_audit(cutoff, actor=f"cli:{whoami()}")
+        click.echo(f"purged {removed} entries older than {cutoff:%Y-%m-%d}")
+
+    run(body)
+
+
+@click.group()
+def report() -> None:
+    """Reports for regulators."""
+
+
+@report.command("compliance")
+@click.option("--from", "start", type=_DATE, default=None, help="UTC, inclusive (cases opened).")
+@click.option("--to", "end", type=_DATE, default=None, help="UTC, exclusive.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def compliance(state: CliState, start: datetime | None, end: datetime | None, fmt: str) -> None:
+    """Cases by category and outcome, deadlines met and missed, time to decision."""
+
+    async def body() -> None:
+        period = (_utc(start), _utc(end))
+        async with open_store(state.db_url) as store:
+            found = await store.list_cases(opened=period, limit=10_000_000)
+        rows = summarise(found, datetime.now(UTC), period).rows()
+        if fmt == "json":
+            click.echo(json.dumps(dict(rows), indent=2))
+        elif fmt == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(["metric", "value"])
+            writer.writerows(rows)
+        else:
+            width = max(len(k) for k, _ in rows)
+            for key, value in rows:
+                click.echo(f"{key:<{width}}  {value}")
+
+    run(body)
