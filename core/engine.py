@@ -10,9 +10,11 @@ On start, effects left pending by a crash are performed again.
 import asyncio
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from core.audit import AuditRecord
@@ -44,6 +46,8 @@ from core.texts import ReviewCard, alert_text, card_for
 __all__ = ["EngineConfig", "Handled", "Moderator"]
 
 _OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+_RECENT_FILES = 4096  # file keys whose signals stay in memory
+_SETTINGS_TTL = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,9 @@ class Moderator:
         )
         self._inflight: set[str] = set()
         self._performing: set[str] = set()
+        self._recent: OrderedDict[str, MediaSignals] = OrderedDict()
+        self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
+        self._settings: dict[tuple[str, str], tuple[datetime, ChatSettings]] = {}
 
     @property
     def counts(self) -> Mapping[str, int]:
@@ -105,7 +112,7 @@ class Moderator:
 
     async def on_message(self, message: Message) -> Handled:
         key = message.update_key
-        if key in self._inflight or await self._store.seen(key):
+        if key in self._inflight:
             return Handled(Verdict(), duplicate=True)
         self._inflight.add(key)
         try:
@@ -123,10 +130,11 @@ class Moderator:
         if not matches:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
+        # Only an update that would act is looked up: a redelivered harmless one costs nothing.
+        if await self._store.seen(key):
+            return Handled(Verdict(), duplicate=True)
         chat = message.chat
-        settings = await self._store.chat_settings(
-            chat.platform, chat.id, self._config.default_settings
-        )
+        settings = await self.chat_settings(chat.platform, chat.id)
         now = self._clock.now()
         verdict = decide(matches, message, settings, now, self._config.deadlines)
         signals = tuple(s for media in hashed for s in media.signals)
@@ -148,7 +156,7 @@ class Moderator:
         ops: list[Op] = [OpenCase(case), *map(Enqueue, effects), *audits, MarkProcessed(key)]
         results = await self._journal.submit([*ops, *cache_ops])
         queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
-        await self._perform(queued)
+        await self._perform(queued, results[0])
         return Handled(verdict, results[0])
 
     async def _signals(self, message: Message) -> tuple[list[MediaSignals], list[Op]]:
@@ -159,7 +167,9 @@ class Moderator:
         for ref in message.media:
             if ref.size is not None and ref.size > limit:
                 continue
-            cached = await self._store.cached_signals(ref.file_key)
+            cached = self._recent.get(ref.file_key) or await self._store.cached_signals(
+                ref.file_key
+            )
             if cached is None:
                 try:
                     data = await self._platforms[message.chat.platform].fetch_media(ref, limit)
@@ -168,8 +178,36 @@ class Moderator:
                     continue  # over the limit after all: nothing to match on
                 del data  # the bytes go no further than the hash
                 ops.append(RememberSignals(ref.file_key, cached))
+            self._remember(ref.file_key, cached)
             hashed.append(cached)
         return hashed, ops
+
+    def _remember(self, file_key: str, signals: MediaSignals) -> None:
+        self._recent[file_key] = signals
+        self._recent.move_to_end(file_key)
+        while len(self._recent) > _RECENT_FILES:
+            self._recent.popitem(last=False)
+
+    async def chat_settings(self, platform: str, chat_id: str) -> ChatSettings:
+        """A chat's settings, cached for a few seconds (changes made elsewhere arrive then)."""
+        now = self._clock.now()
+        cached = self._settings.get((platform, chat_id))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        settings = await self._store.chat_settings(platform, chat_id, self._config.default_settings)
+        self._settings[(platform, chat_id)] = (now + _SETTINGS_TTL, settings)
+        return settings
+
+    async def set_chat_settings(
+        self, platform: str, chat_id: str, settings: ChatSettings, by: str
+    ) -> None:
+        """Change a chat's settings (the caller checked that ``by`` is its admin); audited."""
+        await self._store.set_chat_settings(platform, chat_id, settings, by)
+        self._settings[(platform, chat_id)] = (self._clock.now() + _SETTINGS_TTL, settings)
+        record = AuditRecord(
+            kind="settings", platform=platform, chat_id=chat_id, actor=by, reason=repr(settings)
+        )
+        await self._journal.submit([Audit(record)])
 
     async def _hash(self, data: bytes) -> MediaSignals:
         if self._executor is None:
@@ -197,12 +235,9 @@ class Moderator:
 
     async def on_report(self, report: Report) -> Case:
         message = report.message
-        default = self._config.default_settings
-        settings = (
-            await self._store.chat_settings(message.chat.platform, message.chat.id, default)
-            if message
-            else default
-        )
+        settings = self._config.default_settings
+        if message is not None:
+            settings = await self.chat_settings(message.chat.platform, message.chat.id)
         now = self._clock.now()
         verdict = decide_report(report, settings, now, self._config.deadlines)
         target = target_of(message) if message else f"report:{report.report_id or new_id()}"
@@ -233,7 +268,7 @@ class Moderator:
         ops: list[Op] = [OpenCase(case, report), *map(Enqueue, effects), Audit(record)]
         results = await self._journal.submit([*ops, *cache_ops])
         queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
-        await self._perform(queued)
+        await self._perform(queued, results[0])
         return results[0]  # type: ignore[no-any-return]
 
     async def on_decision(
@@ -316,18 +351,28 @@ class Moderator:
         await self._perform([e for e in pending if e.id not in self._performing])
         return len(pending)
 
-    async def _perform(self, effects: Sequence[Effect]) -> None:
-        for effect in effects:
-            if effect.platform not in self._platforms or effect.id in self._performing:
-                continue
-            self._performing.add(effect.id)
-            try:
-                await self._journal.submit(await self._performer.perform(effect))
-            finally:
-                self._performing.discard(effect.id)
+    async def _perform(self, effects: Sequence[Effect], case: Case | None = None) -> None:
+        """Perform in order; record how they ended in one write. A crash before that
+        write leaves them pending, and they are performed (a delete: found gone) again."""
+        mine = [
+            e for e in effects if e.platform in self._platforms and e.id not in self._performing
+        ]
+        self._performing.update(e.id for e in mine)
+        if case is not None:  # just opened: its card needs no read from the store
+            self._fresh[case.id] = case
+        ops: list[Op] = []
+        try:
+            for effect in mine:
+                ops += await self._performer.perform(effect)
+        finally:
+            if ops:
+                await self._journal.submit(ops)
+            self._performing.difference_update(e.id for e in mine)
+            if case is not None:
+                self._fresh.pop(case.id, None)
 
     async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
-        case = await self._store.get_case(case_id)
+        case = self._fresh.get(case_id) or await self._store.get_case(case_id)
         return card_for(case, self._clock.now()), case.card_ref
 
 

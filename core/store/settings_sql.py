@@ -9,8 +9,8 @@ from core.hashing import MediaSignals
 from core.model import Signal
 from core.policy import ChatSettings, Mode, Sanction
 from core.ports import Clock
+from core.store.apply_sql import insert_ignoring_duplicates
 from core.store.base import storage_errors
-from core.store.cases_sql import insert_ignoring_duplicates
 from core.store.schema import chat_settings, media_signals, processed_updates, reviewers
 
 __all__ = ["SettingsTables"]

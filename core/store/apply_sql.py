@@ -1,0 +1,195 @@
+"""``apply``: the journal's ops in one transaction, one statement per table.
+
+Ops of one kind are written together (executemany), in this order: cases
+(opened or joined, so later ops can name them), decisions, processed keys,
+the outbox, effect outcomes, case updates, the audit log (chained in op
+order), cached signals. Within a kind, op order is kept.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.audit import AuditRecord
+from core.cases import Case
+from core.effects import EffectKind
+from core.journal import (
+    Audit,
+    Enqueue,
+    Finish,
+    MarkProcessed,
+    Op,
+    OpenCase,
+    RecordDecision,
+    RememberSignals,
+    UpdateCase,
+)
+from core.model import CaseState
+from core.store.audit_sql import append_audit
+from core.store.codec import case_from_row, case_row, effect_json
+from core.store.schema import (
+    cases,
+    decisions,
+    media_signals,
+    outbox,
+    processed_updates,
+    reports,
+)
+
+__all__ = ["apply_ops", "insert_ignoring_duplicates"]
+
+OPEN = (CaseState.OPEN.value, CaseState.ESCALATED.value)
+
+
+def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+@dataclass(slots=True)
+class _Batch:
+    now: datetime
+    results: list[Any]
+    aliases: dict[str, str] = field(default_factory=dict)  # proposed case id -> stored one
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    def case_id(self, case_id: str) -> str:
+        return self.aliases.get(case_id, case_id)
+
+
+async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list[Any]:
+    batch = _Batch(now, [None] * len(ops))
+    await _open_cases(
+        conn, [(i, op) for i, op in enumerate(ops) if isinstance(op, OpenCase)], batch
+    )
+    audits: list[tuple[int, AuditRecord]] = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for i, op in enumerate(ops):
+        if isinstance(op, Audit):
+            audits.append((i, replace(op.record, case_id=batch.case_id(op.record.case_id))))
+        elif isinstance(op, UpdateCase):
+            values = {name: getattr(value, "value", value) for name, value in op.changes}
+            updates[tuple(sorted(values))].append({"b_id": batch.case_id(op.case_id), **values})
+        elif not isinstance(op, OpenCase):
+            batch.results[i] = _collect(op, batch)
+    await _write(conn, batch.rows)
+    for columns, rows in updates.items():
+        stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
+        await conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
+    entries = await append_audit(conn, [record for _, record in audits], now)
+    for (i, _), entry in zip(audits, entries, strict=True):
+        batch.results[i] = entry
+    return batch.results
+
+
+def _collect(op: Op, batch: _Batch) -> Any:
+    """Queue ``op``'s row; the op's result."""
+    if isinstance(op, Enqueue):
+        effect = op.effect
+        # A case that already existed (another album item opened it) needs no second
+        # card, notice, DM or sanction: only the deletion is still news.
+        if effect.case_id in batch.aliases and effect.kind is not EffectKind.DELETE:
+            return False
+        batch.rows["outbox"].append(
+            {
+                "id": effect.id,
+                "platform": effect.platform,
+                "case_id": batch.case_id(effect.case_id),
+                "kind": effect.kind.value,
+                "state": "pending",
+                "attempts": effect.attempts,
+                "created_at": effect.created_at,
+                "payload": effect_json(effect),
+            }
+        )
+        return True
+    if isinstance(op, Finish):
+        finished = None if op.state == "pending" else batch.now
+        batch.rows["finish"].append(
+            {"b_id": op.effect_id, "state": op.state, "error": op.error, "finished_at": finished}
+        )
+    elif isinstance(op, RecordDecision):
+        batch.rows["decisions"].append(
+            {
+                "case_id": batch.case_id(op.case_id),
+                "decision": op.decision.value,
+                "reviewer": op.reviewer,
+                "at": op.at,
+                "note": op.note,
+            }
+        )
+    elif isinstance(op, MarkProcessed):
+        batch.rows["processed"].append({"key": op.key, "at": batch.now})
+    elif isinstance(op, RememberSignals):
+        batch.rows["signals"].append(
+            {"file_key": op.file_key, "signals": asdict(op.signals), "seen_at": batch.now}
+        )
+    return None
+
+
+async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
+    finish = (
+        sa.update(outbox)
+        .where(outbox.c.id == sa.bindparam("b_id"))
+        .values(
+            state=sa.bindparam("state"),
+            error=sa.bindparam("error"),
+            finished_at=sa.bindparam("finished_at"),
+            attempts=outbox.c.attempts + 1,
+        )
+    )
+    statements = {
+        "reports": sa.insert(reports),
+        "decisions": sa.insert(decisions),
+        "processed": insert_ignoring_duplicates(conn, processed_updates),
+        "outbox": sa.insert(outbox),
+        "finish": finish,
+        "signals": insert_ignoring_duplicates(conn, media_signals),
+    }
+    for name, statement in statements.items():
+        if rows.get(name):
+            await conn.execute(statement, rows[name])
+
+
+async def _open_cases(
+    conn: AsyncConnection, opens: list[tuple[int, OpenCase]], batch: _Batch
+) -> None:
+    """Insert new cases, or join the open case with the same target (reports count up)."""
+    if not opens:
+        return
+    targets = {op.case.target for _, op in opens}
+    query = sa.select(cases).where(cases.c.target.in_(targets)).where(cases.c.state.in_(OPEN))
+    existing = {row.target: case_from_row(row._mapping) for row in await conn.execute(query)}
+    by_target: dict[str, Case] = dict(existing)
+    for i, op in opens:
+        case = by_target.get(op.case.target, op.case)
+        if case.id != op.case.id:
+            batch.aliases[op.case.id] = case.id
+        if op.report is not None:
+            case = replace(case, reports=case.reports + 1)
+            report = op.report
+            batch.rows["reports"].append(
+                {
+                    "case_id": case.id,
+                    "reporter": report.reporter,
+                    "category": report.category,
+                    "text": report.text,
+                    "authority": report.authority,
+                    "at": batch.now,
+                }
+            )
+        by_target[case.target] = case
+        batch.results[i] = case
+    new = [c for t, c in by_target.items() if t not in existing]
+    if new:
+        await conn.execute(sa.insert(cases), [case_row(c) for c in new])
+    joined = [{"b_id": c.id, "reports": c.reports} for t, c in by_target.items() if t in existing]
+    if joined:
+        stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
+        await conn.execute(stmt.values(reports=sa.bindparam("reports")), joined)
