@@ -8,22 +8,23 @@ On start, effects left pending by a crash are performed again.
 """
 
 import asyncio
+import logging
 import multiprocessing
 import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
 from core.audit import AuditRecord
-from core.banks import Bank, Matcher
-from core.cases import Case, apply_decision, due_alerts, target_of
-from core.catalog import entries_for_media
+from core.banks import Matcher
+from core.cases import Case, target_of
 from core.effects import Effect, EffectKind, new_id
-from core.errors import AuthorisationError, InputError
-from core.flows import decision_effects, verdict_effects
+from core.engine_config import EngineConfig
+from core.errors import BlockfirstError, InputError
+from core.flows import verdict_effects
 from core.hashing import MediaSignals, hash_media
 from core.journal import (
     Audit,
@@ -32,33 +33,21 @@ from core.journal import (
     MarkProcessed,
     Op,
     OpenCase,
-    RecordDecision,
     RememberSignals,
-    UpdateCase,
 )
-from core.media import MediaLimits
-from core.model import BankAction, CaseKind, CaseState, Decision, Match, Message, Report, Verdict
+from core.model import CaseKind, Match, Message, Report, Verdict
 from core.performer import Performer
-from core.policy import ChatSettings, Deadlines, decide, decide_report
+from core.policy import ChatSettings, decide, decide_report
 from core.ports import Clock, Platform, Store, SystemClock
-from core.texts import ReviewCard, alert_text, card_for
+from core.review_flows import ReviewFlows
+from core.texts import ReviewCard, card_for
 
 __all__ = ["EngineConfig", "Handled", "Moderator"]
 
-_OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+log = logging.getLogger(__name__)
+
 _RECENT_FILES = 4096  # file keys whose signals stay in memory
 _SETTINGS_TTL = timedelta(seconds=10)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    limits: MediaLimits = field(default_factory=MediaLimits)
-    deadlines: Deadlines = field(default_factory=Deadlines)
-    default_settings: ChatSettings = field(default_factory=ChatSettings)
-    reviewers: frozenset[str] = frozenset()  # on top of those in the store
-    confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
-    language: str = "ko"  # of reviewer alerts
-    max_attempts: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +57,7 @@ class Handled:
     duplicate: bool = False
 
 
-class Moderator:
+class Moderator(ReviewFlows):
     def __init__(
         self,
         store: Store,
@@ -271,79 +260,16 @@ class Moderator:
         await self._perform(queued, results[0])
         return results[0]  # type: ignore[no-any-return]
 
-    async def on_decision(
-        self, case_id: str, decision: Decision, reviewer: str, *, note: str = "", ban: bool = False
-    ) -> Case:
-        case = await self._store.get_case(case_id)
-        allowed = self._config.reviewers | await self._store.reviewers()
-        now = self._clock.now()
-        try:
-            decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)
-        except AuthorisationError as exc:
-            refusal = _decision_record(case, decision, reviewer, str(exc), "decision_refused")
-            await self._journal.submit([Audit(refusal)])
-            raise
-        if not changed:
-            return case
-        history = await self._store.case_history(case.id)
-        effects = decision_effects(decided, decision, ban, history["effects"], now)
-        fields = (
-            ("state", decided.state),
-            ("decided_by", reviewer),
-            ("decided_at", now),
-            ("note", decided.note),
-        )
-        ops: list[Op] = [
-            UpdateCase(case.id, fields),
-            RecordDecision(case.id, decision, reviewer, now, note),
-            Audit(_decision_record(case, decision, reviewer, note or "decided")),
-            *map(Enqueue, effects),
-        ]
-        await self._journal.submit(ops)
-        if decision is Decision.CONFIRM:
-            await self._bank_signals(decided, reviewer)
-        await self._perform(effects)
-        return decided
-
-    async def _bank_signals(self, case: Case, reviewer: str) -> None:
-        """Confirmed: the message's signals join the local bank of its category
-        (``confirmed-deepfake``, ...), so re-uploads are blocked."""
-        name = f"{self._config.confirmed_bank}-{case.category}"
-        try:
-            bank = await self._store.get_bank(name)
-        except InputError:
-            description = f"signals of confirmed {case.category} cases"
-            bank = await self._store.create_bank(
-                Bank(name, BankAction.DELETE, description, category=case.category)
-            )
-        media = MediaSignals(case.signals)
-        entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)
-        await self._store.add_entries(name, entries)
-        self._matcher.set_bank(bank)
-        self._matcher.add(
-            name, await self._store.entry_ids(name, [(e.signal_type, e.value) for e in entries])
-        )
-
-    async def sweep_deadlines(self) -> int:
-        """Alert reviewers at 50, 80 and 100 % of each open case's deadline, once each."""
-        now = self._clock.now()
-        sent = 0
-        for case in await self._store.list_cases(_OPEN_STATES):
-            levels = due_alerts(case, now)
-            if not levels:
-                continue
-            text = alert_text(self._config.language, case, levels[-1])
-            effect = Effect(new_id(16), EffectKind.ALERT, case.platform, case.id, now, text=text)
-            record = AuditRecord(
-                kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id
-            )
-            alerts = case.alerts_sent + len(levels)
-            await self._journal.submit(
-                [UpdateCase(case.id, (("alerts_sent", alerts),)), Enqueue(effect), Audit(record)]
-            )
-            await self._perform([effect])
-            sent += 1
-        return sent
+    async def maintain(self, every: float = 30.0) -> None:
+        """Until cancelled: sweep deadlines and retry pending effects every ``every`` s.
+        A failed round is logged and the next one goes ahead."""
+        while True:
+            try:
+                await self.sweep_deadlines()
+                await self.run_outbox()
+            except BlockfirstError:
+                log.exception("maintenance round failed; retrying in %s s", every)
+            await asyncio.sleep(every)
 
     async def run_outbox(self) -> int:
         """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)."""
@@ -390,18 +316,5 @@ def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) 
         action=actions,
         result="dry run: recorded only" if verdict.dry_run else "case opened",
         reason=f"{match.signal_type} {match.band.value} band, {match.category}",
-        case_id=case.id,
-    )
-
-
-def _decision_record(
-    case: Case, decision: Decision, reviewer: str, reason: str, kind: str = "decision"
-) -> AuditRecord:
-    return AuditRecord(
-        kind=kind,
-        platform=case.platform,
-        action=decision.value,
-        actor=reviewer,
-        reason=reason,
         case_id=case.id,
     )

@@ -201,3 +201,43 @@ async def test_an_already_deleted_message_counts_as_done(store: SqlStore, clock:
             if e.record.kind == "action"
         }
         assert results["delete"] == "gone: already deleted"
+
+
+async def test_the_default_hashing_pool_is_a_separate_process(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """Without an executor the Moderator hashes in its own process pool."""
+    from core.catalog import load_matcher
+    from core.engine import Moderator
+    from tests.core.engine_helpers import BANNED
+    from tests.fakes import FakePlatform
+
+    async with world(store, clock):
+        pass  # banks the photo
+    platform = FakePlatform()
+    platform.files["banned"] = BANNED
+    async with Moderator(
+        store, {"fake": platform}, await load_matcher(store), clock=clock
+    ) as moderator:
+        handled = await moderator.on_message(photo("31"))
+    assert handled.case is not None
+    assert platform.deleted == {(CHAT.id, "31")}
+
+
+async def test_maintenance_sweeps_and_retries_until_cancelled(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    import asyncio
+
+    async with world(store, clock) as w:
+        w.platform.failures["post_card"] = [PlatformError("flood", retry_after=60)]
+        await w.moderator.on_message(photo("41"))
+        clock.advance(hours=13)
+        task = asyncio.create_task(w.moderator.maintain(every=0.01))
+        for _ in range(200):
+            if w.platform.of("post_card") and w.platform.of("alert_reviewers"):
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        assert len(w.platform.of("post_card")) == 1
+        assert len(w.platform.of("alert_reviewers")) == 1

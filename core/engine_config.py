@@ -1,0 +1,19 @@
+"""The Moderator's configuration (what a deployment sets)."""
+
+from dataclasses import dataclass, field
+
+from core.media import MediaLimits
+from core.policy import ChatSettings, Deadlines
+
+__all__ = ["EngineConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    limits: MediaLimits = field(default_factory=MediaLimits)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    default_settings: ChatSettings = field(default_factory=ChatSettings)
+    reviewers: frozenset[str] = frozenset()  # on top of those in the store
+    confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
+    language: str = "ko"  # of reviewer alerts
+    max_attempts: int = 5

@@ -1,0 +1,124 @@
+"""Review flows of the Moderator: decisions and deadline alerts.
+
+A decision is recorded, audited and its effects queued in one transaction,
+then performed (if this process has the platform); a confirmed case's signals
+join the local bank of its category so re-uploads are blocked.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from core.audit import AuditRecord
+from core.banks import Bank, Matcher
+from core.cases import Case, apply_decision, due_alerts
+from core.catalog import entries_for_media
+from core.effects import Effect, EffectKind, new_id
+from core.engine_config import EngineConfig
+from core.errors import AuthorisationError, InputError
+from core.flows import decision_effects
+from core.hashing import MediaSignals
+from core.journal import Audit, Enqueue, GroupCommit, Op, RecordDecision, UpdateCase
+from core.model import BankAction, CaseState, Decision
+from core.ports import Clock, Store
+from core.texts import alert_text
+
+__all__ = ["ReviewFlows"]
+
+_OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+
+
+class ReviewFlows:
+    """Mixed into ``Moderator``, whose state it shares."""
+
+    _store: Store
+    _clock: Clock
+    _journal: GroupCommit
+    _matcher: Matcher
+    _config: EngineConfig
+    _perform: Callable[[Sequence[Effect]], Awaitable[None]]
+
+    async def on_decision(
+        self, case_id: str, decision: Decision, reviewer: str, *, note: str = "", ban: bool = False
+    ) -> Case:
+        case = await self._store.get_case(case_id)
+        allowed = self._config.reviewers | await self._store.reviewers()
+        now = self._clock.now()
+        try:
+            decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)
+        except AuthorisationError as exc:
+            refusal = _decision_record(case, decision, reviewer, str(exc), "decision_refused")
+            await self._journal.submit([Audit(refusal)])
+            raise
+        if not changed:
+            return case
+        history = await self._store.case_history(case.id)
+        effects = decision_effects(decided, decision, ban, history["effects"], now)
+        fields = (
+            ("state", decided.state),
+            ("decided_by", reviewer),
+            ("decided_at", now),
+            ("note", decided.note),
+        )
+        ops: list[Op] = [
+            UpdateCase(case.id, fields),
+            RecordDecision(case.id, decision, reviewer, now, note),
+            Audit(_decision_record(case, decision, reviewer, note or "decided")),
+            *map(Enqueue, effects),
+        ]
+        await self._journal.submit(ops)
+        if decision is Decision.CONFIRM:
+            await self._bank_signals(decided, reviewer)
+        await self._perform(effects)
+        return decided
+
+    async def _bank_signals(self, case: Case, reviewer: str) -> None:
+        """Confirmed: the message's signals join the local bank of its category
+        (``confirmed-deepfake``, ...), so re-uploads are blocked."""
+        name = f"{self._config.confirmed_bank}-{case.category}"
+        try:
+            bank = await self._store.get_bank(name)
+        except InputError:
+            description = f"signals of confirmed {case.category} cases"
+            bank = await self._store.create_bank(
+                Bank(name, BankAction.DELETE, description, category=case.category)
+            )
+        media = MediaSignals(case.signals)
+        entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)
+        await self._store.add_entries(name, entries)
+        self._matcher.set_bank(bank)
+        self._matcher.add(
+            name, await self._store.entry_ids(name, [(e.signal_type, e.value) for e in entries])
+        )
+
+    async def sweep_deadlines(self) -> int:
+        """Alert reviewers at 50, 80 and 100 % of each open case's deadline, once each."""
+        now = self._clock.now()
+        sent = 0
+        for case in await self._store.list_cases(_OPEN_STATES):
+            levels = due_alerts(case, now)
+            if not levels:
+                continue
+            text = alert_text(self._config.language, case, levels[-1])
+            effect = Effect(new_id(16), EffectKind.ALERT, case.platform, case.id, now, text=text)
+            record = AuditRecord(
+                kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id
+            )
+            alerts = case.alerts_sent + len(levels)
+            await self._journal.submit(
+                [UpdateCase(case.id, (("alerts_sent", alerts),)), Enqueue(effect), Audit(record)]
+            )
+            await self._perform([effect])
+            sent += 1
+        return sent
+
+
+def _decision_record(
+    case: Case, decision: Decision, reviewer: str, reason: str, kind: str = "decision"
+) -> AuditRecord:
+    return AuditRecord(
+        kind=kind,
+        platform=case.platform,
+        action=decision.value,
+        actor=reviewer,
+        reason=reason,
+        case_id=case.id,
+    )
