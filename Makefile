@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_hashing
 	$(BIN)/python -m bench.bench_index
 	$(BIN)/python -m bench.bench_quality
+	$(BIN)/python -m bench.bench_engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
