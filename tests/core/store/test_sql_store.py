@@ -205,3 +205,19 @@ async def test_a_database_at_revision_0001_upgrades_keeping_its_banks(tmp_path: 
     async with open_store(f"sqlite:///{path}") as store:
         bank = await store.get_bank("old")
     assert (bank.name, bank.category) == ("old", "other")
+
+
+async def test_the_migrated_database_matches_the_schema_module(db_url: str) -> None:
+    """Migrations are snapshots; this catches a schema change without a migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from core.store.schema import metadata
+
+    async with open_store(db_url):
+        pass
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == []
