@@ -96,6 +96,7 @@ class Entry:
     added_at: datetime | None = None
     status: EntryStatus = EntryStatus.ACTIVE
     id: int | None = None
+    allow: bool = False  # an allow rule: it vetoes block matches of the same item
 
 
 _Found = tuple[int, int]  # (index id, distance)
@@ -106,6 +107,7 @@ class _Hit:
     bank: str
     entry_id: int
     value: str
+    allow: bool = False
 
 
 class Matcher:
@@ -127,13 +129,13 @@ class Matcher:
         else:
             self._banks.pop(bank.name, None)
 
-    def add(self, bank: str, entries: Iterable[tuple[int, str, str]]) -> None:
-        """Add ``(entry_id, signal_type, value)`` rows of ``bank`` (ignored if disabled)."""
+    def add(self, bank: str, entries: Iterable[tuple[int, str, str, bool]]) -> None:
+        """Add ``(entry_id, signal_type, value, allow)`` rows of ``bank`` (ignored if disabled)."""
         if bank not in self._banks:
             return
         by_type: dict[str, list[_Hit]] = {}
-        for entry_id, type_name, value in entries:
-            by_type.setdefault(type_name, []).append(_Hit(bank, entry_id, value))
+        for entry_id, type_name, value, allow in entries:
+            by_type.setdefault(type_name, []).append(_Hit(bank, entry_id, value, allow))
         for type_name, hits in by_type.items():
             self._add_hits(SIGNAL_TYPES[type_name], hits)
 
@@ -148,19 +150,28 @@ class Matcher:
         self._hits.setdefault(signal_type.name, []).extend(hits)
 
     def match(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
-        """Matches of any query value, one per bank entry at its nearest distance."""
+        """Matches of any query value, one per bank entry at its nearest distance.
+
+        Call it once per item (an image, a link): an allow rule hit by any of
+        the item's queries, in any bank, clears all of that item's matches.
+        """
         best: dict[tuple[str, int], Match] = {}
+        allowed = False
         for type_name, values in queries.items():
             signal_type = SIGNAL_TYPES.get(type_name)
             if signal_type is None or type_name not in self._hits:
                 continue
             for index_id, distance in self._search(signal_type, values):
-                match = self._classify(signal_type, self._hits[type_name][index_id], distance)
+                hit = self._hits[type_name][index_id]
+                match = self._classify(signal_type, hit, distance)
                 if match is None:
                     continue
+                allowed |= hit.allow
                 key = (match.bank, match.entry_id)
                 if key not in best or distance < best[key].distance:
                     best[key] = match
+        if allowed:
+            return []
         return sorted(best.values(), key=lambda m: (m.band != Band.ACT, m.distance, m.bank))
 
     def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[_Found]:

@@ -103,9 +103,9 @@ async def load_matcher(store: Store) -> Matcher:
     for summary in summaries:
         if not summary.bank.enabled:
             continue
-        batch: list[tuple[int, str, str]] = []
+        batch: list[tuple[int, str, str, bool]] = []
         async for entry in store.iter_entries(summary.bank.name):
             if entry.id is not None:
-                batch.append((entry.id, entry.signal_type, entry.value))
+                batch.append((entry.id, entry.signal_type, entry.value, entry.allow))
         matcher.add(summary.bank.name, batch)
     return matcher

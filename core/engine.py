@@ -35,7 +35,8 @@ from core.journal import (
     OpenCase,
     RememberSignals,
 )
-from core.model import CaseKind, Match, Message, Report, Verdict
+from core.link_matching import check_links
+from core.model import Band, CaseKind, Match, Message, Report, Verdict
 from core.performer import Performer
 from core.policy import ChatSettings, decide, decide_report
 from core.ports import Clock, Platform, Store, SystemClock
@@ -111,11 +112,11 @@ class Moderator(ReviewFlows):
 
     async def _handle(self, message: Message, key: str) -> Handled:
         hashed, cache_ops = await self._signals(message)
-        queries: dict[str, list[str]] = {}
-        for media in hashed:
-            for type_name, values in media.queries.items():
-                queries.setdefault(type_name, []).extend(values)
-        matches = self._matcher.match(queries) if queries else []
+        found = [m for media in hashed for m in self._matcher.match(media.queries)]
+        if message.text or message.links:
+            checked = check_links(self._matcher, message.text, message.links)
+            found += [m for result in checked for m in result.matches]
+        matches = _nearest(found)
         if not matches:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
@@ -300,6 +301,16 @@ class Moderator(ReviewFlows):
     async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
         case = self._fresh.get(case_id) or await self._store.get_case(case_id)
         return card_for(case, self._clock.now()), case.card_ref
+
+
+def _nearest(matches: list[Match]) -> list[Match]:
+    """One match per bank entry (several items may hit it), the nearest, acting first."""
+    best: dict[tuple[str, int, str], Match] = {}
+    for match in matches:
+        key = (match.bank, match.entry_id, match.signal_type)
+        if key not in best or (match.band, match.distance) < (best[key].band, best[key].distance):
+            best[key] = match
+    return sorted(best.values(), key=lambda m: (m.band is not Band.ACT, m.distance, m.bank))
 
 
 def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:

@@ -117,6 +117,7 @@ class Match:
     band: Band
     action: BankAction
     category: str = "other"
+    note: str = ""  # e.g. why a match was weakened (a look-alike host)
 
 
 @dataclass(frozen=True, slots=True)

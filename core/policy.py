@@ -121,9 +121,10 @@ def _blocks(match: Match, settings: ChatSettings) -> bool:
 
 def _reason(match: Match, blocks: bool) -> str:
     effect = "blocked" if blocks else "for review"
+    note = f" ({match.note})" if match.note else ""
     return (
         f"{match.bank} ({match.category}): {match.signal_type} at distance "
-        f"{match.distance}, {match.band.value} band, {effect}"
+        f"{match.distance}, {match.band.value} band, {effect}{note}"
     )
 
 

@@ -86,7 +86,13 @@ class ReviewFlows:
         await self._store.add_entries(name, entries)
         self._matcher.set_bank(bank)
         self._matcher.add(
-            name, await self._store.entry_ids(name, [(e.signal_type, e.value) for e in entries])
+            name,
+            [
+                (*found, False)
+                for found in await self._store.entry_ids(
+                    name, [(e.signal_type, e.value) for e in entries]
+                )
+            ],
         )
 
     async def sweep_deadlines(self) -> int:

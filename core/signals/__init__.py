@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from core.errors import InputError
 from core.signals.base import (
     ExactSignalType,
+    LinkSignalType,
     PerceptualSignalType,
     SignalType,
     Thresholds,
     build_registry,
 )
 from core.signals.dhash import DHash
+from core.signals.links import DiscordInvite, DomainRule, TgChannel, TgInvite, UrlRule
 from core.signals.md5 import Md5
 from core.signals.pdq import Pdq
 from core.signals.phash import PHash
@@ -22,13 +24,25 @@ from core.signals.sha256 import Sha256
 __all__ = [
     "SIGNAL_TYPES",
     "ExactSignalType",
+    "LinkSignalType",
     "PerceptualSignalType",
     "SignalType",
     "Thresholds",
     "get_signal_type",
 ]
 
-_TYPES: tuple[type[SignalType], ...] = (Sha256, Md5, Pdq, PHash, DHash)
+_TYPES: tuple[type[SignalType], ...] = (
+    Sha256,
+    Md5,
+    Pdq,
+    PHash,
+    DHash,
+    UrlRule,
+    DomainRule,
+    TgInvite,
+    TgChannel,
+    DiscordInvite,
+)
 
 SIGNAL_TYPES: Mapping[str, type[SignalType]] = build_registry(_TYPES)
 

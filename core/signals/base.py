@@ -21,6 +21,7 @@ from core.model import Signal
 __all__ = [
     "ExactSignalType",
     "ImageHashSignalType",
+    "LinkSignalType",
     "PerceptualSignalType",
     "SignalType",
     "Thresholds",
@@ -157,6 +158,23 @@ class ImageHashSignalType(PerceptualSignalType):
             )
 
 
+class LinkSignalType(SignalType):
+    """A link rule (``core.signals.links``): equal or not, matched on link queries."""
+
+    exact = True
+    bits = 0
+    thresholds = Thresholds(0, 0)
+
+    @classmethod
+    @abstractmethod
+    def canonical(cls, value: str) -> str:
+        """The canonical rule value, or ``InputError``."""
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return 0 if a == b else 1
+
+
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -175,7 +193,8 @@ def build_registry(types: Iterable[type[SignalType]]) -> Mapping[str, type[Signa
         missing = [attr for attr in _REQUIRED if not hasattr(cls, attr)]
         if missing or inspect.isabstract(cls):
             raise TypeError(f"signal type {cls.__name__} is incomplete: {missing or 'abstract'}")
-        if not _NAME.fullmatch(cls.name) or cls.bits <= 0 or cls.bits % 64:
+        hashes = not issubclass(cls, LinkSignalType)
+        if not _NAME.fullmatch(cls.name) or (hashes and (cls.bits <= 0 or cls.bits % 64)):
             raise TypeError(f"signal type {cls.__name__}: bad name or bit length")
         cls.thresholds.check(cls.bits)
         if cls.name in registry:

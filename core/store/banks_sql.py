@@ -218,6 +218,7 @@ def _entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
         "note": entry.note,
         "tags": " ".join(entry.tags),
         "status": entry.status.value,
+        "allow": entry.allow,
     }
 
 
@@ -234,4 +235,5 @@ def _entry_from_row(row: Any) -> Entry:
         added_at=utc(row["added_at"]),
         status=EntryStatus(row["status"]),
         id=row["id"],
+        allow=bool(row["allow"]),
     )

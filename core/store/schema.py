@@ -52,6 +52,7 @@ bank_entries = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, server_default="active"),
     sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("status_by", sa.Text, nullable=True),
+    sa.Column("allow", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("bank_id", "signal_type", "value", name="uq_bank_entries_signal"),
     sa.Index("ix_bank_entries_bank_status", "bank_id", "status"),
 )

@@ -15,9 +15,10 @@ def flip(value: str, bits: int) -> str:
 
 
 def matcher(*banks: Bank, entries: dict[str, list[tuple[int, str, str]]]) -> Matcher:
+    """A matcher over block rules (``(id, type, value)``); allow rules have a fourth True."""
     built = Matcher(banks)
     for name, rows in entries.items():
-        built.add(name, rows)
+        built.add(name, [(*row, False)[:4] for row in rows])  # type: ignore[misc]
     return built
 
 
@@ -125,3 +126,13 @@ def test_bad_bank_names_are_refused(name: str) -> None:
 def test_bank_thresholds_are_checked_on_creation() -> None:
     with pytest.raises(InputError):
         Bank("x", thresholds={"phash": Thresholds(10, 70)})
+
+
+def test_an_allow_rule_in_any_bank_clears_the_item() -> None:
+    m = Matcher([Bank("block"), Bank("exceptions")])
+    m.add("block", [(1, "domain", "example.com", False), (2, "pdq", PDQ, False)])
+    m.add("exceptions", [(3, "url", "https://example.com/ok", True)])
+    allowed = m.match({"url": ["https://example.com/ok"], "domain": ["example.com"]})
+    assert allowed == []
+    blocked = m.match({"url": ["https://example.com/bad"], "domain": ["example.com"]})
+    assert [x.signal_type for x in blocked] == ["domain"]

@@ -180,7 +180,10 @@ def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
 
 
 def test_every_registered_type_has_an_auto_test() -> None:
-    tested = {cls.stored_name for cls in SignalTypeAutoTest.__subclasses__()}
+    from tests.core.test_links import LinkRuleAutoTest
+
+    bases: list[type] = [SignalTypeAutoTest, LinkRuleAutoTest]
+    tested = {cls.stored_name for base in bases for cls in base.__subclasses__()}  # type: ignore[attr-defined]
     assert tested == set(SIGNAL_TYPES)
 
 

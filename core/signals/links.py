@@ -1,0 +1,68 @@
+"""Link rules as signal types, so banks hold them beside hashes.
+
+A rule is an exact canonical URL, a domain (matching its subdomains), a
+Telegram invite key or channel name, or a Discord invite key. Each value is
+stored in its canonical form (``core.links``); rules match exactly on the
+queries ``core.links.link_queries`` makes for a link.
+"""
+
+from core.errors import InputError
+from core.links import canonical_link
+from core.signals.base import LinkSignalType
+
+__all__ = ["DiscordInvite", "DomainRule", "TgChannel", "TgInvite", "UrlRule"]
+
+
+class UrlRule(LinkSignalType):
+    name = "url"
+
+    @classmethod
+    def canonical(cls, value: str) -> str:
+        return canonical_link(value).url
+
+
+class DomainRule(LinkSignalType):
+    name = "domain"
+
+    @classmethod
+    def canonical(cls, value: str) -> str:
+        link = canonical_link(value)
+        if link.url.split("/", 3)[3:] not in ([], [""]):
+            raise InputError(f"a domain rule is a host name, not a link with a path: {value!r}")
+        return link.host
+
+
+class _KeyRule(LinkSignalType):
+    """A rule that is a key of one kind of link, given as the key or as a link."""
+
+    kind = ""
+
+    @classmethod
+    def canonical(cls, value: str) -> str:
+        text = value.strip().removeprefix("@")
+        if "/" in text or ":" in text:
+            link = canonical_link(text)
+            if link.kind != cls.kind:
+                raise InputError(f"{value!r} is not a {cls.kind.replace('_', ' ')} link")
+            return link.key
+        link = canonical_link(cls.example.format(text))
+        if link.kind != cls.kind:
+            raise InputError(f"{value!r} is not a valid {cls.kind.replace('_', ' ')}")
+        return link.key
+
+    example = ""
+
+
+class TgInvite(_KeyRule):
+    name = kind = "tg_invite"
+    example = "https://t.me/+{}"
+
+
+class TgChannel(_KeyRule):
+    name = kind = "tg_channel"
+    example = "https://t.me/{}"
+
+
+class DiscordInvite(_KeyRule):
+    name = kind = "discord_invite"
+    example = "https://discord.gg/{}"
