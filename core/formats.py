@@ -19,7 +19,7 @@ with a length bound, so a hostile file cannot make one huge allocation.
 import csv
 import enum
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
@@ -150,14 +150,19 @@ def _hma_row(number: int, text: str, signal_type: str | None, source: str) -> Ro
 
 
 def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> Row:
+    """``[allow] <signal_type> <value>``, or ``[allow] <value>`` with a type given."""
     words = text.split()
+    allow = bool(words) and words[0] == "allow"
+    words = words[1:] if allow else words
     if len(words) == 2:
-        return _entry(number, words[0], words[1], source)
-    if len(words) == 1 and signal_type:
-        return _entry(number, signal_type, words[0], source)
-    if len(words) == 1:
-        return BadRow(number, "bare hash without a signal type (give --type)")
-    return BadRow(number, "expected '<signal_type> <hash>'")
+        row = _entry(number, words[0], words[1], source)
+    elif len(words) == 1 and signal_type:
+        row = _entry(number, signal_type, words[0], source)
+    elif len(words) == 1:
+        return BadRow(number, "bare value without a signal type (give --type)")
+    else:
+        return BadRow(number, "expected '[allow] <signal_type> <value>'")
+    return replace(row, allow=True) if allow and isinstance(row, Entry) else row
 
 
 def _entry(
@@ -225,7 +230,7 @@ def write_hash_list(
         if wanted and entry.signal_type != wanted:
             continue
         if fmt is ListFormat.LINES:
-            out.write(f"{entry.signal_type} {entry.value}\n")
+            out.write(f"{'allow ' if entry.allow else ''}{entry.signal_type} {entry.value}\n")
         else:
             writer.writerow(_csv_row(entry, fmt))
         written += 1

@@ -73,8 +73,8 @@ def test_plain_lines() -> None:
     rows = read(text, ListFormat.LINES)
     assert rows == [
         Entry("pdq", PDQ),
-        BadRow(4, "bare hash without a signal type (give --type)"),
-        BadRow(5, "expected '<signal_type> <hash>'"),
+        BadRow(4, "bare value without a signal type (give --type)"),
+        BadRow(5, "expected '[allow] <signal_type> <value>'"),
     ]
     assert read(f"{MD5}\n", ListFormat.LINES, signal_type="md5") == [Entry("md5", MD5)]
 
@@ -205,3 +205,19 @@ def test_pytx_export_in_pieces_writes_one_header() -> None:
     write_hash_list(ENTRIES[1:], ListFormat.PYTX_CSV, out, header=False)
     assert out.getvalue().count("signal_type,signal_str") == 1
     assert len(out.getvalue().splitlines()) == 3
+
+
+def test_allow_rules_in_plain_lines_round_trip() -> None:
+    rows = read(
+        "allow domain Example.COM\ndomain evil.example\nallow t.me/+AbC1\n",
+        ListFormat.LINES,
+        signal_type="tg_invite",
+    )
+    assert rows == [
+        Entry("domain", "example.com", allow=True),
+        Entry("domain", "evil.example"),
+        Entry("tg_invite", "AbC1", allow=True),
+    ]
+    out = io.StringIO()
+    write_hash_list(rows, ListFormat.LINES, out)  # type: ignore[arg-type]
+    assert out.getvalue() == "allow domain example.com\ndomain evil.example\nallow tg_invite AbC1\n"

@@ -162,8 +162,8 @@ class LinkRuleAutoTest:
 
     signal_type: ClassVar[type[SignalType]]
     stored_name: ClassVar[str]
-    good: ClassVar[list[tuple[str, str]]]
-    bad: ClassVar[list[str]]
+    good: ClassVar[tuple[tuple[str, str], ...]]
+    bad: ClassVar[tuple[str, ...]]
 
     def test_stored_name_never_changes(self) -> None:
         assert SIGNAL_TYPES[self.stored_name] is self.signal_type
@@ -182,36 +182,65 @@ class LinkRuleAutoTest:
 class TestUrlRule(LinkRuleAutoTest):
     signal_type = SIGNAL_TYPES["url"]
     stored_name = "url"
-    good = [("Example.com/a?utm_source=x", "https://example.com/a")]
-    bad = ["javascript:x", ""]
+    good = (("Example.com/a?utm_source=x", "https://example.com/a"),)
+    bad = (
+        "javascript:x",
+        "",
+    )
 
 
 class TestDomainRule(LinkRuleAutoTest):
     signal_type = SIGNAL_TYPES["domain"]
     stored_name = "domain"
-    good = [("Sub.Example.COM", "sub.example.com"), ("bücher.de", "xn--bcher-kva.de")]
-    bad = ["example.com/path", ""]
+    good = (
+        ("Sub.Example.COM", "sub.example.com"),
+        ("bücher.de", "xn--bcher-kva.de"),
+    )
+    bad = (
+        "example.com/path",
+        "",
+    )
 
 
 class TestTgInvite(LinkRuleAutoTest):
     signal_type = SIGNAL_TYPES["tg_invite"]
     stored_name = "tg_invite"
-    good = [("t.me/joinchat/AbC12", "AbC12"), ("tg://join?invite=AbC12", "AbC12")]
-    bad = ["t.me/somechannel", "a b", ""]
+    good = (
+        ("t.me/joinchat/AbC12", "AbC12"),
+        ("tg://join?invite=AbC12", "AbC12"),
+    )
+    bad = (
+        "t.me/somechannel",
+        "a b",
+        "",
+    )
 
 
 class TestTgChannel(LinkRuleAutoTest):
     signal_type = SIGNAL_TYPES["tg_channel"]
     stored_name = "tg_channel"
-    good = [("@SomeChannel", "somechannel"), ("https://t.me/s/SomeChannel", "somechannel")]
-    bad = ["t.me/+AbC12", "x", ""]
+    good = (
+        ("@SomeChannel", "somechannel"),
+        ("https://t.me/s/SomeChannel", "somechannel"),
+    )
+    bad = (
+        "t.me/+AbC12",
+        "x",
+        "",
+    )
 
 
 class TestDiscordInvite(LinkRuleAutoTest):
     signal_type = SIGNAL_TYPES["discord_invite"]
     stored_name = "discord_invite"
-    good = [("discord.gg/AbCd12", "AbCd12"), ("https://discord.com/invite/AbCd12", "AbCd12")]
-    bad = ["https://discord.com/channels/1/2", ""]
+    good = (
+        ("discord.gg/AbCd12", "AbCd12"),
+        ("https://discord.com/invite/AbCd12", "AbCd12"),
+    )
+    bad = (
+        "https://discord.com/channels/1/2",
+        "",
+    )
 
 
 __all__ = ["Link"]
