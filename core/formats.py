@@ -18,7 +18,7 @@ with a length bound, so a hostile file cannot make one huge allocation.
 
 import csv
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
@@ -77,9 +77,15 @@ Row = Entry | BadRow | Skipped
 
 
 def read_hash_list(
-    stream: ByteLines, fmt: ListFormat, *, signal_type: str | None = None, source: str = ""
+    stream: ByteLines,
+    fmt: ListFormat,
+    *,
+    signal_type: str | None = None,
+    source: str = "",
+    types: Collection[str] | None = None,
 ) -> Iterator[Row]:
-    """Parse ``stream`` row by row. ``signal_type`` types bare hashes (lines, hma-csv)."""
+    """Parse ``stream`` row by row. ``signal_type`` types bare values (lines, hma-csv);
+    ``types``, if given, are the only signal types accepted (others are bad rows)."""
     default_type = get_signal_type(signal_type).name if signal_type else None
     parse = {
         ListFormat.PYTX_CSV: _pytx_row,
@@ -97,7 +103,10 @@ def read_hash_list(
                 raise InputError(f"line {number}: expected the header {','.join(_PYTX_HEADER)}")
             header_pending = False
         else:
-            yield parse(number, text, default_type, source)
+            row = parse(number, text, default_type, source)
+            if types is not None and isinstance(row, Entry) and row.signal_type not in types:
+                row = BadRow(number, f"{row.signal_type} does not belong in this list")
+            yield row
 
 
 def _bounded_lines(stream: ByteLines) -> Iterator[tuple[int, str | BadRow]]:

@@ -11,6 +11,7 @@ from bots.cli.banks import banks
 from bots.cli.cases import cases, reviewers
 from bots.cli.common import DB_OPTION_HELP, CliState
 from bots.cli.hashes import hash_files, hashes
+from bots.cli.links import links
 from bots.cli.scan import scan
 from core.store import DEFAULT_URL
 
@@ -33,6 +34,7 @@ cli.add_command(banks)
 cli.add_command(hashes)
 cli.add_command(hash_files)
 cli.add_command(scan)
+cli.add_command(links)
 cli.add_command(cases)
 cli.add_command(reviewers)
 cli.add_command(audit)

@@ -4,7 +4,7 @@ import click
 
 from bots.cli.common import CliState, run
 from core.banks import Bank, check_bank_name, parse_threshold
-from core.model import BankAction
+from core.model import CATEGORIES, BankAction
 from core.signals import SIGNAL_TYPES
 from core.store import open_store
 
@@ -33,20 +33,31 @@ def banks() -> None:
     help="Act within N bits (review within M). Repeatable. E.g. pdq=31:45.",
 )
 @click.option("--description", default="", help="What the bank holds and where it came from.")
+@click.option(
+    "--category",
+    type=click.Choice(list(CATEGORIES)),
+    default="other",
+    show_default=True,
+    help="What its matches are (chats can block a category first).",
+)
 @click.pass_obj
 def create(
-    state: CliState, name: str, action: str, thresholds: tuple[str, ...], description: str
+    state: CliState,
+    name: str,
+    action: str,
+    thresholds: tuple[str, ...],
+    description: str,
+    category: str,
 ) -> None:
-    """Create the bank NAME."""
+    """Create the bank NAME (it can hold hashes and link rules)."""
 
     async def body() -> None:
         check_bank_name(name)
-        bank = Bank(
-            name, BankAction(action), description, True, dict(map(parse_threshold, thresholds))
-        )
+        limits = dict(map(parse_threshold, thresholds))
+        bank = Bank(name, BankAction(action), description, True, limits, category=category)
         async with open_store(state.db_url) as store:
             await store.create_bank(bank)
-        click.echo(f"created bank {name} (action {action})")
+        click.echo(f"created bank {name} (action {action}, category {category})")
 
     run(body)
 
@@ -74,7 +85,7 @@ def list_banks(state: CliState) -> None:
             enabled = "enabled" if s.bank.enabled else "disabled"
             click.echo(
                 f"{s.bank.name:<24} {enabled:<8} {s.bank.action.value:<7} "
-                f"{s.active:>9} {s.tombstones:>8}  {limits}"
+                f"{s.bank.category:<15} {s.active:>9} {s.tombstones:>8}  {limits}"
             )
 
     run(body)

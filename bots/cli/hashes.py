@@ -1,18 +1,17 @@
 """``blockfirst hash`` and ``blockfirst hashes``: hash files, fill and dump banks."""
 
-import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import click
 
-from bots.cli.common import CliState, fail, progress, read_file, run, whoami
+from bots.cli.common import CliState, fail, read_file, run, whoami
+from bots.cli.lists import export_list, import_list
 from core.banks import EntryStatus
-from core.catalog import entries_for_media, import_rows
+from core.catalog import entries_for_media
 from core.errors import InputError
-from core.formats import ListFormat, detect_format, read_hash_list, write_hash_list
+from core.formats import ListFormat
 from core.hashing import hash_media
 from core.media import MediaLimits
 from core.signals import SIGNAL_TYPES, get_signal_type
@@ -115,68 +114,13 @@ def import_(
     """Import a hash list FILE ('-' for standard input) into BANK, in one transaction."""
 
     async def body() -> None:
-        with _open_list(file) as (stream, size):
-            list_format = _resolve_format(fmt, stream)
-            rows = read_hash_list(stream, list_format, signal_type=signal_type, source=source)
-            with progress(size, "B", f"importing {file.name or 'stdin'}") as bar:
-                tick = _ticker(bar, stream)
-                async with open_store(state.db_url) as store:
-                    report = await import_rows(
-                        store,
-                        bank,
-                        rows,
-                        strict=strict,
-                        added_by=added_by or whoami(),
-                        progress=tick,
-                    )
+        report = await import_list(
+            state, bank, file, fmt, signal_type=signal_type, strict=strict, source=source,
+            added_by=added_by or whoami(),
+        )  # fmt: skip
         click.echo(f"{bank}: {report.summary()}")
 
     run(body)
-
-
-class _open_list:
-    """The list as a binary stream, and its size in bytes when known."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._handle: IO[bytes] | None = None
-
-    def __enter__(self) -> tuple[IO[bytes], int | None]:
-        if str(self._path) == "-":
-            return sys.stdin.buffer, None
-        try:
-            self._handle = self._path.open("rb")
-        except OSError as exc:
-            raise InputError(f"{self._path}: cannot read: {exc.strerror or exc}") from exc
-        return self._handle, self._path.stat().st_size
-
-    def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
-
-
-def _resolve_format(fmt: str, stream: IO[bytes]) -> ListFormat:
-    """The asked-for format; 'auto' looks at the first line without consuming it."""
-    if fmt != "auto":
-        return ListFormat(fmt)
-    if stream.seekable():
-        first = stream.readline(4096)
-        stream.seek(0)
-    else:  # a pipe: standard input is a BufferedReader, which can peek
-        first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
-    return detect_format(first.decode("utf-8", errors="replace"))
-
-
-def _ticker(bar: Any, stream: IO[bytes]) -> Callable[[], None]:
-    """Advance ``bar`` to the byte position of ``stream`` every few thousand rows."""
-    rows = itertools.count(1)
-    seekable = stream.seekable()
-
-    def tick() -> None:
-        if next(rows) % 4096 == 0 and seekable:
-            bar.update(stream.tell() - bar.n)
-
-    return tick
 
 
 @hashes.command("export")
@@ -188,19 +132,7 @@ def export(state: CliState, bank: str, fmt: str, signal_type: str | None) -> Non
     """Write BANK's active hashes to standard output."""
 
     async def body() -> None:
-        list_format = ListFormat(fmt)
-        async with open_store(state.db_url) as store:
-            await store.get_bank(bank)
-            batch = []
-            header = True
-            async for entry in store.iter_entries(bank):
-                batch.append(entry)
-                if len(batch) >= _EXPORT_BATCH:
-                    write_hash_list(
-                        batch, list_format, sys.stdout, signal_type=signal_type, header=header
-                    )
-                    batch, header = [], False
-            write_hash_list(batch, list_format, sys.stdout, signal_type=signal_type, header=header)
+        await export_list(state, bank, ListFormat(fmt), signal_type=signal_type)
 
     run(body)
 

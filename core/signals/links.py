@@ -10,7 +10,7 @@ from core.errors import InputError
 from core.links import canonical_link
 from core.signals.base import LinkSignalType
 
-__all__ = ["DiscordInvite", "DomainRule", "TgChannel", "TgInvite", "UrlRule"]
+__all__ = ["DiscordInvite", "DomainRule", "TgChannel", "TgInvite", "UrlRule", "rule_for"]
 
 
 class UrlRule(LinkSignalType):
@@ -66,3 +66,26 @@ class TgChannel(_KeyRule):
 class DiscordInvite(_KeyRule):
     name = kind = "discord_invite"
     example = "https://discord.gg/{}"
+
+
+def rule_for(value: str, signal_type: str | None = None) -> tuple[str, str]:
+    """``(signal_type, canonical value)`` of a rule written as a link, host or key.
+
+    Without a type: an invite or channel link gives that key; a bare host (no
+    scheme, no path) a domain rule; anything else an exact URL rule.
+    """
+    if signal_type is not None:
+        kind = _RULES.get(signal_type)
+        if kind is None:
+            raise InputError(f"{signal_type!r} is not a link rule type ({', '.join(_RULES)})")
+        return kind.name, kind.canonical(value)
+    link = canonical_link(value)
+    if link.kind != "url":
+        return link.kind, link.key
+    bare = "://" not in value and link.url == f"https://{link.host}/"
+    return ("domain", link.host) if bare else ("url", link.url)
+
+
+_RULES: dict[str, type[LinkSignalType]] = {
+    kind.name: kind for kind in (UrlRule, DomainRule, TgInvite, TgChannel, DiscordInvite)
+}

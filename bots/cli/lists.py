@@ -1,0 +1,121 @@
+"""Reading and writing hash and link-rule lists for the CLI: files or standard input,
+format detection, progress, streamed export."""
+
+import itertools
+import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import IO, Any
+
+from bots.cli.common import CliState, progress
+from core.catalog import ImportReport, import_rows
+from core.errors import InputError
+from core.formats import ListFormat, detect_format, read_hash_list, write_hash_list
+from core.store import open_store
+
+__all__ = ["export_list", "import_list"]
+
+_EXPORT_BATCH = 2000
+
+
+async def import_list(
+    state: CliState,
+    bank: str,
+    file: Path,
+    fmt: str,
+    *,
+    signal_type: str | None,
+    strict: bool,
+    source: str,
+    added_by: str,
+    types: Collection[str] | None = None,
+) -> ImportReport:
+    """Import FILE ('-': standard input) into ``bank`` in one transaction; only
+    ``types`` of signals, if given (a hash in a link list is a bad row)."""
+    with _open_list(file) as (stream, size):
+        list_format = _resolve_format(fmt, stream)
+        rows = read_hash_list(
+            stream, list_format, signal_type=signal_type, source=source, types=types
+        )
+        with progress(size, "B", f"importing {file.name or 'stdin'}") as bar:
+            tick = _ticker(bar, stream)
+            async with open_store(state.db_url) as store:
+                return await import_rows(
+                    store, bank, rows, strict=strict, added_by=added_by, progress=tick
+                )
+
+
+async def export_list(
+    state: CliState,
+    bank: str,
+    fmt: ListFormat,
+    *,
+    signal_type: str | None = None,
+    only: Callable[[str], bool] | None = None,
+) -> None:
+    """Write ``bank``'s active entries to standard output, streamed."""
+    async with open_store(state.db_url) as store:
+        await store.get_bank(bank)
+        header = True
+        async for batch in _batches(store.iter_entries(bank)):
+            kept = [e for e in batch if only is None or only(e.signal_type)]
+            write_hash_list(kept, fmt, sys.stdout, signal_type=signal_type, header=header)
+            header = False
+        if header:
+            write_hash_list([], fmt, sys.stdout, signal_type=signal_type)
+
+
+async def _batches(entries: Any) -> Any:
+    batch = []
+    async for entry in entries:
+        batch.append(entry)
+        if len(batch) >= _EXPORT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _open_list:
+    """The list as a binary stream, and its size in bytes when known."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: IO[bytes] | None = None
+
+    def __enter__(self) -> tuple[IO[bytes], int | None]:
+        if str(self._path) == "-":
+            return sys.stdin.buffer, None
+        try:
+            self._handle = self._path.open("rb")
+        except OSError as exc:
+            raise InputError(f"{self._path}: cannot read: {exc.strerror or exc}") from exc
+        return self._handle, self._path.stat().st_size
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _resolve_format(fmt: str, stream: IO[bytes]) -> ListFormat:
+    """The asked-for format; 'auto' looks at the first line without consuming it."""
+    if fmt != "auto":
+        return ListFormat(fmt)
+    if stream.seekable():
+        first = stream.readline(4096)
+        stream.seek(0)
+    else:  # a pipe: standard input is a BufferedReader, which can peek
+        first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
+    return detect_format(first.decode("utf-8", errors="replace"))
+
+
+def _ticker(bar: Any, stream: IO[bytes]) -> Callable[[], None]:
+    """Advance ``bar`` to the byte position of ``stream`` every few thousand rows."""
+    rows = itertools.count(1)
+    seekable = stream.seekable()
+
+    def tick() -> None:
+        if next(rows) % 4096 == 0 and seekable:
+            bar.update(stream.tell() - bar.n)
+
+    return tick
