@@ -74,7 +74,8 @@ def list_banks(state: CliState) -> None:
             click.echo("no banks yet: blockfirst banks create NAME")
             return
         click.echo(
-            f"{'NAME':<24} {'STATE':<8} {'ACTION':<7} {'ENTRIES':>9} {'REMOVED':>8}  THRESHOLDS"
+            f"{'NAME':<24} {'STATE':<8} {'ACTION':<7} {'CATEGORY':<15} "
+            f"{'ENTRIES':>9} {'REMOVED':>8}  THRESHOLDS"
         )
         for s in summaries:
             limits = " ".join(
