@@ -19,7 +19,15 @@ from core.index import ExactIndex, HammingIndex
 from core.model import CATEGORIES, Band, BankAction, Match
 from core.signals import SIGNAL_TYPES, SignalType, Thresholds, get_signal_type
 
-__all__ = ["Bank", "Entry", "EntryStatus", "Matcher", "check_bank_name", "parse_threshold"]
+__all__ = [
+    "Bank",
+    "Entry",
+    "EntryStatus",
+    "Matcher",
+    "check_bank_name",
+    "nearest_matches",
+    "parse_threshold",
+]
 
 _BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -204,3 +212,13 @@ class Matcher:
             action,
             bank.category,
         )
+
+
+def nearest_matches(matches: Iterable[Match]) -> list[Match]:
+    """One match per bank entry (several items may hit it), the nearest, acting first."""
+    best: dict[tuple[str, int, str], Match] = {}
+    for match in matches:
+        key = (match.bank, match.entry_id, match.signal_type)
+        if key not in best or (match.band, match.distance) < (best[key].band, best[key].distance):
+            best[key] = match
+    return sorted(best.values(), key=lambda m: (m.band is not Band.ACT, m.distance, m.bank))

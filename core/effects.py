@@ -26,6 +26,7 @@ class EffectKind(enum.Enum):
     LIFT_SANCTION = "lift_sanction"
     NOTICE = "notice"
     DM = "dm"
+    REPLY = "reply"  # to a reporter: the case id at once, the outcome when decided
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
     RESTORE = "restore"

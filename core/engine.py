@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from core.audit import AuditRecord
-from core.banks import Matcher
+from core.banks import Matcher, nearest_matches
 from core.cases import Case, target_of
 from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
-from core.errors import BlockfirstError, InputError
+from core.errors import BlockfirstError, InputError, PlatformError
 from core.flows import verdict_effects
 from core.hashing import MediaSignals, hash_media
 from core.journal import (
@@ -36,10 +36,11 @@ from core.journal import (
     RememberSignals,
 )
 from core.link_matching import check_links
-from core.model import Band, CaseKind, Match, Message, Report, Verdict
+from core.model import CaseKind, Match, MediaRef, Message, Verdict
 from core.performer import Performer
-from core.policy import ChatSettings, decide, decide_report
+from core.policy import ChatSettings, decide
 from core.ports import Clock, Platform, Store, SystemClock
+from core.report_flows import ReportFlows
 from core.review_flows import ReviewFlows
 from core.texts import ReviewCard, card_for
 
@@ -58,7 +59,7 @@ class Handled:
     duplicate: bool = False
 
 
-class Moderator(ReviewFlows):
+class Moderator(ReviewFlows, ReportFlows):
     def __init__(
         self,
         store: Store,
@@ -111,12 +112,12 @@ class Moderator(ReviewFlows):
             self._inflight.discard(key)
 
     async def _handle(self, message: Message, key: str) -> Handled:
-        hashed, cache_ops = await self._signals(message)
+        hashed, cache_ops = await self._signals(message.media, message.chat.platform)
         found = [m for media in hashed for m in self._matcher.match(media.queries)]
         if message.text or message.links:
             checked = check_links(self._matcher, message.text, message.links)
             found += [m for result in checked for m in result.matches]
-        matches = _nearest(found)
+        matches = nearest_matches(found)
         if not matches:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
@@ -149,28 +150,52 @@ class Moderator(ReviewFlows):
         await self._perform(queued, results[0])
         return Handled(verdict, results[0])
 
-    async def _signals(self, message: Message) -> tuple[list[MediaSignals], list[Op]]:
-        """Signals of every media item: from the file-key cache, else fetched and hashed."""
+    async def _signals(
+        self, refs: Sequence[MediaRef], platform: str
+    ) -> tuple[list[MediaSignals], list[Op]]:
+        """Signals of every media item: from the file-key cache, else fetched and hashed.
+
+        A file that cannot be fetched (twice) is logged, counted and audited; the
+        rest of the message is still checked."""
         hashed: list[MediaSignals] = []
         ops: list[Op] = []
         limit = self._config.limits.max_bytes
-        for ref in message.media:
+        for ref in refs:
             if ref.size is not None and ref.size > limit:
                 continue
-            cached = self._recent.get(ref.file_key) or await self._store.cached_signals(
-                ref.file_key
-            )
+            cached = self._recent.get(ref.file_key)
             if cached is None:
-                try:
-                    data = await self._platforms[message.chat.platform].fetch_media(ref, limit)
-                    cached = await self._hash(data)
-                except InputError:
-                    continue  # over the limit after all: nothing to match on
-                del data  # the bytes go no further than the hash
+                cached = await self._store.cached_signals(ref.file_key)
+            if cached is None:
+                cached = await self._fetch_and_hash(ref, platform, ops)
+                if cached is None:
+                    continue
                 ops.append(RememberSignals(ref.file_key, cached))
             self._remember(ref.file_key, cached)
             hashed.append(cached)
         return hashed, ops
+
+    async def _fetch_and_hash(
+        self, ref: MediaRef, platform: str, ops: list[Op]
+    ) -> MediaSignals | None:
+        limit = self._config.limits.max_bytes
+        for attempt in range(2):
+            try:
+                data = await self._platforms[platform].fetch_media(ref, limit)
+                return await self._hash(data)  # the bytes go no further than the hash
+            except InputError:
+                return None  # over the limit after all: nothing to match on
+            except PlatformError as exc:
+                if attempt == 0 and not exc.impossible:
+                    await asyncio.sleep(min(exc.retry_after or 0.25, 2.0))
+                    continue
+                log.warning("could not fetch %s from %s: %s", ref.file_key, platform, exc)
+                self._performer.counts["fetch:failed"] += 1
+                reason = f"could not fetch {ref.kind} {ref.file_key}: {exc}"
+                ops.append(
+                    Audit(AuditRecord(kind="fetch_failed", platform=platform, reason=reason))
+                )
+        return None
 
     def _remember(self, file_key: str, signals: MediaSignals) -> None:
         self._recent[file_key] = signals
@@ -223,44 +248,6 @@ class Moderator(ReviewFlows):
         if effect is not None:
             await self._perform([effect])
 
-    async def on_report(self, report: Report) -> Case:
-        message = report.message
-        settings = self._config.default_settings
-        if message is not None:
-            settings = await self.chat_settings(message.chat.platform, message.chat.id)
-        now = self._clock.now()
-        verdict = decide_report(report, settings, now, self._config.deadlines)
-        target = target_of(message) if message else f"report:{report.report_id or new_id()}"
-        # The reported media is hashed too (never kept), so confirming can bank it.
-        hashed, cache_ops = await self._signals(message) if message else ([], [])
-        case = Case(
-            id=new_id(),
-            kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
-            target=target,
-            opened_at=now,
-            deadline=verdict.deadline or now,
-            category=report.category,
-            message=message,
-            signals=tuple(s for media in hashed for s in media.signals),
-            reasons=verdict.reasons,
-            dry_run=verdict.dry_run,
-        )
-        effects = verdict_effects(case, message, verdict, settings, now) if message else []
-        record = AuditRecord(
-            kind="report",
-            platform=case.platform,
-            chat_id=message.chat.id if message else "",
-            message_id=message.message_id if message else "",
-            actor=report.reporter or "anonymous",
-            reason="; ".join(verdict.reasons),
-            case_id=case.id,
-        )
-        ops: list[Op] = [OpenCase(case, report), *map(Enqueue, effects), Audit(record)]
-        results = await self._journal.submit([*ops, *cache_ops])
-        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
-        await self._perform(queued, results[0])
-        return results[0]  # type: ignore[no-any-return]
-
     async def maintain(self, every: float = 30.0) -> None:
         """Until cancelled: sweep deadlines and retry pending effects every ``every`` s.
         A failed round is logged and the next one goes ahead."""
@@ -301,16 +288,6 @@ class Moderator(ReviewFlows):
     async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
         case = self._fresh.get(case_id) or await self._store.get_case(case_id)
         return card_for(case, self._clock.now()), case.card_ref
-
-
-def _nearest(matches: list[Match]) -> list[Match]:
-    """One match per bank entry (several items may hit it), the nearest, acting first."""
-    best: dict[tuple[str, int, str], Match] = {}
-    for match in matches:
-        key = (match.bank, match.entry_id, match.signal_type)
-        if key not in best or (match.band, match.distance) < (best[key].band, best[key].distance):
-            best[key] = match
-    return sorted(best.values(), key=lambda m: (m.band is not Band.ACT, m.distance, m.bank))
 
 
 def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:

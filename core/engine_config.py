@@ -1,5 +1,6 @@
 """The Moderator's configuration (what a deployment sets)."""
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from core.media import MediaLimits
@@ -17,3 +18,6 @@ class EngineConfig:
     confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
     language: str = "ko"  # of reviewer alerts
     max_attempts: int = 5
+    reports_per_hour: int = 10  # per reporter; authorities are not limited
+    fetch_reported_urls: bool = False  # fetch reported image links to hash them
+    fetch_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # tests only

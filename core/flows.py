@@ -5,7 +5,7 @@ first), then the statement of reasons (sent before any ban, while the user
 can still read it), the notice, the sanction, and the review card last.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from core.model import Action, Chat, Decision, MediaRef, Message, Sender, Verdic
 from core.policy import ChatSettings
 from core.texts import notice_text, reasons_text
 
-__all__ = ["decision_effects", "verdict_effects"]
+__all__ = ["decision_effects", "replies", "verdict_effects"]
 
 _ORDER = (
     Action.DELETE_MESSAGE,
@@ -107,6 +107,18 @@ def decision_effects(
             effects.append(_effect(EffectKind.LIFT_SANCTION, case, now, chat=chat, sender=sender))
     effects.append(_effect(EffectKind.UPDATE_CARD, case, now))
     return _stamped(effects, now)
+
+
+def replies(
+    case: Case, reporters: Iterable[tuple[str, str]], text: Callable[[str], str], now: datetime
+) -> list[Effect]:
+    """A reply to each reporter (``(id, language)``), in their language."""
+    effects = [
+        _effect(EffectKind.REPLY, case, now, sender=Sender(reporter), text=text(language))
+        for reporter, language in dict(reporters).items()
+        if reporter
+    ]
+    return _stamped(effects, now + timedelta(milliseconds=1))
 
 
 def _sanctioned(history: Iterable[Mapping[str, Any]]) -> bool:

@@ -9,6 +9,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.errors import InputError
+
 __all__ = [
     "CATEGORIES",
     "Action",
@@ -171,14 +173,27 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """A user's report, or an authority's deletion request, about a message."""
+    """A user's report, or an authority's deletion request.
+
+    Its targets: a message in a moderated chat, links, and media the reporter
+    forwarded (references to the platform's files: fetched and hashed in
+    memory, never kept). ``platform`` is where the reporter is, for replies.
+    """
 
     reporter: str  # platform user id, or "" for anonymous
     category: str
     text: str = ""
     message: Message | None = None
+    links: tuple[str, ...] = ()
+    media: tuple[MediaRef, ...] = ()
     authority: bool = False
     report_id: str = ""
+    platform: str = ""
+    language: str = "ko"
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise InputError(f"unknown category {self.category!r} (known: {', '.join(CATEGORIES)})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ class Performer:
             return ""
         if kind is EffectKind.ALERT:
             await platform.alert_reviewers(effect.text)
-        elif kind is EffectKind.DM and sender is not None:
+        elif kind in (EffectKind.DM, EffectKind.REPLY) and sender is not None:
             await platform.send_dm(sender, effect.text)
         elif chat is None:
             raise InputError(f"{kind.value} effect without a chat")

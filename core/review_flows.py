@@ -14,12 +14,12 @@ from core.catalog import entries_for_media
 from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
 from core.errors import AuthorisationError, InputError
-from core.flows import decision_effects
+from core.flows import decision_effects, replies
 from core.hashing import MediaSignals
 from core.journal import Audit, Enqueue, GroupCommit, Op, RecordDecision, UpdateCase
 from core.model import BankAction, CaseState, Decision
 from core.ports import Clock, Store
-from core.texts import alert_text
+from core.texts import alert_text, report_outcome_text
 
 __all__ = ["ReviewFlows"]
 
@@ -52,6 +52,10 @@ class ReviewFlows:
             return case
         history = await self._store.case_history(case.id)
         effects = decision_effects(decided, decision, ban, history["effects"], now)
+        if decided.state in (CaseState.CONFIRMED, CaseState.OVERTURNED):
+            reporters = [(r["reporter"], r["language"]) for r in history["reports"]]
+            outcome = lambda lang: report_outcome_text(lang, case.id, decided.state.value)  # noqa: E731
+            effects += replies(decided, reporters, outcome, now)
         fields = (
             ("state", decided.state),
             ("decided_by", reviewer),

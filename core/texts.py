@@ -6,7 +6,15 @@ from datetime import datetime
 
 from core.cases import Case
 
-__all__ = ["ReviewCard", "alert_text", "card_for", "notice_text", "reasons_text"]
+__all__ = [
+    "ReviewCard",
+    "alert_text",
+    "card_for",
+    "notice_text",
+    "reasons_text",
+    "report_ack_text",
+    "report_outcome_text",
+]
 
 _NOTICE = {
     "ko": (
@@ -28,6 +36,20 @@ _REASONS = {
         "If you think this is a mistake, you can appeal quoting this case number."
     ),
 }
+_ACK = {
+    "ko": "신고가 접수되었습니다. 사건 번호: {case_id}. 처리 결과를 알려 드리겠습니다.",
+    "en": "Thank you: your report is case {case_id}. We will tell you the outcome.",
+}
+_OUTCOME = {
+    "ko": {
+        "confirmed": "사건 {case_id}: 신고하신 자료가 삭제 대상으로 확인되었습니다.",
+        "overturned": "사건 {case_id}: 검토 결과 위반이 확인되지 않았습니다.",
+    },
+    "en": {
+        "confirmed": "Case {case_id}: the material you reported was confirmed and stays removed.",
+        "overturned": "Case {case_id}: after review, no violation was found.",
+    },
+}
 _ALERT = {
     "ko": "사건 {case_id} ({kind}) 처리 기한의 {percent}%가 지났습니다. 기한: {deadline} UTC",
     "en": "Case {case_id} ({kind}) is {percent}% through its deadline: {deadline} UTC",
@@ -46,6 +68,14 @@ def reasons_text(language: str, case_id: str, chat: str, reasons: tuple[str, ...
     return _REASONS[_lang(language)].format(
         case_id=case_id, chat=chat or "a chat", reasons="; ".join(reasons)
     )
+
+
+def report_ack_text(language: str, case_id: str) -> str:
+    return _ACK[_lang(language)].format(case_id=case_id)
+
+
+def report_outcome_text(language: str, case_id: str, state: str) -> str:
+    return _OUTCOME[_lang(language)][state].format(case_id=case_id)
 
 
 def alert_text(language: str, case: Case, level: float) -> str:

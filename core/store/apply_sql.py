@@ -44,6 +44,8 @@ from core.store.schema import (
 __all__ = ["apply_ops", "insert_ignoring_duplicates"]
 
 OPEN = (CaseState.OPEN.value, CaseState.ESCALATED.value)
+# Effects that still matter when a case already existed (the rest were done for it).
+_ALWAYS = (EffectKind.DELETE, EffectKind.REPLY)
 
 
 def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -94,7 +96,7 @@ def _collect(op: Op, batch: _Batch) -> Any:
         effect = op.effect
         # A case that already existed (another album item opened it) needs no second
         # card, notice, DM or sanction: only the deletion is still news.
-        if effect.case_id in batch.aliases and effect.kind is not EffectKind.DELETE:
+        if effect.case_id in batch.aliases and effect.kind not in _ALWAYS:
             return False
         batch.rows["outbox"].append(
             {
@@ -181,6 +183,7 @@ async def _open_cases(
                     "category": report.category,
                     "text": report.text,
                     "authority": report.authority,
+                    "language": report.language,
                     "at": batch.now,
                 }
             )

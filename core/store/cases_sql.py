@@ -102,6 +102,30 @@ class CaseTables:
                     for name, query in queries.items()
                 }
 
+    async def count_reports(self, reporter: str, since: datetime) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(reports)
+            .where(reports.c.reporter == reporter)
+            .where(reports.c.at >= since)
+        )
+        with storage_errors("counting reports"):
+            async with self._engine.connect() as conn:
+                return int(await conn.scalar(query) or 0)
+
+    async def reporter_record(self, reporter: str) -> tuple[int, int]:
+        """How many cases the reporter reported, and how many of them were overturned."""
+        overturned = sa.func.count().filter(cases.c.state == CaseState.OVERTURNED.value)
+        query = (
+            sa.select(sa.func.count(), overturned)
+            .select_from(reports.join(cases, cases.c.id == reports.c.case_id))
+            .where(reports.c.reporter == reporter)
+        )
+        with storage_errors("reading a reporter's record"):
+            async with self._engine.connect() as conn:
+                total, lost = (await conn.execute(query)).one()
+        return int(total), int(lost)
+
     async def pending_effects(self, platforms: Sequence[str], limit: int = 500) -> list[Effect]:
         query = (
             sa.select(outbox)

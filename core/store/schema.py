@@ -102,6 +102,8 @@ reports = sa.Table(
     sa.Column("text", sa.Text, nullable=False, server_default=""),
     sa.Column("authority", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False, server_default="ko"),
+    sa.Index("ix_reports_reporter_at", "reporter", "at"),
 )
 
 outbox = sa.Table(

@@ -1,0 +1,158 @@
+"""Report flows of the Moderator: reports from users, trusted flaggers and authorities.
+
+A report opens a case or joins the one about the same message; the reported
+message is removed at once when the chat blocks its category first, the
+reporter is trusted, or an authority asks. Its media (the message's, and any
+the reporter forwarded) and links are matched against the banks and the
+result goes on the case. The reporter gets the case id at once and the
+outcome when it is decided. Each reporter may file a limited number of
+reports an hour, and their record (how many of their reports were
+overturned) is on every case they open.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from core.audit import AuditRecord
+from core.banks import Matcher, nearest_matches
+from core.cases import Case, target_of
+from core.effects import Effect, new_id
+from core.engine_config import EngineConfig
+from core.errors import InputError
+from core.fetch import FetchPolicy, fetch_image
+from core.flows import replies, verdict_effects
+from core.hashing import MediaSignals
+from core.journal import Audit, Enqueue, GroupCommit, Op, OpenCase
+from core.link_matching import check_links
+from core.model import CaseKind, Match, MediaRef, Report
+from core.policy import ChatSettings, decide_report
+from core.ports import Clock, Store
+from core.texts import report_ack_text
+
+__all__ = ["ReportFlows"]
+
+
+class ReportFlows:
+    """Mixed into ``Moderator``, whose state it shares."""
+
+    _store: Store
+    _clock: Clock
+    _journal: GroupCommit
+    _matcher: Matcher
+    _config: EngineConfig
+    _perform: Callable[[Sequence[Effect], Case | None], Awaitable[None]]
+    _signals: Callable[[Sequence[MediaRef], str], Awaitable[tuple[list[MediaSignals], list[Op]]]]
+    _hash: Callable[[bytes], Awaitable[MediaSignals]]
+    chat_settings: Callable[[str, str], Awaitable[ChatSettings]]
+
+    async def on_report(self, report: Report) -> Case:
+        """Open (or join) the report's case; returns it, so the reporter can be told its id."""
+        message = report.message
+        platform = report.platform or (message.chat.platform if message else "")
+        if not platform:
+            raise InputError("a report must say which platform it came from")
+        now = self._clock.now()
+        await self._within_limit(report, platform)
+        settings = self._config.default_settings
+        if message is not None:
+            settings = await self.chat_settings(message.chat.platform, message.chat.id)
+        verdict = decide_report(report, settings, now, self._config.deadlines)
+        refs = (*(message.media if message else ()), *report.media)
+        hashed, cache_ops = await self._signals(refs, platform)
+        hashed += await self._fetched(report)
+        matches = self._matches(report, hashed)
+        target = (
+            target_of(message) if message else f"{platform}:report:{report.report_id or new_id()}"
+        )
+        case = Case(
+            id=new_id(),
+            kind=verdict.case_kind or CaseKind.REPORTER_REPLY,
+            target=target,
+            opened_at=now,
+            deadline=verdict.deadline or now,
+            category=report.category,
+            message=message,
+            signals=tuple(s for media in hashed for s in media.signals),
+            matches=tuple(matches),
+            reasons=(*verdict.reasons, *map(_reason, matches), *await self._record(report)),
+            dry_run=verdict.dry_run,
+        )
+        ack = lambda language: report_ack_text(language, case.id)  # noqa: E731
+        effects = verdict_effects(case, message, verdict, settings, now)
+        effects += replies(case, [(report.reporter, report.language)], ack, now)
+        ops: list[Op] = [
+            OpenCase(case, report),
+            *map(Enqueue, effects),
+            Audit(_record_of(case, report)),
+        ]
+        results = await self._journal.submit([*ops, *cache_ops])
+        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
+        stored: Case = results[0]
+        await self._perform(queued, stored)
+        return stored
+
+    async def _within_limit(self, report: Report, platform: str) -> None:
+        limit = self._config.reports_per_hour
+        if not report.reporter or report.authority or limit <= 0:
+            return
+        since = self._clock.now() - timedelta(hours=1)
+        if await self._store.count_reports(report.reporter, since) >= limit:
+            record = AuditRecord(
+                kind="report_refused",
+                platform=platform,
+                actor=report.reporter,
+                reason=f"over {limit} reports in an hour",
+            )
+            await self._journal.submit([Audit(record)])
+            raise InputError(f"you have sent {limit} reports in the last hour; please wait")
+
+    async def _fetched(self, report: Report) -> list[MediaSignals]:
+        """Reported image URLs, fetched only if the deployment turned that on."""
+        if not self._config.fetch_reported_urls:
+            return []
+        policy = FetchPolicy(
+            max_bytes=self._config.limits.max_bytes, allow=self._config.fetch_allow
+        )
+        found = []
+        for url in report.links:
+            if url.lower().startswith(("http://", "https://")):
+                try:
+                    found.append(await self._hash(await fetch_image(url, policy)))
+                except InputError:
+                    continue  # not an image, refused, too big: the link rules still apply
+        return found
+
+    def _matches(self, report: Report, hashed: list[MediaSignals]) -> list[Match]:
+        message = report.message
+        found = [m for media in hashed for m in self._matcher.match(media.queries)]
+        text = "\n".join(t for t in (message.text if message else "", report.text) if t)
+        links = (*(message.links if message else ()), *report.links)
+        found += [m for r in check_links(self._matcher, text, links) for m in r.matches]
+        return nearest_matches(found)
+
+    async def _record(self, report: Report) -> list[str]:
+        if not report.reporter:
+            return []
+        reports, overturned = await self._store.reporter_record(report.reporter)
+        if not reports:
+            return [f"reporter {report.reporter}: first report"]
+        return [f"reporter {report.reporter}: {reports} earlier reports, {overturned} overturned"]
+
+
+def _reason(match: Match) -> str:
+    return f"reported content matches {match.bank}: {match.signal_type} at {match.distance}"
+
+
+def _record_of(case: Case, report: Report) -> AuditRecord:
+    message = report.message
+    who = "authority" if report.authority else "reporter"
+    return AuditRecord(
+        kind="report",
+        platform=case.platform,
+        chat_id=message.chat.id if message else "",
+        message_id=message.message_id if message else "",
+        signals=tuple(f"{s.signal_type}:{s.value}" for s in case.signals),
+        actor=report.reporter or "anonymous",
+        reason=f"{who}, {report.category}: " + "; ".join(case.reasons),
+        case_id=case.id,
+    )
