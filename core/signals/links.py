@@ -71,14 +71,16 @@ class DiscordInvite(_KeyRule):
 def rule_for(value: str, signal_type: str | None = None) -> tuple[str, str]:
     """``(signal_type, canonical value)`` of a rule written as a link, host or key.
 
-    Without a type: an invite or channel link gives that key; a bare host (no
-    scheme, no path) a domain rule; anything else an exact URL rule.
+    Without a type: an invite or channel link (or ``@name``) gives that key; a
+    bare host (no scheme, no path) a domain rule; anything else an exact URL rule.
     """
     if signal_type is not None:
         kind = _RULES.get(signal_type)
         if kind is None:
             raise InputError(f"{signal_type!r} is not a link rule type ({', '.join(_RULES)})")
         return kind.name, kind.canonical(value)
+    if value.strip().startswith("@"):
+        return TgChannel.name, TgChannel.canonical(value)
     link = canonical_link(value)
     if link.kind != "url":
         return link.kind, link.key

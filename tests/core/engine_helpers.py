@@ -1,6 +1,6 @@
 """Building blocks for the engine tests: a banked photo, messages, a running Moderator."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from core.audit import AuditEntry
-from core.banks import Bank
+from core.banks import Bank, Entry
 from core.catalog import entries_for_media, load_matcher
 from core.engine import EngineConfig, Moderator
 from core.hashing import hash_media
@@ -68,6 +68,7 @@ async def world(
     category: str = "illegal_filming",
     config: EngineConfig | None = None,
     platform: FakePlatform | None = None,
+    link_rules: Sequence[Entry] = (),
 ) -> AsyncIterator[World]:
     """A store with the astronaut photo banked, a fake platform serving test
     photos, and a started Moderator (hashing on a thread pool)."""
@@ -75,6 +76,9 @@ async def world(
     media = hash_media(BANNED)
     await store.add_entries("ncii", entries_for_media(media, source="test", added_by="test"))
     await store.add_reviewer(REVIEWER, by="test")
+    if link_rules:
+        await store.create_bank(Bank("links", category="illegal_filming"))
+        await store.add_entries("links", link_rules)
     platform = platform or FakePlatform()
     platform.files.update(
         {"banned": BANNED, "mirrored": MIRRORED, "harmless": HARMLESS, "flat": FLAT}

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from core.audit import verify
+from core.banks import Entry
 from core.errors import PlatformError
 from core.model import Action, BankAction, CaseKind, CaseState, Sender, SenderKind
 from core.policy import ChatSettings, Mode, Sanction
@@ -241,3 +242,54 @@ async def test_maintenance_sweeps_and_retries_until_cancelled(
         task.cancel()
         assert len(w.platform.of("post_card")) == 1
         assert len(w.platform.of("alert_reviewers")) == 1
+
+
+LINK_RULES = [
+    Entry("tg_invite", "Leak123"),
+    Entry("domain", "leaks.example"),
+    Entry("url", "https://leaks.example/ok", allow=True),
+    Entry("domain", "apple.com"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "links", "deleted"),
+    [
+        ("join t.me/joinchat/Leak123 now", (), True),
+        ("hello", ("https://t.me/+Leak123",), True),  # from an entity or a button
+        ("see https://cdn.leaks.example/a.jpg", (), True),
+        ("see https://leaks.example/ok", (), False),  # an allow rule beats the domain rule
+        ("see t.me/+leak123", (), False),  # invite keys keep their case
+        ("nothing to see at example.org", (), False),
+    ],
+)
+async def test_links_are_checked_like_media(
+    store: SqlStore, clock: FakeClock, text: str, links: tuple[str, ...], deleted: bool
+) -> None:
+    async with world(store, clock, link_rules=LINK_RULES) as w:
+        from dataclasses import replace
+
+        handled = await w.moderator.on_message(replace(text_message("50", text), links=links))
+        assert (w.platform.deleted == {(CHAT.id, "50")}) is deleted
+        assert (handled.case is not None) is deleted
+
+
+async def test_a_look_alike_host_only_opens_a_review(store: SqlStore, clock: FakeClock) -> None:
+    async with world(store, clock, link_rules=LINK_RULES) as w:
+        handled = await w.moderator.on_message(text_message("51", "log in at https://аpple.com/id"))
+        assert handled.case is not None
+        assert not w.platform.deleted
+        assert any(
+            "look-alike host xn--pple-43d.com imitating apple.com" in r
+            for r in handled.case.reasons
+        )
+
+
+async def test_an_edit_that_adds_a_banned_link_is_caught(store: SqlStore, clock: FakeClock) -> None:
+    async with world(store, clock, link_rules=LINK_RULES) as w:
+        from dataclasses import replace
+
+        await w.moderator.on_message(text_message("52", "hi"))
+        edited = replace(text_message("52", "hi t.me/+Leak123"), edited=True, edit_version="2")
+        assert (await w.moderator.on_message(edited)).case is not None
+        assert w.platform.deleted == {(CHAT.id, "52")}
