@@ -18,6 +18,8 @@ from core.errors import InputError
 from core.index import ExactIndex, HammingIndex
 from core.model import CATEGORIES, Band, BankAction, Match
 from core.signals import SIGNAL_TYPES, SignalType, Thresholds, get_signal_type
+from core.video import frames_from_json
+from core.video_index import VideoHit, VideoIndex
 
 __all__ = [
     "Bank",
@@ -58,8 +60,15 @@ class Bank:
     thresholds: Mapping[str, Thresholds] = field(default_factory=dict)
     created_at: datetime | None = None
     category: str = "other"
+    # HMA's vPDQ rule: the share of the query's frames that must match a banked
+    # video, and of the banked video's frames that must be matched.
+    vpdq_query_percent: float = 80.0
+    vpdq_compared_percent: float = 0.0
 
     def __post_init__(self) -> None:
+        for share in (self.vpdq_query_percent, self.vpdq_compared_percent):
+            if not 0 <= share <= 100:
+                raise InputError("vpdq match percentages must be between 0 and 100")
         check_bank_name(self.name)
         if self.category not in CATEGORIES:
             known = ", ".join(CATEGORIES)
@@ -107,7 +116,14 @@ class Entry:
     allow: bool = False  # an allow rule: it vetoes block matches of the same item
 
 
-_Found = tuple[int, int]  # (index id, distance)
+_Found = tuple[int, int, str]  # (index id, distance, note)
+
+
+def _video_note(hit: VideoHit) -> str:
+    return (
+        f"{hit.query_percent:.0f}% of the video's frames match a banked one, "
+        f"{hit.compared_percent:.0f}% of the banked video's frames matched"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +141,7 @@ class Matcher:
         self._banks = {bank.name: bank for bank in banks if bank.enabled}
         self._exact: dict[str, ExactIndex] = {}
         self._hamming: dict[str, HammingIndex] = {}
+        self._videos = VideoIndex()
         self._hits: dict[str, list[_Hit]] = {}
 
     def __len__(self) -> int:
@@ -149,7 +166,9 @@ class Matcher:
 
     def _add_hits(self, signal_type: type[SignalType], hits: list[_Hit]) -> None:
         values = [hit.value for hit in hits]
-        if signal_type.exact:
+        if signal_type.name == "vpdq":
+            self._videos.add([frames_from_json(value) for value in values])
+        elif signal_type.exact:
             self._exact.setdefault(signal_type.name, ExactIndex()).add(values)
         else:
             index = self._hamming.setdefault(signal_type.name, HammingIndex(signal_type.bits))
@@ -169,9 +188,9 @@ class Matcher:
             signal_type = SIGNAL_TYPES.get(type_name)
             if signal_type is None or type_name not in self._hits:
                 continue
-            for index_id, distance in self._search(signal_type, values):
+            for index_id, distance, note in self._search(signal_type, values):
                 hit = self._hits[type_name][index_id]
-                match = self._classify(signal_type, hit, distance)
+                match = self._classify(signal_type, hit, distance, note)
                 if match is None:
                     continue
                 allowed |= hit.allow
@@ -183,19 +202,46 @@ class Matcher:
         return sorted(best.values(), key=lambda m: (m.band != Band.ACT, m.distance, m.bank))
 
     def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[_Found]:
+        if signal_type.name == "vpdq":
+            return [
+                (hit.video, round(100 - hit.query_percent), _video_note(hit))
+                for value in values
+                for hit in self._videos.search(frames_from_json(value))
+                if self._video_band(hit, self._hits["vpdq"][hit.video]) is not None
+            ]
         if signal_type.exact:
             index = self._exact[signal_type.name]
-            return [(i, 0) for value in values for i in index.search(value)]
+            return [(i, 0, "") for value in values for i in index.search(value)]
         radius = max(bank.thresholds_for(signal_type).review for bank in self._banks.values())
         hamming = self._hamming[signal_type.name]
         found: list[_Found] = []
         for value in values:
             query = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
-            found.extend(hamming.search(query, radius))
+            found.extend((i, d, "") for i, d in hamming.search(query, radius))
         return found
 
-    def _classify(self, signal_type: type[SignalType], hit: _Hit, distance: int) -> Match | None:
+    def _video_band(self, hit: VideoHit, entry: _Hit) -> Band | None:
+        """HMA's rule with the bank's shares; half the query share still opens a review."""
+        bank = self._banks[entry.bank]
+        if hit.compared_percent >= bank.vpdq_compared_percent:
+            if hit.query_percent >= bank.vpdq_query_percent:
+                return Band.ACT
+            if hit.query_percent >= bank.vpdq_query_percent / 2:
+                return Band.REVIEW
+        return None
+
+    def _classify(
+        self, signal_type: type[SignalType], hit: _Hit, distance: int, note: str = ""
+    ) -> Match | None:
         bank = self._banks[hit.bank]
+        if signal_type.name == "vpdq":
+            query_percent = 100 - distance
+            band = Band.ACT if query_percent >= bank.vpdq_query_percent else Band.REVIEW
+            action = bank.action if band is Band.ACT else BankAction.REVIEW
+            value = f"{len(frames_from_json(hit.value))} frames"
+            return Match(
+                hit.bank, hit.entry_id, "vpdq", value, distance, band, action, bank.category, note
+            )
         limits = bank.thresholds_for(signal_type)
         if distance > limits.review:
             return None

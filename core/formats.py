@@ -38,7 +38,7 @@ __all__ = [
     "write_hash_list",
 ]
 
-MAX_LINE = 64 * 1024
+MAX_LINE = 1024 * 1024  # a 10-minute vPDQ list is ~45 KiB
 _PYTX_HEADER = ["signal_type", "signal_str", "collab", "category", "tags"]
 _CATEGORY = "category:"
 _NEGATIVE = "NEGATIVE_CLASS"
@@ -159,11 +159,12 @@ def _hma_row(number: int, text: str, signal_type: str | None, source: str) -> Ro
 
 
 def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> Row:
-    """``[allow] <signal_type> <value>``, or ``[allow] <value>`` with a type given."""
-    words = text.split()
-    allow = bool(words) and words[0] == "allow"
-    words = words[1:] if allow else words
-    if len(words) == 2:
+    """``[allow] <signal_type> <value>``, or ``[allow] <value>`` with a type given.
+    A value may contain spaces only after a type (a vPDQ list is JSON)."""
+    text = text.strip()
+    allow = text.startswith("allow ")
+    words = text.removeprefix("allow ").strip().split(None, 1)
+    if len(words) == 2 and (" " not in words[1] or words[1].startswith("[")):
         row = _entry(number, words[0], words[1], source)
     elif len(words) == 1 and signal_type:
         row = _entry(number, signal_type, words[0], source)

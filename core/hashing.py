@@ -11,11 +11,13 @@ from core.errors import InputError
 from core.media import MediaLimits, decode_image
 from core.model import Signal
 from core.signals import SIGNAL_TYPES, ExactSignalType, PerceptualSignalType
+from core.video import Frame, animation, frames_to_json, hash_animation, hash_video, is_video
 
 __all__ = ["MediaSignals", "hash_media"]
 
 _DEFAULT_LIMITS = MediaLimits()
-_EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType)]
+_EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType) and not t.video_only]
+_VIDEO_EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType) and t.video_only]
 _PERCEPTUAL = [t for t in SIGNAL_TYPES.values() if issubclass(t, PerceptualSignalType)]
 
 
@@ -41,6 +43,8 @@ def hash_media(data: bytes, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSigna
     for exact in _EXACT:
         signals.append(Signal(exact.name, exact.digest(data)))
         queries[exact.name] = (signals[-1].value,)
+    if is_video(data):
+        return _video(data, limits, signals, queries)
     try:
         media = decode_image(data, limits)
     except InputError as exc:
@@ -50,4 +54,33 @@ def hash_media(data: bytes, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSigna
         signals.append(signal)
         if values:
             queries[perceptual.name] = tuple(values)
+    animated = animation(data) if media.frames else None
+    if animated is not None:
+        try:
+            _add_frames(hash_animation(animated, limits), signals, queries)
+        except InputError as exc:
+            return MediaSignals(tuple(signals), queries, str(exc))
     return MediaSignals(tuple(signals), queries)
+
+
+def _video(
+    data: bytes, limits: MediaLimits, signals: list[Signal], queries: dict[str, tuple[str, ...]]
+) -> MediaSignals:
+    """Digests under their video names too (lists carry either), then vPDQ.
+    Over a limit or undecodable: the digests still match, the error says why."""
+    for exact in _VIDEO_EXACT:
+        signals.append(Signal(exact.name, exact.digest(data)))
+        queries[exact.name] = (signals[-1].value,)
+    try:
+        _add_frames(hash_video(data, limits), signals, queries)
+    except InputError as exc:
+        return MediaSignals(tuple(signals), queries, str(exc))
+    return MediaSignals(tuple(signals), queries)
+
+
+def _add_frames(
+    frames: list[Frame], signals: list[Signal], queries: dict[str, tuple[str, ...]]
+) -> None:
+    value = frames_to_json(frames)
+    signals.append(Signal("vpdq", value))
+    queries["vpdq"] = (value,)

@@ -44,9 +44,18 @@ class MediaLimits:
     # shorter side stays >= this. PDQ recall against python-threatexchange's
     # full-size hashes held at 256 px and was lost at 128 px (see README).
     min_side: int = 256
+    max_seconds: int = 600  # of a video or animation
+    max_video_frames: int = 1200  # sampled (one a second) from a video or animation
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pixels", "max_frames", "min_side"):
+        for name in (
+            "max_bytes",
+            "max_pixels",
+            "max_frames",
+            "min_side",
+            "max_seconds",
+            "max_video_frames",
+        ):
             if getattr(self, name) < 1:
                 raise InputError(f"media limit {name} must be positive")
 

@@ -20,6 +20,7 @@ from core.signals.md5 import Md5
 from core.signals.pdq import Pdq
 from core.signals.phash import PHash
 from core.signals.sha256 import Sha256
+from core.signals.video import FileKey, VideoMd5, VideoSha256, Vpdq
 
 __all__ = [
     "SIGNAL_TYPES",
@@ -42,6 +43,10 @@ _TYPES: tuple[type[SignalType], ...] = (
     TgInvite,
     TgChannel,
     DiscordInvite,
+    VideoMd5,
+    VideoSha256,
+    Vpdq,
+    FileKey,
 )
 
 SIGNAL_TYPES: Mapping[str, type[SignalType]] = build_registry(_TYPES)

@@ -80,6 +80,7 @@ class ExactSignalType(SignalType):
 
     exact = True
     thresholds = Thresholds(0, 0)
+    video_only: ClassVar[bool] = False  # computed for videos only (video_md5, ...)
 
     @classmethod
     @abstractmethod
@@ -193,7 +194,7 @@ def build_registry(types: Iterable[type[SignalType]]) -> Mapping[str, type[Signa
         missing = [attr for attr in _REQUIRED if not hasattr(cls, attr)]
         if missing or inspect.isabstract(cls):
             raise TypeError(f"signal type {cls.__name__} is incomplete: {missing or 'abstract'}")
-        hashes = not issubclass(cls, LinkSignalType)
+        hashes = issubclass(cls, (ExactSignalType, PerceptualSignalType))
         if not _NAME.fullmatch(cls.name) or (hashes and (cls.bits <= 0 or cls.bits % 64)):
             raise TypeError(f"signal type {cls.__name__}: bad name or bit length")
         cls.thresholds.check(cls.bits)

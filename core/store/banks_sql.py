@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -35,15 +36,7 @@ class BankTables:
     _clock: Clock
 
     async def create_bank(self, bank: Bank) -> Bank:
-        created = Bank(
-            bank.name,
-            bank.action,
-            bank.description,
-            bank.enabled,
-            dict(bank.thresholds),
-            self._clock.now(),
-            bank.category,
-        )
+        created = replace(bank, thresholds=dict(bank.thresholds), created_at=self._clock.now())
         with storage_errors("creating bank"):
             async with self._engine.begin() as conn:
                 if await self._bank_id(conn, bank.name, required=False) is not None:
@@ -188,6 +181,8 @@ def _bank_row(bank: Bank) -> dict[str, Any]:
         "thresholds": {k: [t.act, t.review] for k, t in bank.thresholds.items()},
         "created_at": bank.created_at,
         "category": bank.category,
+        "vpdq_query_percent": bank.vpdq_query_percent,
+        "vpdq_compared_percent": bank.vpdq_compared_percent,
     }
 
 
@@ -202,6 +197,8 @@ def _bank_from_row(row: Any) -> Bank:
         thresholds={k: Thresholds(int(a), int(r)) for k, (a, r) in thresholds.items()},
         created_at=utc(row["created_at"]),
         category=row["category"],
+        vpdq_query_percent=float(row["vpdq_query_percent"]),
+        vpdq_compared_percent=float(row["vpdq_compared_percent"]),
     )
 
 

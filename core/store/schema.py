@@ -33,6 +33,8 @@ banks = sa.Table(
     sa.Column("thresholds", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("category", sa.String(32), nullable=False, server_default="other"),
+    sa.Column("vpdq_query_percent", sa.Float, nullable=False, server_default="80"),
+    sa.Column("vpdq_compared_percent", sa.Float, nullable=False, server_default="0"),
 )
 
 bank_entries = sa.Table(

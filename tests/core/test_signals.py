@@ -181,8 +181,9 @@ def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
 
 def test_every_registered_type_has_an_auto_test() -> None:
     from tests.core.test_links import LinkRuleAutoTest
+    from tests.core.test_video import VideoSignalAutoTest
 
-    bases: list[type] = [SignalTypeAutoTest, LinkRuleAutoTest]
+    bases: list[type] = [SignalTypeAutoTest, LinkRuleAutoTest, VideoSignalAutoTest]
     tested = {cls.stored_name for base in bases for cls in base.__subclasses__()}  # type: ignore[attr-defined]
     assert tested == set(SIGNAL_TYPES)
 
