@@ -3,10 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# vpdq builds against FFmpeg's development libraries; the tests generate clips with ffmpeg.
+DEBIAN_PACKAGES := ffmpeg pkg-config cmake libavcodec-dev libavformat-dev libavdevice-dev \
+	libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean system-packages
 
-$(STAMP): pyproject.toml
+system-packages:
+	@if pkg-config --exists libavcodec libavformat libswscale 2>/dev/null && command -v ffmpeg >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	else echo "Please install: $(DEBIAN_PACKAGES) (Debian/Ubuntu names)"; exit 1; fi
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

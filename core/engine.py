@@ -14,7 +14,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 
@@ -36,7 +36,7 @@ from core.journal import (
     RememberSignals,
 )
 from core.link_matching import check_links
-from core.model import CaseKind, Match, MediaRef, Message, Verdict
+from core.model import CaseKind, Match, MediaRef, Message, Signal, Verdict
 from core.performer import Performer
 from core.policy import ChatSettings, decide
 from core.ports import Clock, Platform, Store, SystemClock
@@ -161,7 +161,13 @@ class Moderator(ReviewFlows, ReportFlows):
         ops: list[Op] = []
         limit = self._config.limits.max_bytes
         for ref in refs:
+            key = Signal("file_key", f"{platform}:{ref.file_key}")
+            banked_key = MediaSignals((key,), {"file_key": (key.value,)})
+            if self._matcher.match(banked_key.queries):
+                hashed.append(banked_key)  # a confirmed file again: no download needed
+                continue
             if ref.size is not None and ref.size > limit:
+                hashed.append(banked_key)
                 continue
             cached = self._recent.get(ref.file_key)
             if cached is None:
@@ -172,7 +178,7 @@ class Moderator(ReviewFlows, ReportFlows):
                     continue
                 ops.append(RememberSignals(ref.file_key, cached))
             self._remember(ref.file_key, cached)
-            hashed.append(cached)
+            hashed.append(replace(cached, signals=(*cached.signals, key)))
         return hashed, ops
 
     async def _fetch_and_hash(

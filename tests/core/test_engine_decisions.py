@@ -197,3 +197,18 @@ async def test_the_audit_chain_of_a_busy_run_verifies(store: SqlStore, clock: Fa
         entries = await audit_of(store)
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         assert verify(entries).ok
+
+
+async def test_a_confirmed_file_is_caught_by_its_key_without_downloading(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        case = (await w.moderator.on_message(photo("1"))).case
+        assert case is not None
+        await w.moderator.on_decision(case.id, Decision.CONFIRM, REVIEWER)
+        fetches = w.platform.fetches
+        again = await w.moderator.on_message(photo("2", "gone-from-the-server", key="key-banned"))
+        assert again.case is not None
+        assert {m.signal_type for m in again.verdict.matches} == {"file_key"}
+        assert w.platform.fetches == fetches
+        assert (CHAT.id, "2") in w.platform.deleted
