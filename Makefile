@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_index
 	$(BIN)/python -m bench.bench_quality
 	$(BIN)/python -m bench.bench_engine
+	$(BIN)/python -m bench.bench_video
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

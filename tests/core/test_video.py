@@ -160,3 +160,23 @@ class TestFileKey(VideoSignalAutoTest):
     stored_name = "file_key"
     good = (("Telegram:AgADxyz", "telegram:AgADxyz"),)
     bad = ("nokey", "telegram:", "tele gram:x", "telegram:a b")
+
+
+@pytest.mark.parametrize("fmt", ["pytx-csv", "hma-csv", "lines"])
+def test_vpdq_lists_round_trip_through_every_format(
+    banked: tuple[Matcher, MediaSignals], fmt: str
+) -> None:
+    import io
+
+    from core.banks import Entry
+    from core.formats import ListFormat, read_hash_list, write_hash_list
+
+    value = banked[1].signals[-1].value
+    out = io.StringIO()
+    write_hash_list(
+        [Entry("vpdq", value, external_id="7")], ListFormat(fmt), out, signal_type="vpdq"
+    )
+    rows = list(
+        read_hash_list(io.BytesIO(out.getvalue().encode()), ListFormat(fmt), signal_type="vpdq")
+    )
+    assert [r.value for r in rows] == [value]  # type: ignore[union-attr]
