@@ -100,18 +100,18 @@ def hash_video(data: bytes, limits: MediaLimits) -> list[Frame]:
 def hash_animation(image: Image.Image, limits: MediaLimits) -> list[Frame]:
     """A frame a second of an animated GIF/WebP/PNG, hashed like vPDQ's frames."""
     frames: list[Frame] = []
-    elapsed = 0.0
-    next_sample = 0.0
+    elapsed_ms = next_sample_ms = 0  # whole milliseconds: no drift from float sums
     for frame in ImageSequence.Iterator(image):
-        if elapsed >= next_sample:
+        frame.load()  # WebP frames know their duration only once loaded
+        if elapsed_ms >= next_sample_ms:
             rgb = np.asarray(frame.convert("RGB"))
             bits, quality = pdqhash.compute(rgb)
             pdq = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-            frames.append(Frame(pdq, int(quality), round(elapsed, 3)))
-            next_sample += 1.0
+            frames.append(Frame(pdq, int(quality), elapsed_ms / 1000))
+            next_sample_ms += 1000
             if len(frames) > limits.max_video_frames:
                 break
-        elapsed += max(float(frame.info.get("duration", 100) or 100), 20.0) / 1000
+        elapsed_ms += max(int(frame.info.get("duration", 100) or 100), 20)
     return _within_limits(frames, limits)
 
 

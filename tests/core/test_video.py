@@ -52,6 +52,7 @@ def test_the_serialisation_is_python_threatexchanges(banked: tuple[Matcher, Medi
         ("trimmed_20", ".mp4"),
         ("watermarked", ".mp4"),
         ("source", ".gif"),
+        ("source", ".webp"),
     ],
 )
 def test_edited_copies_match(banked: tuple[Matcher, MediaSignals], name: str, suffix: str) -> None:
@@ -67,6 +68,11 @@ def test_edited_copies_match(banked: tuple[Matcher, MediaSignals], name: str, su
 def test_unrelated_videos_do_not_match(banked: tuple[Matcher, MediaSignals], name: str) -> None:
     matcher, _ = banked
     assert matcher.match(hash_media(video(name)).queries) == []
+
+
+def test_animation_frames_are_a_second_apart() -> None:
+    frames = frames_from_json(hash_media(video("source", ".webp")).signals[-1].value)
+    assert [f.timestamp for f in frames] == [float(i) for i in range(10)]
 
 
 def test_a_truncated_video_still_has_its_digests() -> None:

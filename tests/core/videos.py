@@ -36,6 +36,8 @@ def video(name: str, suffix: str = ".mp4") -> bytes:
     """The bytes of a generated clip (``suffix`` .gif: the source as an animated GIF)."""
     assert FFMPEG, "ffmpeg is needed (see .ci/run)"
     args = VARIANTS[name] if suffix == ".mp4" else [*_SOURCE, "-vf", "fps=5,scale=320:-1"]
+    if suffix == ".webp":
+        args = [*args, "-loop", "0"]
     with TemporaryDirectory() as folder:
         out = Path(folder) / f"clip{suffix}"
         subprocess.run([FFMPEG, "-y", "-loglevel", "error", *args, str(out)], check=True)
