@@ -1,12 +1,11 @@
-from typing import ClassVar
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.links import MAX_URL, Link, canonical_link, extract_links, link_queries
-from core.signals import SIGNAL_TYPES, SignalType
+from core.signals import SIGNAL_TYPES
+from tests.core.canonical_auto import CanonicalFormAutoTest
 
 # (raw, kind, key, lookalike_of): real-world shapes people post.
 SHAPES = [
@@ -157,29 +156,7 @@ def test_extraction_never_fails(text: str) -> None:
         assert raw in text
 
 
-class LinkRuleAutoTest:
-    """Every link rule type passes these; a new type adds one subclass below."""
-
-    signal_type: ClassVar[type[SignalType]]
-    stored_name: ClassVar[str]
-    good: ClassVar[tuple[tuple[str, str], ...]]
-    bad: ClassVar[tuple[str, ...]]
-
-    def test_stored_name_never_changes(self) -> None:
-        assert SIGNAL_TYPES[self.stored_name] is self.signal_type
-
-    def test_canonical_values(self) -> None:
-        for raw, canonical in self.good:
-            assert self.signal_type.canonical(raw) == canonical
-            assert self.signal_type.canonical(canonical) == canonical
-
-    def test_bad_values_are_input_errors(self) -> None:
-        for raw in self.bad:
-            with pytest.raises(InputError):
-                self.signal_type.canonical(raw)
-
-
-class TestUrlRule(LinkRuleAutoTest):
+class TestUrlRule(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["url"]
     stored_name = "url"
     good = (("Example.com/a?utm_source=x", "https://example.com/a"),)
@@ -189,7 +166,7 @@ class TestUrlRule(LinkRuleAutoTest):
     )
 
 
-class TestDomainRule(LinkRuleAutoTest):
+class TestDomainRule(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["domain"]
     stored_name = "domain"
     good = (
@@ -202,7 +179,7 @@ class TestDomainRule(LinkRuleAutoTest):
     )
 
 
-class TestTgInvite(LinkRuleAutoTest):
+class TestTgInvite(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["tg_invite"]
     stored_name = "tg_invite"
     good = (
@@ -216,7 +193,7 @@ class TestTgInvite(LinkRuleAutoTest):
     )
 
 
-class TestTgChannel(LinkRuleAutoTest):
+class TestTgChannel(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["tg_channel"]
     stored_name = "tg_channel"
     good = (
@@ -230,7 +207,7 @@ class TestTgChannel(LinkRuleAutoTest):
     )
 
 
-class TestDiscordInvite(LinkRuleAutoTest):
+class TestDiscordInvite(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["discord_invite"]
     stored_name = "discord_invite"
     good = (

@@ -180,10 +180,13 @@ def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
 
 
 def test_every_registered_type_has_an_auto_test() -> None:
-    from tests.core.test_links import LinkRuleAutoTest
-    from tests.core.test_video import VideoSignalAutoTest
+    import tests.core.test_links
+    import tests.core.test_video
+    from tests.core.canonical_auto import CanonicalFormAutoTest
 
-    bases: list[type] = [SignalTypeAutoTest, LinkRuleAutoTest, VideoSignalAutoTest]
+    assert tests.core.test_links  # importing them registers their subclasses
+    assert tests.core.test_video
+    bases: list[type] = [SignalTypeAutoTest, CanonicalFormAutoTest]
     tested = {cls.stored_name for base in bases for cls in base.__subclasses__()}  # type: ignore[attr-defined]
     assert tested == set(SIGNAL_TYPES)
 

@@ -1,7 +1,6 @@
 """vPDQ video matching on clips generated with FFmpeg, HMA compatibility, limits."""
 
 import json
-from typing import ClassVar
 
 import pytest
 from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq, vpdq_to_json
@@ -12,8 +11,9 @@ from core.errors import InputError
 from core.hashing import MediaSignals, hash_media
 from core.media import MediaLimits
 from core.model import Band, BankAction
-from core.signals import SIGNAL_TYPES, SignalType
+from core.signals import SIGNAL_TYPES
 from core.video import frames_from_json, is_video
+from tests.core.canonical_auto import CanonicalFormAutoTest
 from tests.core.videos import video
 
 
@@ -107,43 +107,24 @@ def test_bank_shares_are_settings() -> None:
         Bank("bad", vpdq_query_percent=120)
 
 
-class VideoSignalAutoTest:
-    signal_type: ClassVar[type[SignalType]]
-    stored_name: ClassVar[str]
-    good: ClassVar[tuple[tuple[str, str], ...]]
-    bad: ClassVar[tuple[str, ...]]
-
-    def test_stored_name_never_changes(self) -> None:
-        assert SIGNAL_TYPES[self.stored_name] is self.signal_type
-
-    def test_canonical_values(self) -> None:
-        for raw, canonical in self.good:
-            assert self.signal_type.canonical(raw) == canonical
-
-    def test_bad_values_are_input_errors(self) -> None:
-        for raw in self.bad:
-            with pytest.raises(InputError):
-                self.signal_type.canonical(raw)
-
-
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
-class TestVideoMd5(VideoSignalAutoTest):
+class TestVideoMd5(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["video_md5"]
     stored_name = "video_md5"
     good = (("5EB63BBBE01EEED093CB22BB8F5ACDC3", "5eb63bbbe01eeed093cb22bb8f5acdc3"),)
     bad = ("abc", "")
 
 
-class TestVideoSha256(VideoSignalAutoTest):
+class TestVideoSha256(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["video_sha256"]
     stored_name = "video_sha256"
     good = (("A" * 64, "a" * 64),)
     bad = ("abc",)
 
 
-class TestVpdq(VideoSignalAutoTest):
+class TestVpdq(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["vpdq"]
     stored_name = "vpdq"
     good = (
@@ -161,7 +142,7 @@ class TestVpdq(VideoSignalAutoTest):
     )
 
 
-class TestFileKey(VideoSignalAutoTest):
+class TestFileKey(CanonicalFormAutoTest):
     signal_type = SIGNAL_TYPES["file_key"]
     stored_name = "file_key"
     good = (("Telegram:AgADxyz", "telegram:AgADxyz"),)
