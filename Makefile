@@ -27,7 +27,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict core bots
+	$(BIN)/mypy --strict core adapters bots
 
 test: lint
 	$(BIN)/pytest

@@ -75,6 +75,7 @@ class SenderKind(enum.Enum):
     ANONYMOUS_ADMIN = "anonymous_admin"
     CHANNEL = "channel"
     BOT = "bot"
+    SERVICE = "service"  # the platform's own accounts (Telegram's 777000, ...)
 
 
 class CaseKind(enum.Enum):

@@ -87,7 +87,7 @@ class Deadlines:
 
 
 _DEFAULT_DEADLINES = Deadlines()
-_UNREACHABLE = (SenderKind.ANONYMOUS_ADMIN, SenderKind.BOT)
+_UNREACHABLE = (SenderKind.ANONYMOUS_ADMIN, SenderKind.BOT, SenderKind.SERVICE)
 
 
 def decide(
