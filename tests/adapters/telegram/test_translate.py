@@ -52,9 +52,14 @@ def test_text_links_from_entities_text_links_and_buttons() -> None:
 
 def test_the_largest_photo_within_the_limit() -> None:
     msg = message(
-        photo=[photo_size("s", 90, 1_000), photo_size("m", 800, 80_000), photo_size("x", 2560, 30_000_000)],
-        caption="look", media_group_id="album-1",
-    )  # fmt: skip
+        photo=[
+            photo_size("s", 90, 1_000),
+            photo_size("m", 800, 80_000),
+            photo_size("x", 2560, 30_000_000),
+        ],
+        caption="look",
+        media_group_id="album-1",
+    )
     core = to_message(msg, LIMIT)
     assert core.media == (MediaRef("photo", "m", "id-m", "image/jpeg", 80_000),)
     assert (core.text, core.album_id) == ("look", "album-1")
@@ -64,38 +69,93 @@ def test_the_largest_photo_within_the_limit() -> None:
     ("fields", "expected"),
     [
         (
-            {"document": {"file_id": "d", "file_unique_id": "ud", "mime_type": "image/png", "file_size": 5}},
+            {
+                "document": {
+                    "file_id": "d",
+                    "file_unique_id": "ud",
+                    "mime_type": "image/png",
+                    "file_size": 5,
+                }
+            },
             [("document", "ud", "d")],
         ),
-        ({"document": {"file_id": "d", "file_unique_id": "ud", "mime_type": "application/pdf"}}, []),
         (
-            {"sticker": {"file_id": "s", "file_unique_id": "us", "width": 512, "height": 512,
-                         "is_animated": False, "is_video": False, "type": "regular"}},
+            {"document": {"file_id": "d", "file_unique_id": "ud", "mime_type": "application/pdf"}},
+            [],
+        ),
+        (
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "us",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            },
             [("sticker", "us", "s")],
         ),
         (
-            {"sticker": {"file_id": "s", "file_unique_id": "us", "width": 512, "height": 512,
-                         "is_animated": True, "is_video": False, "type": "regular",
-                         "thumbnail": photo_size("ut", 128, 10)}},
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "us",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": True,
+                    "is_video": False,
+                    "type": "regular",
+                    "thumbnail": photo_size("ut", 128, 10),
+                }
+            },
             [("sticker_thumbnail", "ut", "id-ut")],
         ),
         (
-            {"video": {"file_id": "v", "file_unique_id": "uv", "width": 640, "height": 360,
-                       "duration": 30, "mime_type": "video/mp4", "file_size": 5_000_000}},
+            {
+                "video": {
+                    "file_id": "v",
+                    "file_unique_id": "uv",
+                    "width": 640,
+                    "height": 360,
+                    "duration": 30,
+                    "mime_type": "video/mp4",
+                    "file_size": 5_000_000,
+                }
+            },
             [("video", "uv", "v")],
         ),
         (
-            {"video": {"file_id": "v", "file_unique_id": "uv", "width": 640, "height": 360,
-                       "duration": 300, "file_size": 90_000_000, "thumbnail": photo_size("vt", 320, 9)}},
+            {
+                "video": {
+                    "file_id": "v",
+                    "file_unique_id": "uv",
+                    "width": 640,
+                    "height": 360,
+                    "duration": 300,
+                    "file_size": 90_000_000,
+                    "thumbnail": photo_size("vt", 320, 9),
+                }
+            },
             [("video_thumbnail", "vt", "id-vt")],
         ),
         (
-            {"animation": {"file_id": "a", "file_unique_id": "ua", "width": 320, "height": 240,
-                           "duration": 3, "mime_type": "video/mp4", "file_size": 300_000}},
+            {
+                "animation": {
+                    "file_id": "a",
+                    "file_unique_id": "ua",
+                    "width": 320,
+                    "height": 240,
+                    "duration": 3,
+                    "mime_type": "video/mp4",
+                    "file_size": 300_000,
+                }
+            },
             [("animation", "ua", "a")],
         ),
     ],
-)  # fmt: skip
+)
 def test_media_references(fields: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
     core = to_message(message(**fields), LIMIT)
     assert [(m.kind, m.file_key, m.file_ref) for m in core.media] == expected
@@ -104,12 +164,30 @@ def test_media_references(fields: dict[str, Any], expected: list[tuple[str, str,
 @pytest.mark.parametrize(
     ("fields", "chat", "kind", "sender_id"),
     [
-        ({"from": {"id": 1087968824, "is_bot": True, "first_name": "Group"}, "sender_chat": GROUP}, GROUP, SenderKind.ANONYMOUS_ADMIN, "-100123"),
-        ({"sender_chat": {"id": -100999, "type": "channel", "title": "Ch"}}, GROUP, SenderKind.CHANNEL, "-100999"),
-        ({"from": {"id": 777000, "is_bot": False, "first_name": "Telegram"}}, GROUP, SenderKind.SERVICE, "777000"),
+        (
+            {
+                "from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                "sender_chat": GROUP,
+            },
+            GROUP,
+            SenderKind.ANONYMOUS_ADMIN,
+            "-100123",
+        ),
+        (
+            {"sender_chat": {"id": -100999, "type": "channel", "title": "Ch"}},
+            GROUP,
+            SenderKind.CHANNEL,
+            "-100999",
+        ),
+        (
+            {"from": {"id": 777000, "is_bot": False, "first_name": "Telegram"}},
+            GROUP,
+            SenderKind.SERVICE,
+            "777000",
+        ),
         ({"from": {"id": 5, "is_bot": True, "first_name": "Spam bot"}}, GROUP, SenderKind.BOT, "5"),
     ],
-)  # fmt: skip
+)
 def test_senders(
     fields: dict[str, Any], chat: dict[str, Any], kind: SenderKind, sender_id: str
 ) -> None:
@@ -135,10 +213,16 @@ def test_a_channel_post() -> None:
 
 def test_an_edit_carries_its_version_and_a_forward_its_origin() -> None:
     msg = message(
-        text="changed", edit_date=1764300100,
-        forward_origin={"type": "channel", "date": 1764000000, "chat": {"id": -1005, "type": "channel", "title": "Src"}, "message_id": 9},
+        text="changed",
+        edit_date=1764300100,
+        forward_origin={
+            "type": "channel",
+            "date": 1764000000,
+            "chat": {"id": -1005, "type": "channel", "title": "Src"},
+            "message_id": 9,
+        },
         reply_to_message={"message_id": 6, "date": 1764300000, "chat": GROUP, "text": "q"},
-    )  # fmt: skip
+    )
     core = to_message(msg, LIMIT, edited=True)
     assert (core.edited, core.edit_version) == (True, "1764300100")
     assert core.update_key == "telegram:-100123:7:edit:1764300100"
@@ -148,8 +232,15 @@ def test_an_edit_carries_its_version_and_a_forward_its_origin() -> None:
 def test_a_topic_message_is_in_a_thread() -> None:
     forum = {**GROUP, "is_forum": True}
     msg = telegram.Message.de_json(
-        {"message_id": 8, "date": 1764300000, "chat": forum, "from": USER, "text": "t",
-         "is_topic_message": True, "message_thread_id": 2},
+        {
+            "message_id": 8,
+            "date": 1764300000,
+            "chat": forum,
+            "from": USER,
+            "text": "t",
+            "is_topic_message": True,
+            "message_thread_id": 2,
+        },
         None,
-    )  # fmt: skip
+    )
     assert to_message(msg, LIMIT).chat.kind is ChatKind.THREAD  # type: ignore[arg-type]
