@@ -10,6 +10,7 @@ from bots.cli.audit import audit, report
 from bots.cli.banks import banks
 from bots.cli.cases import cases, reviewers
 from bots.cli.common import DB_OPTION_HELP, CliState
+from bots.cli.config_cmd import config
 from bots.cli.hashes import hash_files, hashes
 from bots.cli.links import links
 from bots.cli.scan import scan
@@ -39,6 +40,7 @@ cli.add_command(cases)
 cli.add_command(reviewers)
 cli.add_command(audit)
 cli.add_command(report)
+cli.add_command(config)
 
 
 def main() -> None:

@@ -1,0 +1,165 @@
+"""The deployment's configuration: a TOML file, secrets from the environment only.
+
+Every problem is one ``ConfigError`` naming the key (``telegram.review_chat_id:
+...``); unknown keys are errors too, so a typo does not silently fall back to a
+default. Tokens are never part of a message or a repr.
+"""
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from core.engine_config import EngineConfig
+from core.errors import ConfigError, InputError
+from core.media import MediaLimits
+from core.model import CaseKind
+from core.policy import ChatSettings, Deadlines, Mode, Sanction
+from core.store import DEFAULT_URL
+
+__all__ = ["Config", "TelegramConfig", "load_config"]
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token: str = field(repr=False)
+    review_chat_id: int
+    reviewers: frozenset[int] = frozenset()
+    api_url: str | None = None  # a self-hosted Bot API server's root
+    local_mode: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    storage_url: str = DEFAULT_URL
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    telegram: TelegramConfig | None = None
+
+
+_SECTIONS = {
+    "storage": {"url"},
+    "telegram": {"review_chat_id", "reviewers", "api_url", "local_mode"},
+    "policy": {"mode", "language", "notice", "sanction", "block_first", "trusted_reporters"},
+    "limits": {"max_bytes", "max_pixels", "max_seconds", "max_video_frames"},
+    "deadlines": {"match_review_hours", "deletion_request_hours", "reporter_reply_days"},
+    "reports": {"per_hour", "fetch_urls"},
+}
+
+
+def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
+    """The configuration in ``path`` (None: all defaults) with secrets from ``env``."""
+    data = _read(path) if path is not None else {}
+    _no_unknown_keys(data)
+    try:
+        engine = EngineConfig(
+            limits=MediaLimits(**_typed(data.get("limits", {}), "limits", int)),
+            deadlines=_deadlines(data.get("deadlines", {})),
+            default_settings=_policy(data.get("policy", {})),
+            reports_per_hour=_get(data, "reports.per_hour", int, 10),
+            fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
+        )
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
+    telegram = _telegram(data["telegram"], env) if "telegram" in data else None
+    reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ()))
+    return Config(
+        storage_url=_get(data, "storage.url", str, DEFAULT_URL),
+        engine=replace(engine, reviewers=reviewers),
+        telegram=telegram,
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _no_unknown_keys(data: Mapping[str, Any]) -> None:
+    for section, values in data.items():
+        if section not in _SECTIONS:
+            raise ConfigError(f"{section}: unknown section (known: {', '.join(_SECTIONS)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{section}: expected a [{section}] table")
+        for key in values:
+            if key not in _SECTIONS[section]:
+                known = ", ".join(sorted(_SECTIONS[section]))
+                raise ConfigError(f"{section}.{key}: unknown key (known: {known})")
+
+
+def _get(data: Mapping[str, Any], dotted: str, kind: type, default: Any) -> Any:
+    section, key = dotted.split(".")
+    value = data.get(section, {}).get(key, default)
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+        raise ConfigError(f"{dotted}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _typed(values: Mapping[str, Any], section: str, kind: type) -> dict[str, Any]:
+    return {key: _get({section: values}, f"{section}.{key}", kind, None) for key in values}
+
+
+_DEADLINE_KEYS = {
+    "match_review_hours": (CaseKind.MATCH_REVIEW, "hours"),
+    "deletion_request_hours": (CaseKind.DELETION_REQUEST, "hours"),
+    "reporter_reply_days": (CaseKind.REPORTER_REPLY, "days"),
+}
+
+
+def _deadlines(values: Mapping[str, Any]) -> Deadlines:
+    by_kind = dict(Deadlines().by_kind)
+    for key, value in _typed(values, "deadlines", int).items():
+        if value <= 0:
+            raise ConfigError(f"deadlines.{key}: must be positive")
+        kind, unit = _DEADLINE_KEYS[key]
+        by_kind[kind] = timedelta(**{unit: value})
+    return Deadlines(by_kind)
+
+
+def _policy(values: Mapping[str, Any]) -> ChatSettings:
+    data = {"policy": values}
+    try:
+        return ChatSettings(
+            mode=Mode(_get(data, "policy.mode", str, "enforce")),
+            language=_get(data, "policy.language", str, "ko"),
+            notice=_get(data, "policy.notice", bool, True),
+            sanction=Sanction(_get(data, "policy.sanction", str, "none")),
+            block_first=frozenset(_get(data, "policy.block_first", list, [])),
+            trusted_reporters=frozenset(
+                f"telegram:{r}" for r in _get(data, "policy.trusted_reporters", list, [])
+            ),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"policy: {exc}") from exc
+
+
+def _telegram(values: Mapping[str, Any], env: Mapping[str, str]) -> TelegramConfig:
+    token = env.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise ConfigError(f"{TOKEN_ENV}: not set (the bot token comes from the environment only)")
+    data = {"telegram": values}
+    if "review_chat_id" not in values:
+        raise ConfigError("telegram.review_chat_id: required (the reviewers' chat)")
+    reviewers = _get(data, "telegram.reviewers", list, [])
+    if not all(isinstance(r, int) and not isinstance(r, bool) for r in reviewers):
+        raise ConfigError("telegram.reviewers: expected a list of numeric user ids")
+    api_url = _get(data, "telegram.api_url", str, "") or None
+    if api_url is not None and not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"telegram.api_url: expected an http(s) URL, got {api_url!r}")
+    return TelegramConfig(
+        token=token,
+        review_chat_id=_get(data, "telegram.review_chat_id", int, 0),
+        reviewers=frozenset(reviewers),
+        api_url=api_url.rstrip("/") if api_url else None,
+        local_mode=_get(data, "telegram.local_mode", bool, False),
+    )

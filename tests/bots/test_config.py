@@ -1,0 +1,123 @@
+"""Configuration: defaults, every section, and one clear error naming the key."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bots.cli import cli
+from bots.config import load_config
+from core.errors import ConfigError
+from core.model import CaseKind
+from core.policy import Mode, Sanction
+
+FULL = """
+[storage]
+url = "sqlite:///var/blockfirst.db"
+
+[telegram]
+review_chat_id = -100555
+reviewers = [11, 22]
+api_url = "http://127.0.0.1:8081/"
+local_mode = true
+
+[policy]
+mode = "dry-run"
+language = "en"
+notice = false
+sanction = "ban"
+block_first = ["csam", "deepfake"]
+trusted_reporters = [33]
+
+[limits]
+max_bytes = 1000000
+max_seconds = 120
+
+[deadlines]
+match_review_hours = 12
+reporter_reply_days = 7
+
+[reports]
+per_hour = 5
+fetch_urls = true
+"""
+ENV = {"TELEGRAM_BOT_TOKEN": "123:secret-token"}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "blockfirst.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    config = load_config(None, {})
+    assert config.storage_url == "sqlite:///blockfirst.db"
+    assert config.telegram is None
+    assert config.engine.default_settings.mode is Mode.ENFORCE
+
+
+def test_every_section(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, FULL), ENV)
+    assert config.storage_url == "sqlite:///var/blockfirst.db"
+    assert config.telegram is not None
+    assert (config.telegram.review_chat_id, config.telegram.api_url) == (
+        -100555,
+        "http://127.0.0.1:8081",
+    )
+    assert config.engine.reviewers == frozenset({"telegram:11", "telegram:22"})
+    settings = config.engine.default_settings
+    assert (settings.mode, settings.language, settings.notice, settings.sanction) == (
+        Mode.DRY_RUN, "en", False, Sanction.BAN,
+    )  # fmt: skip
+    assert settings.trusted_reporters == frozenset({"telegram:33"})
+    assert (config.engine.limits.max_bytes, config.engine.limits.max_seconds) == (1_000_000, 120)
+    assert config.engine.deadlines.by_kind[CaseKind.MATCH_REVIEW] == timedelta(hours=12)
+    assert config.engine.deadlines.by_kind[CaseKind.REPORTER_REPLY] == timedelta(days=7)
+    assert (config.engine.reports_per_hour, config.engine.fetch_reported_urls) == (5, True)
+    assert "secret-token" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("[telegram]\nreview_chat_id = 1\n", {}, "TELEGRAM_BOT_TOKEN: not set"),
+        ("[telegram]\nreviewers = [1]\n", ENV, "telegram.review_chat_id: required"),
+        ("[telegram]\nreview_chat_id = 'abc'\n", ENV, "telegram.review_chat_id: expected int"),
+        ("[telegram]\nreview_chat_id = 1\nreviewers = ['x']\n", ENV, "telegram.reviewers"),
+        ("[telegram]\nreview_chat_id = 1\napi_url = 'ftp://x'\n", ENV, "telegram.api_url"),
+        ("[policy]\nmode = 'loud'\n", {}, "policy:"),
+        ("[policy]\nlanguage = 'fr'\n", {}, "language"),
+        ("[policy]\nblock_first = ['spam']\n", {}, "unknown categories"),
+        ("[limits]\nmax_bytes = 0\n", {}, "max_bytes must be positive"),
+        ("[limits]\nmax_bytes = true\n", {}, "limits.max_bytes: expected int"),
+        (
+            "[deadlines]\nmatch_review_hours = -1\n",
+            {},
+            "deadlines.match_review_hours: must be positive",
+        ),
+        ("[storage]\nurl = 5\n", {}, "storage.url: expected str"),
+        ("[polcy]\nmode = 'enforce'\n", {}, "polcy: unknown section"),
+        ("[policy]\nmoed = 'enforce'\n", {}, "policy.moed: unknown key"),
+        ("[policy\n", {}, "not valid TOML"),
+    ],
+)
+def test_one_clear_error_naming_the_key(
+    tmp_path: Path, text: str, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, text), env)
+
+
+def test_config_check_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-token")
+    good = CliRunner().invoke(cli, ["config", "check", str(write(tmp_path, FULL))])
+    assert good.exit_code == 0
+    assert "review chat -100555, 2 reviewers" in good.output
+    assert "secret-token" not in good.output
+    bad = CliRunner().invoke(cli, ["config", "check", str(tmp_path / "missing.toml")])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: ")
+    assert "no such file" in bad.stderr
+    assert "Traceback" not in bad.output
