@@ -1,0 +1,83 @@
+"""``register(application, moderator)``: the handlers that feed Telegram updates to the core.
+
+Group, supergroup and channel messages (new and edited) are checked; album
+items are grouped by ``media_group_id`` so a match deletes every item seen;
+review-card buttons decide cases, refusing (and auditing) anyone who is not
+an authorised reviewer.
+"""
+
+import re
+from collections import OrderedDict
+from dataclasses import replace
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from adapters.telegram.platform import CALLBACK_PREFIX
+from adapters.telegram.translate import PLATFORM, to_message
+from core.engine import Moderator
+from core.errors import AuthorisationError, InputError
+from core.model import Decision, Message
+
+__all__ = ["AlbumTracker", "register"]
+
+_BUTTON = re.compile(rf"{CALLBACK_PREFIX}:(confirm|overturn|escalate|ban):([2-9A-HJ-NP-Z]{{10}})")
+_ALBUMS_KEPT = 1000
+
+
+class AlbumTracker:
+    """The message ids seen per album, so deleting an album deletes every item."""
+
+    def __init__(self) -> None:
+        self._albums: OrderedDict[str, list[str]] = OrderedDict()
+
+    def with_siblings(self, message: Message) -> Message:
+        if not message.album_id:
+            return message
+        key = f"{message.chat.id}:{message.album_id}"
+        seen = self._albums.setdefault(key, [])
+        if message.message_id not in seen:
+            seen.append(message.message_id)
+        self._albums.move_to_end(key)
+        while len(self._albums) > _ALBUMS_KEPT:
+            self._albums.popitem(last=False)
+        return replace(message, album_message_ids=tuple(seen))
+
+
+def register(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
+    albums = AlbumTracker()
+
+    async def on_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        edited = update.edited_message is not None or update.edited_channel_post is not None
+        await moderator.on_message(
+            albums.with_siblings(to_message(message, max_bytes, edited=edited))
+        )
+
+    async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        parsed = _BUTTON.fullmatch(query.data or "")
+        if parsed is None:
+            await query.answer("Unknown button.")
+            return
+        action, case_id = parsed.groups()
+        decision = Decision.CONFIRM if action == "ban" else Decision(action)
+        reviewer = f"{PLATFORM}:{query.from_user.id}"
+        try:
+            case = await moderator.on_decision(case_id, decision, reviewer, ban=action == "ban")
+        except AuthorisationError:
+            await query.answer("You are not an authorised reviewer.", show_alert=True)
+            return
+        except InputError as exc:
+            await query.answer(str(exc)[:190], show_alert=True)
+            return
+        await query.answer(f"Case {case.id}: {case.state.value}")
+
+    groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
+    updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
+    application.add_handler(MessageHandler(groups & updates, on_message))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CALLBACK_PREFIX}:"))

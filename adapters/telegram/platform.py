@@ -1,0 +1,164 @@
+"""The core's ``Platform`` port over python-telegram-bot's ``Bot``.
+
+Telegram's errors become ``PlatformError``: a message that is already gone is
+``gone`` (a delete then counts as done), missing rights, messages older than
+48 h and users who never opened the bot are ``impossible`` (recorded, not
+retried), flood waits carry ``retry_after``, network errors are retryable.
+"""
+
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+import telegram
+from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from adapters.telegram.translate import PLATFORM
+from core.errors import InputError, PlatformError
+from core.model import Chat, MediaRef, Sender, SenderKind
+from core.texts import ReviewCard
+
+__all__ = ["CALLBACK_PREFIX", "TelegramPlatform", "card_markup"]
+
+CALLBACK_PREFIX = "bf"
+T = TypeVar("T")
+_GONE = ("message to delete not found", "message not found", "message_id_invalid")
+
+
+def card_markup(card: ReviewCard) -> InlineKeyboardMarkup | None:
+    """Confirm / Overturn / Escalate (and Ban) buttons; data ``bf:<decision>:<case>``."""
+    if not card.decisions:
+        return None
+    labels = {"confirm": "Confirm", "overturn": "Overturn", "escalate": "Escalate", "ban": "Ban"}
+    decisions = [*card.decisions, "ban"] if "confirm" in card.decisions else list(card.decisions)
+    buttons = [
+        InlineKeyboardButton(labels[d], callback_data=f"{CALLBACK_PREFIX}:{d}:{card.case_id}")
+        for d in decisions
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+def _card_text(card: ReviewCard) -> str:
+    return "\n".join([card.title, *card.lines])
+
+
+class TelegramPlatform:
+    """Implements ``core.ports.Platform`` for one bot and its reviewers' chat."""
+
+    name = PLATFORM
+
+    def __init__(self, bot: telegram.Bot, review_chat_id: int) -> None:
+        self._bot = bot
+        self._review_chat_id = review_chat_id
+
+    async def fetch_media(self, ref: MediaRef, max_bytes: int) -> bytes:
+        if ref.size is not None and ref.size > max_bytes:
+            raise InputError(f"{ref.kind} is {ref.size} bytes, over the {max_bytes}-byte limit")
+        file = await _translated(self._bot.get_file(ref.file_ref))
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        data = bytes(await _translated(file.download_as_bytearray()))
+        if len(data) > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        return data
+
+    async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
+        ids = [int(m) for m in message_ids]
+        if len(ids) == 1:
+            await _translated(self._bot.delete_message(int(chat.id), ids[0]))
+        else:
+            await _translated(self._bot.delete_messages(int(chat.id), ids))
+
+    async def restrict(self, chat: Chat, sender: Sender) -> None:
+        _sanctionable(sender)
+        await _translated(
+            self._bot.restrict_chat_member(
+                int(chat.id), int(sender.id), ChatPermissions.no_permissions()
+            )
+        )
+
+    async def ban(self, chat: Chat, sender: Sender) -> None:
+        _sanctionable(sender)
+        if sender.kind is SenderKind.CHANNEL:
+            await _translated(self._bot.ban_chat_sender_chat(int(chat.id), int(sender.id)))
+        else:
+            await _translated(self._bot.ban_chat_member(int(chat.id), int(sender.id)))
+
+    async def lift_sanction(self, chat: Chat, sender: Sender) -> None:
+        _sanctionable(sender)
+        if sender.kind is SenderKind.CHANNEL:
+            await _translated(self._bot.unban_chat_sender_chat(int(chat.id), int(sender.id)))
+            return
+        await _translated(
+            self._bot.unban_chat_member(int(chat.id), int(sender.id), only_if_banned=True)
+        )
+        group = await _translated(self._bot.get_chat(int(chat.id)))
+        permissions = group.permissions or ChatPermissions.all_permissions()
+        await _translated(self._bot.restrict_chat_member(int(chat.id), int(sender.id), permissions))
+
+    async def post_notice(self, chat: Chat, text: str) -> None:
+        await _translated(self._bot.send_message(int(chat.id), text))
+
+    async def send_dm(self, user: Sender, text: str) -> None:
+        await _translated(self._bot.send_message(int(user.id), text))
+
+    async def post_card(self, card: ReviewCard) -> str:
+        sent = await _translated(
+            self._bot.send_message(
+                self._review_chat_id, _card_text(card), reply_markup=card_markup(card)
+            )
+        )
+        return f"{self._review_chat_id}:{sent.message_id}"
+
+    async def update_card(self, ref: str, card: ReviewCard) -> None:
+        chat_id, _, message_id = ref.rpartition(":")
+        await _translated(
+            self._bot.edit_message_text(
+                _card_text(card),
+                chat_id=int(chat_id),
+                message_id=int(message_id),
+                reply_markup=card_markup(card),
+            )
+        )
+
+    async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
+        """Re-send by Telegram's own file reference (never from stored bytes), or the text."""
+        caption = f"Restored after review: {text}" if text else "Restored after review"
+        if not media:
+            await _translated(self._bot.send_message(int(chat.id), caption))
+        for ref in media:
+            send = {
+                "photo": self._bot.send_photo,
+                "video": self._bot.send_video,
+                "animation": self._bot.send_animation,
+            }.get(ref.kind.removesuffix("_thumbnail"), self._bot.send_document)
+            await _translated(send(int(chat.id), ref.file_ref, caption=caption))  # type: ignore[operator]
+
+    async def alert_reviewers(self, text: str) -> None:
+        await _translated(self._bot.send_message(self._review_chat_id, text))
+
+
+def _sanctionable(sender: Sender) -> None:
+    if sender.kind in (SenderKind.ANONYMOUS_ADMIN, SenderKind.SERVICE, SenderKind.BOT):
+        raise PlatformError(f"a {sender.kind.value} account cannot be sanctioned", impossible=True)
+
+
+async def _translated(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise PlatformError(
+            f"flood control: retry after {seconds:.0f} s", retry_after=seconds
+        ) from exc
+    except BadRequest as exc:
+        gone = any(marker in exc.message.lower() for marker in _GONE)
+        raise PlatformError(exc.message, gone=gone, impossible=not gone) from exc
+    except Forbidden as exc:
+        raise PlatformError(exc.message, impossible=True) from exc
+    except NetworkError as exc:  # includes TimedOut
+        raise PlatformError(f"network: {exc.message}") from exc
+    except TelegramError as exc:
+        raise PlatformError(exc.message) from exc
