@@ -13,6 +13,7 @@ from bots.cli.common import DB_OPTION_HELP, CliState
 from bots.cli.config_cmd import config
 from bots.cli.hashes import hash_files, hashes
 from bots.cli.links import links
+from bots.cli.run_cmd import run_command
 from bots.cli.scan import scan
 from core.store import DEFAULT_URL
 
@@ -41,6 +42,7 @@ cli.add_command(reviewers)
 cli.add_command(audit)
 cli.add_command(report)
 cli.add_command(config)
+cli.add_command(run_command)
 
 
 def main() -> None:

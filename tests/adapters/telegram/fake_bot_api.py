@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["BOT_ID", "FakeBotApi"]
+__all__ = ["BOT_ID", "FakeBotApi", "LoopbackBotApi"]
 
 BOT_ID = 999
 
@@ -19,6 +19,7 @@ class FakeBotApi(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, list[tuple[int, str]]] = {}
+        self.updates: list[dict[str, Any]] = []  # served once by getUpdates
         self._message_id = 5000
 
     async def initialize(self) -> None:
@@ -39,9 +40,15 @@ class FakeBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         if "/file/bot" in url:
             return 200, self.files[url.rsplit("/", 1)[-1]]
-        name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        return self.answer(url.rsplit("/", 1)[-1], params)
+
+    def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """Record a call and answer it as the Bot API would."""
         self.calls.append((name, params))
+        if name == "getUpdates":
+            updates, self.updates = self.updates, []
+            return 200, json.dumps({"ok": True, "result": updates}).encode()
         pending = self.failures.get(name)
         if pending:
             code, description = pending.pop(0)
@@ -78,3 +85,65 @@ class FakeBotApi(BaseRequest):
                 "text": params.get("text", ""),
             }
         return True
+
+
+class LoopbackBotApi:
+    """The same fake on a loopback HTTP port, for a bot in another process
+    (``[telegram] api_url = "http://127.0.0.1:PORT"``)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.api = FakeBotApi()
+        self._lock = threading.Lock()
+        handler = _handler(self)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        with self._lock:
+            return self.api.answer(name, params)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler(loopback: LoopbackBotApi) -> type:
+    import time
+    from http.server import BaseHTTPRequestHandler
+    from urllib.parse import parse_qs
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return None
+
+        def _reply(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            self._reply(200, loopback.api.files[self.path.rsplit("/", 1)[-1]])
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            params = {k: _value(v[0]) for k, v in parse_qs(raw).items()}
+            name = self.path.rsplit("/", 1)[-1]
+            status, body = loopback.answer(name, params)
+            if name == "getUpdates" and body.endswith(b'"result": []}'):
+                time.sleep(0.2)  # a short long-poll, not a busy loop
+            self._reply(status, body)
+
+    return Handler
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,35 @@
+"""``blockfirst run``: start the configured bots."""
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from bots.cli.common import run
+from bots.config import load_config
+from bots.run import run_bots
+
+__all__ = ["run_command"]
+
+
+@click.command("run")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("blockfirst.toml"),
+    show_default=True,
+)
+def run_command(config_path: Path) -> None:
+    """Run the configured bots until SIGINT or SIGTERM."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "telegram.ext", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    async def body() -> None:
+        await run_bots(load_config(config_path, os.environ))
+
+    run(body)
