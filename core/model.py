@@ -188,6 +188,7 @@ class Report:
     links: tuple[str, ...] = ()
     media: tuple[MediaRef, ...] = ()
     authority: bool = False
+    trusted: bool = False  # a flagger the platform vouches for (a chat admin, say)
     report_id: str = ""
     platform: str = ""
     language: str = "ko"

@@ -147,7 +147,8 @@ def decide_report(
 ) -> Verdict:
     deadlines = deadlines or _DEFAULT_DEADLINES
     kind = CaseKind.DELETION_REQUEST if report.authority else CaseKind.REPORTER_REPLY
-    trusted = report.reporter != "" and report.reporter in settings.trusted_reporters
+    listed = report.reporter != "" and report.reporter in settings.trusted_reporters
+    trusted = report.trusted or listed
     blocks = report.message is not None and (
         report.authority or trusted or report.category in settings.block_first
     )

@@ -13,6 +13,7 @@ from dataclasses import replace
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from adapters.telegram.commands import register_commands
 from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.translate import PLATFORM, to_message
 from core.engine import Moderator
@@ -77,7 +78,8 @@ def register(application: Application, moderator: Moderator, *, max_bytes: int) 
             return
         await query.answer(f"Case {case.id}: {case.state.value}")
 
+    register_commands(application, moderator, max_bytes=max_bytes)
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
     updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-    application.add_handler(MessageHandler(groups & updates, on_message))
+    application.add_handler(MessageHandler(groups & updates, on_message), group=1)
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CALLBACK_PREFIX}:"))

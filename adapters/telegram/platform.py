@@ -64,44 +64,44 @@ class TelegramPlatform:
         return data
 
     async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
-        ids = [int(m) for m in message_ids]
+        ids = [_id(m) for m in message_ids]
         if len(ids) == 1:
-            await _translated(self._bot.delete_message(int(chat.id), ids[0]))
+            await _translated(self._bot.delete_message(_id(chat.id), ids[0]))
         else:
-            await _translated(self._bot.delete_messages(int(chat.id), ids))
+            await _translated(self._bot.delete_messages(_id(chat.id), ids))
 
     async def restrict(self, chat: Chat, sender: Sender) -> None:
         _sanctionable(sender)
         await _translated(
             self._bot.restrict_chat_member(
-                int(chat.id), int(sender.id), ChatPermissions.no_permissions()
+                _id(chat.id), _id(sender.id), ChatPermissions.no_permissions()
             )
         )
 
     async def ban(self, chat: Chat, sender: Sender) -> None:
         _sanctionable(sender)
         if sender.kind is SenderKind.CHANNEL:
-            await _translated(self._bot.ban_chat_sender_chat(int(chat.id), int(sender.id)))
+            await _translated(self._bot.ban_chat_sender_chat(_id(chat.id), _id(sender.id)))
         else:
-            await _translated(self._bot.ban_chat_member(int(chat.id), int(sender.id)))
+            await _translated(self._bot.ban_chat_member(_id(chat.id), _id(sender.id)))
 
     async def lift_sanction(self, chat: Chat, sender: Sender) -> None:
         _sanctionable(sender)
         if sender.kind is SenderKind.CHANNEL:
-            await _translated(self._bot.unban_chat_sender_chat(int(chat.id), int(sender.id)))
+            await _translated(self._bot.unban_chat_sender_chat(_id(chat.id), _id(sender.id)))
             return
         await _translated(
-            self._bot.unban_chat_member(int(chat.id), int(sender.id), only_if_banned=True)
+            self._bot.unban_chat_member(_id(chat.id), _id(sender.id), only_if_banned=True)
         )
-        group = await _translated(self._bot.get_chat(int(chat.id)))
+        group = await _translated(self._bot.get_chat(_id(chat.id)))
         permissions = group.permissions or ChatPermissions.all_permissions()
-        await _translated(self._bot.restrict_chat_member(int(chat.id), int(sender.id), permissions))
+        await _translated(self._bot.restrict_chat_member(_id(chat.id), _id(sender.id), permissions))
 
     async def post_notice(self, chat: Chat, text: str) -> None:
-        await _translated(self._bot.send_message(int(chat.id), text))
+        await _translated(self._bot.send_message(_id(chat.id), text))
 
     async def send_dm(self, user: Sender, text: str) -> None:
-        await _translated(self._bot.send_message(int(user.id), text))
+        await _translated(self._bot.send_message(_id(user.id), text))
 
     async def post_card(self, card: ReviewCard) -> str:
         sent = await _translated(
@@ -126,17 +126,25 @@ class TelegramPlatform:
         """Re-send by Telegram's own file reference (never from stored bytes), or the text."""
         caption = f"Restored after review: {text}" if text else "Restored after review"
         if not media:
-            await _translated(self._bot.send_message(int(chat.id), caption))
+            await _translated(self._bot.send_message(_id(chat.id), caption))
         for ref in media:
             send = {
                 "photo": self._bot.send_photo,
                 "video": self._bot.send_video,
                 "animation": self._bot.send_animation,
             }.get(ref.kind.removesuffix("_thumbnail"), self._bot.send_document)
-            await _translated(send(int(chat.id), ref.file_ref, caption=caption))  # type: ignore[operator]
+            await _translated(send(_id(chat.id), ref.file_ref, caption=caption))  # type: ignore[operator]
 
     async def alert_reviewers(self, text: str) -> None:
         await _translated(self._bot.send_message(self._review_chat_id, text))
+
+
+def _id(value: str) -> int:
+    """A Telegram chat or user id, from ours (``-100123``, or ``telegram:42`` for people)."""
+    try:
+        return int(value.removeprefix(f"{PLATFORM}:"))
+    except ValueError:
+        raise PlatformError(f"{value!r} is not a Telegram id", impossible=True) from None
 
 
 def _sanctionable(sender: Sender) -> None:

@@ -20,6 +20,7 @@ class FakeBotApi(BaseRequest):
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, list[tuple[int, str]]] = {}
         self.updates: list[dict[str, Any]] = []  # served once by getUpdates
+        self.admins: set[int] = {BOT_ID}  # who getChatMember says is an administrator
         self._message_id = 5000
 
     async def initialize(self) -> None:
@@ -68,6 +69,8 @@ class FakeBotApi(BaseRequest):
                 "file_size": len(data),
                 "file_path": f"files/{file_id}",
             }
+        if name == "getChatMember":
+            return _member(int(params["user_id"]), int(params["user_id"]) in self.admins)
         if name == "getChat":
             return {
                 "id": params["chat_id"],
@@ -147,3 +150,11 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _member(user_id: int, admin: bool) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": "u"}
+    if not admin:
+        return {"status": "member", "user": user}
+    rights = ["can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"]
+    return {"status": "administrator", "user": user, **{r: r != "is_anonymous" for r in rights}}

@@ -1,0 +1,114 @@
+"""Group commands: the admins' ``/bf_*`` settings and anyone's ``/report`` reply.
+
+Only chat admins (or an anonymous admin, who posts as the chat) may change
+settings; ``/bf_status`` says what the bot can and cannot do there. ``/report``
+as a reply reports that message; from an admin it is trusted, so the message
+is removed at once.
+"""
+
+from dataclasses import replace
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from adapters.telegram.translate import PLATFORM, to_message
+from core.engine import Moderator
+from core.errors import InputError
+from core.model import Report
+from core.policy import LANGUAGES, ChatSettings, Mode
+
+__all__ = ["register_commands"]
+
+_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+_CHANGES: dict[str, tuple[str, dict[str, Any]]] = {
+    "bf_mode": ("mode", {"enforce": Mode.ENFORCE, "dry-run": Mode.DRY_RUN}),
+    "bf_lang": ("language", {lang: lang for lang in LANGUAGES}),
+    "bf_notice": ("notice", {"on": True, "off": False}),
+}
+
+
+async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return False
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous admin
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in _ADMINS
+
+
+def register_commands(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
+    groups = filters.ChatType.GROUPS
+
+    async def change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        command = message.text.split()[0].lstrip("/").split("@")[0]
+        field, values = _CHANGES[command]
+        if not await _is_admin(update, context):
+            await message.reply_text("Only the chat's admins can change blockfirst's settings.")
+            return
+        args = context.args or []
+        if len(args) != 1 or args[0] not in values:
+            await message.reply_text(f"Usage: /{command} {'|'.join(values)}")
+            return
+        settings = await moderator.chat_settings(PLATFORM, str(chat.id))
+        updated: ChatSettings = replace(settings, **{field: values[args[0]]})
+        by = f"{PLATFORM}:{update.effective_user.id if update.effective_user else chat.id}"
+        await moderator.set_chat_settings(PLATFORM, str(chat.id), updated, by)
+        await message.reply_text(f"blockfirst: {field} is now {args[0]}.")
+
+    async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not await _is_admin(update, context):
+            return
+        me = await context.bot.get_chat_member(chat.id, context.bot.id)
+        rights = {
+            "delete messages": getattr(me, "can_delete_messages", False),
+            "restrict members": getattr(me, "can_restrict_members", False),
+        }
+        missing = [name for name, ok in rights.items() if not ok]
+        settings = await moderator.chat_settings(PLATFORM, str(chat.id))
+        sees_all = not context.bot.can_read_all_group_messages and me.status not in _ADMINS
+        lines = [
+            f"mode {settings.mode.value}, language {settings.language}, "
+            f"notice {'on' if settings.notice else 'off'}",
+            "rights: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
+        ]
+        if sees_all:
+            lines.append("privacy mode is on and the bot is not an admin: it cannot see messages")
+        await message.reply_text("\n".join(lines))
+
+    async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.reply_to_message is None or update.effective_user is None:
+            if message is not None:
+                await message.reply_text("Reply /report to the message you want to report.")
+            return
+        user = update.effective_user
+        target = to_message(message.reply_to_message, max_bytes)
+        reported = Report(
+            reporter=f"{PLATFORM}:{user.id}",
+            category="other",
+            message=target,
+            trusted=await _is_admin(update, context),
+            platform=PLATFORM,
+            language="ko" if (user.language_code or "ko").startswith("ko") else "en",
+        )
+        try:
+            case = await moderator.on_report(reported)
+        except InputError as exc:
+            await message.reply_text(str(exc))
+            return
+        await message.reply_text(f"Reported: case {case.id}.")
+
+    for command in _CHANGES:
+        application.add_handler(CommandHandler(command, change, filters=groups))
+    application.add_handler(CommandHandler("bf_status", status, filters=groups))
+    application.add_handler(CommandHandler("report", report, filters=groups))
