@@ -156,5 +156,18 @@ def _member(user_id: int, admin: bool) -> dict[str, Any]:
     user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": "u"}
     if not admin:
         return {"status": "member", "user": user}
-    rights = ["can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"]
+    rights = [
+        "can_be_edited",
+        "is_anonymous",
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_manage_video_chats",
+        "can_restrict_members",
+        "can_promote_members",
+        "can_change_info",
+        "can_invite_users",
+        "can_post_stories",
+        "can_edit_stories",
+        "can_delete_stories",
+    ]
     return {"status": "administrator", "user": user, **{r: r != "is_anonymous" for r in rights}}

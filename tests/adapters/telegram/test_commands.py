@@ -55,8 +55,13 @@ async def test_status_reports_missing_rights(store: SqlStore, clock: FakeClock) 
 
 
 async def test_report_as_a_reply(store: SqlStore, clock: FakeClock) -> None:
-    target = {"message_id": 30, "date": 1764300000, "chat": {"id": -100123, "type": "supergroup", "title": "T"},
-              "from": {"id": 50, "is_bot": False, "first_name": "X"}, "photo": photo("harmless")}  # fmt: skip
+    target = {
+        "message_id": 30,
+        "date": 1764300000,
+        "chat": {"id": -100123, "type": "supergroup", "title": "T"},
+        "from": {"id": 50, "is_bot": False, "first_name": "X"},
+        "photo": photo("harmless"),
+    }
     async with telegram_bot(store, clock) as bot:
         bot.api.admins.add(1)
         await bot.send(
