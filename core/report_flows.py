@@ -91,6 +91,15 @@ class ReportFlows:
         await self._perform(queued, stored)
         return stored
 
+    async def case_for_reporter(self, case_id: str, reporter: str) -> Case | None:
+        """The case, if ``reporter`` reported it (a reporter sees only their own)."""
+        try:
+            case = await self._store.get_case(case_id)
+        except InputError:
+            return None
+        history = await self._store.case_history(case.id)
+        return case if any(r["reporter"] == reporter for r in history["reports"]) else None
+
     async def _within_limit(self, report: Report, platform: str) -> None:
         limit = self._config.reports_per_hour
         if not report.reporter or report.authority or limit <= 0:

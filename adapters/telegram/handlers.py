@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from adapters.telegram.commands import register_commands
 from adapters.telegram.platform import CALLBACK_PREFIX
+from adapters.telegram.reporting import register_reporting
 from adapters.telegram.translate import PLATFORM, to_message
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
@@ -79,6 +80,7 @@ def register(application: Application, moderator: Moderator, *, max_bytes: int) 
         await query.answer(f"Case {case.id}: {case.state.value}")
 
     register_commands(application, moderator, max_bytes=max_bytes)
+    register_reporting(application, moderator, max_bytes=max_bytes)
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
     updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
     application.add_handler(MessageHandler(groups & updates, on_message), group=1)

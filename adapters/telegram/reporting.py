@@ -1,0 +1,122 @@
+"""Reports by direct message: send or forward the bot a link, an image or a
+message, choose what it is, get a case id (and later the outcome).
+
+``/start`` explains how (in Korean or English by the user's language);
+``/status CASE`` tells a reporter how their case stands. What was sent waits
+in memory only until the category is chosen (bounded), and its media are
+only references to Telegram's files.
+"""
+
+import re
+from collections import OrderedDict
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram.translate import PLATFORM, to_message
+from core.effects import new_id
+from core.engine import Moderator
+from core.errors import InputError
+from core.model import CATEGORIES, Message, Report
+
+__all__ = ["register_reporting"]
+
+_PENDING_KEPT = 1000
+_CHOICE = re.compile(rf"bfr:({'|'.join(CATEGORIES)}):([2-9A-HJ-NP-Z]{{8}})")
+_HELP = {
+    "ko": (
+        "불법촬영물·허위영상물(딥페이크)을 신고하려면 해당 메시지를 이 봇에게 전달하거나 "
+        "링크나 이미지를 보내 주세요. 종류를 고르면 사건 번호를 알려 드립니다. "
+        "/status 사건번호 로 처리 상황을 확인할 수 있습니다."
+    ),
+    "en": (
+        "To report illegally filmed or deepfake sexual material, forward the message to this "
+        "bot or send the link or image. Choose what it is and you get a case number. "
+        "/status CASE tells you how it stands."
+    ),
+}
+_LABELS = {
+    "illegal_filming": "불법촬영물 / Illegal filming",
+    "deepfake": "딥페이크 / Deepfake",
+    "csam": "아동 성착취물 / CSAM",
+    "other": "기타 / Other",
+}
+
+
+def _language(update: Update) -> str:
+    user = update.effective_user
+    return "ko" if user is None or (user.language_code or "ko").startswith("ko") else "en"
+
+
+def register_reporting(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
+    pending: OrderedDict[str, Message] = OrderedDict()
+    private = filters.ChatType.PRIVATE
+
+    async def start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(_HELP[_language(update)])
+
+    async def received(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        content = to_message(message, max_bytes)
+        if not (content.text or content.links or content.media):
+            await message.reply_text(_HELP[_language(update)])
+            return
+        token = new_id(8)
+        pending[token] = content
+        while len(pending) > _PENDING_KEPT:
+            pending.popitem(last=False)
+        buttons = [
+            [InlineKeyboardButton(_LABELS[c], callback_data=f"bfr:{c}:{token}")] for c in CATEGORIES
+        ]
+        await message.reply_text("?", reply_markup=InlineKeyboardMarkup(buttons))
+
+    async def chosen(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        parsed = _CHOICE.fullmatch(query.data or "") if query else None
+        if query is None or parsed is None:
+            return
+        content = pending.pop(parsed.group(2), None)
+        if content is None:
+            await query.answer("Please send it again.", show_alert=True)
+            return
+        report = Report(
+            reporter=f"{PLATFORM}:{query.from_user.id}",
+            category=parsed.group(1),
+            text=content.text,
+            links=content.links,
+            media=content.media,
+            platform=PLATFORM,
+            language=_language(update),
+        )
+        try:
+            case = await moderator.on_report(report)
+        except InputError as exc:
+            await query.answer(str(exc)[:190], show_alert=True)
+            return
+        await query.answer(f"Case {case.id}")
+
+    async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        args = context.args or []
+        case = await moderator.case_for_reporter(args[0], f"{PLATFORM}:{user.id}") if args else None
+        if case is None:
+            await message.reply_text("No such case among your reports. Usage: /status CASE")
+            return
+        await message.reply_text(f"Case {case.id}: {case.state.value}")
+
+    application.add_handler(CommandHandler("start", start, filters=private))
+    application.add_handler(CommandHandler("status", status, filters=private))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, received))
+    application.add_handler(CallbackQueryHandler(chosen, pattern=r"^bfr:"))

@@ -1,0 +1,69 @@
+"""Reports by direct message, through the real Application and the fake Bot API."""
+
+from typing import Any
+
+from core.store import SqlStore
+from tests.adapters.telegram.test_bot import photo, telegram_bot
+from tests.adapters.telegram.test_commands import command
+from tests.fakes import FakeClock
+
+REPORTER = {"id": 77, "is_bot": False, "first_name": "R", "language_code": "en"}
+PRIVATE = {"id": 77, "type": "private", "first_name": "R"}
+
+
+def to_reporter(api: Any) -> list[dict[str, Any]]:
+    return [p for p in api.of("sendMessage") if p["chat_id"] == 77]
+
+
+async def test_start_explains_how_to_report(store: SqlStore, clock: FakeClock) -> None:
+    async with telegram_bot(store, clock) as bot:
+        await bot.send(message_id=1, chat=PRIVATE, **command("/start"), **{"from": REPORTER})
+        assert to_reporter(bot.api)[-1]["text"].startswith("To report illegally filmed")
+
+
+async def test_a_link_sent_to_the_bot_becomes_a_report(store: SqlStore, clock: FakeClock) -> None:
+    async with telegram_bot(store, clock) as bot:
+        await bot.send(
+            message_id=2, chat=PRIVATE, text="t.me/+Leak123 is spreading it", **{"from": REPORTER}
+        )
+        choice = to_reporter(bot.api)[-1]["reply_markup"]["inline_keyboard"]
+        data = [row[0]["callback_data"] for row in choice]
+        assert [d.split(":")[1] for d in data] == ["illegal_filming", "deepfake", "csam", "other"]
+        await bot.press(data[1], user=REPORTER)
+        (case,) = await store.list_cases()
+        assert case.category == "deepfake"
+        assert [(m.signal_type, m.value) for m in case.matches] == [("tg_invite", "Leak123")]
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == f"Case {case.id}"
+        assert to_reporter(bot.api)[-1]["text"].startswith(
+            f"Thank you: your report is case {case.id}"
+        )
+        await bot.send(
+            message_id=3, chat=PRIVATE, **command(f"/status {case.id}"), **{"from": REPORTER}
+        )
+        assert to_reporter(bot.api)[-1]["text"] == f"Case {case.id}: open"
+        stranger = {**REPORTER, "id": 78}
+        await bot.send(
+            message_id=4,
+            chat={**PRIVATE, "id": 78},
+            **command(f"/status {case.id}"),
+            **{"from": stranger},
+        )
+        assert bot.api.of("sendMessage")[-1]["text"].startswith("No such case among your reports")
+
+
+async def test_a_forwarded_image_is_matched_never_kept(store: SqlStore, clock: FakeClock) -> None:
+    async with telegram_bot(store, clock) as bot:
+        forwarded = {"type": "hidden_user", "date": 1764000000, "sender_user_name": "someone"}
+        await bot.send(
+            message_id=5,
+            chat=PRIVATE,
+            photo=photo("banned"),
+            forward_origin=forwarded,
+            **{"from": REPORTER},
+        )
+        data = to_reporter(bot.api)[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await bot.press(data, user=REPORTER)
+        (case,) = await store.list_cases()
+        assert {m.bank for m in case.matches} == {"ncii"}
+        await bot.press(data, user=REPORTER)  # the same button again: nothing pending
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == "Please send it again."
