@@ -18,6 +18,7 @@ from core.media import MediaLimits
 from core.model import CaseKind
 from core.policy import ChatSettings, Deadlines, Mode, Sanction
 from core.store import DEFAULT_URL
+from core.texts import WARNING
 
 __all__ = ["Config", "TelegramConfig", "load_config"]
 
@@ -38,6 +39,9 @@ class Config:
     storage_url: str = DEFAULT_URL
     engine: EngineConfig = field(default_factory=EngineConfig)
     telegram: TelegramConfig | None = None
+    warning: dict[str, str] = field(
+        default_factory=lambda: dict(WARNING)
+    )  # legal notice, by language
 
 
 _SECTIONS = {
@@ -47,6 +51,7 @@ _SECTIONS = {
     "limits": {"max_bytes", "max_pixels", "max_seconds", "max_video_frames"},
     "deadlines": {"match_review_hours", "deletion_request_hours", "reporter_reply_days"},
     "reports": {"per_hour", "fetch_urls"},
+    "notices": {"warning_ko", "warning_en"},
 }
 
 
@@ -70,6 +75,10 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
         storage_url=_get(data, "storage.url", str, DEFAULT_URL),
         engine=replace(engine, reviewers=reviewers),
         telegram=telegram,
+        warning={
+            "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),
+            "en": _get(data, "notices.warning_en", str, WARNING["en"]),
+        },
     )
 
 

@@ -61,7 +61,13 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
             "telegram": TelegramPlatform(app.bot, config.telegram.review_chat_id)
         }
         moderator = Moderator(store, platforms, matcher, config=config.engine)
-        register(app, moderator, max_bytes=config.engine.limits.max_bytes)
+        register(
+            app,
+            moderator,
+            max_bytes=config.engine.limits.max_bytes,
+            review_chat_id=config.telegram.review_chat_id,
+            warning=config.warning,
+        )
         await stack.enter_async_context(moderator)
         await stack.enter_async_context(app)
         await app.start()

@@ -254,6 +254,10 @@ class Moderator(ReviewFlows, ReportFlows):
         if effect is not None:
             await self._perform([effect])
 
+    async def note(self, record: AuditRecord) -> None:
+        """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""
+        await self._journal.submit([Audit(record)])
+
     async def maintain(self, every: float = 30.0) -> None:
         """Until cancelled: sweep deadlines and retry pending effects every ``every`` s.
         A failed round is logged and the next one goes ahead."""

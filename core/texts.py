@@ -7,6 +7,7 @@ from datetime import datetime
 from core.cases import Case
 
 __all__ = [
+    "WARNING",
     "ReviewCard",
     "alert_text",
     "card_for",
@@ -34,6 +35,16 @@ _REASONS = {
     "en": (
         "Your message in {chat} was removed.\nWhy: {reasons}\nCase: {case_id}\n"
         "If you think this is a mistake, you can appeal quoting this case number."
+    ),
+}
+WARNING = {
+    "ko": (
+        "이 대화방은 blockfirst로 보호됩니다. 불법촬영물과 허위영상물(딥페이크) 성적 자료는 "
+        "소지·구입·저장·시청만으로도 처벌되며, 발견 즉시 삭제되고 기록됩니다."
+    ),
+    "en": (
+        "This chat is protected by blockfirst. Possessing, buying, storing or viewing illegally "
+        "filmed or deepfake sexual material is a crime; it is removed on sight and recorded."
     ),
 }
 _ACK = {

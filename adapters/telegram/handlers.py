@@ -8,18 +8,21 @@ an authorised reviewer.
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.commands import register_commands
+from adapters.telegram.membership import register_membership
 from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.reporting import register_reporting
 from adapters.telegram.translate import PLATFORM, to_message
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Decision, Message
+from core.texts import WARNING
 
 __all__ = ["AlbumTracker", "register"]
 
@@ -46,7 +49,14 @@ class AlbumTracker:
         return replace(message, album_message_ids=tuple(seen))
 
 
-def register(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
+def register(
+    application: Application,  # type: ignore[type-arg]
+    moderator: Moderator,
+    *,
+    max_bytes: int,
+    review_chat_id: int,
+    warning: Mapping[str, str] = WARNING,
+) -> None:
     albums = AlbumTracker()
 
     async def on_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,6 +91,7 @@ def register(application: Application, moderator: Moderator, *, max_bytes: int) 
 
     register_commands(application, moderator, max_bytes=max_bytes)
     register_reporting(application, moderator, max_bytes=max_bytes)
+    register_membership(application, moderator, warning=warning, review_chat_id=review_chat_id)
     groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
     updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
     application.add_handler(MessageHandler(groups & updates, on_message), group=1)

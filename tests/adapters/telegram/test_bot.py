@@ -78,7 +78,7 @@ async def telegram_bot(store: SqlStore, clock: FakeClock) -> AsyncIterator[Bot]:
         moderator = Moderator(
             store, {"telegram": platform}, await load_matcher(store), clock=clock, executor=pool
         )
-        register(app, moderator, max_bytes=20_000_000)
+        register(app, moderator, max_bytes=20_000_000, review_chat_id=REVIEW_CHAT)
         async with app, moderator:
             yield Bot(app, api, store)
 

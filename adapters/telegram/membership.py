@@ -1,0 +1,112 @@
+"""Joins and rights: the legal warning, the bot's own rights, chat migrations.
+
+The warning is posted when the bot joins a chat and when a member joins,
+once per member and at most once a minute per chat. When the bot's rights
+change it is audited, and losing the right to delete warns the reviewers.
+A group upgraded to a supergroup keeps its settings.
+"""
+
+import time
+from collections.abc import Mapping
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
+
+from adapters.telegram.translate import PLATFORM
+from core.audit import AuditRecord
+from core.engine import Moderator
+
+__all__ = ["register_membership"]
+
+_PRESENT = (
+    ChatMemberStatus.MEMBER,
+    ChatMemberStatus.ADMINISTRATOR,
+    ChatMemberStatus.OWNER,
+    ChatMemberStatus.RESTRICTED,
+)
+_GREETED_KEPT = 100_000
+_PER_CHAT_SECONDS = 60.0
+
+
+def _joined(change: ChatMemberUpdated) -> bool:
+    return (
+        change.old_chat_member.status not in _PRESENT and change.new_chat_member.status in _PRESENT
+    )
+
+
+def _can_delete(member: ChatMember) -> bool:
+    return (
+        bool(getattr(member, "can_delete_messages", False))
+        or member.status == ChatMemberStatus.OWNER
+    )
+
+
+def register_membership(
+    application: Application,  # type: ignore[type-arg]
+    moderator: Moderator,
+    *,
+    warning: Mapping[str, str],
+    review_chat_id: int,
+) -> None:
+    greeted: dict[tuple[int, int], None] = {}
+    last_notice: dict[int, float] = {}
+
+    async def warn(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+        now = time.monotonic()
+        if now - last_notice.get(chat_id, -_PER_CHAT_SECONDS) < _PER_CHAT_SECONDS:
+            return
+        last_notice[chat_id] = now
+        settings = await moderator.chat_settings(PLATFORM, str(chat_id))
+        await context.bot.send_message(chat_id, warning.get(settings.language) or warning["en"])
+
+    async def bot_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, new, old = change.chat, change.new_chat_member, change.old_chat_member
+        await moderator.note(
+            AuditRecord(
+                kind="bot_rights",
+                platform=PLATFORM,
+                chat_id=str(chat.id),
+                actor=f"{PLATFORM}:{change.from_user.id}",
+                reason=f"{old.status} -> {new.status}, can delete: {_can_delete(new)}",
+            )
+        )
+        if _joined(change):
+            await warn(chat.id, context)
+        if (
+            new.status in _PRESENT
+            and not _can_delete(new)
+            and (_can_delete(old) or _joined(change))
+        ):
+            await context.bot.send_message(
+                review_chat_id,
+                f"blockfirst cannot delete messages in {chat.title or chat.id}: "
+                "make it an admin with the right to delete messages.",
+            )
+
+    async def member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.chat_member
+        if change is None or not _joined(change):
+            return
+        key = (change.chat.id, change.new_chat_member.user.id)
+        if key in greeted:
+            return
+        greeted[key] = None
+        while len(greeted) > _GREETED_KEPT:
+            greeted.pop(next(iter(greeted)))
+        await warn(change.chat.id, context)
+
+    async def migrated(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.migrate_to_chat_id is None:
+            return
+        settings = await moderator.chat_settings(PLATFORM, str(message.chat.id))
+        by = f"{PLATFORM}:migration"
+        await moderator.set_chat_settings(PLATFORM, str(message.migrate_to_chat_id), settings, by)
+
+    application.add_handler(ChatMemberHandler(bot_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(ChatMemberHandler(member_joined, ChatMemberHandler.CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=2)
