@@ -14,7 +14,7 @@ from core.cases import Case
 from core.effects import Effect, EffectKind, new_id
 from core.model import Action, Chat, Decision, MediaRef, Message, Sender, Verdict
 from core.policy import ChatSettings
-from core.texts import notice_text, reasons_text
+from core.texts import notice_text, reasons_text, restore_caption
 
 __all__ = ["decision_effects", "replies", "verdict_effects"]
 
@@ -100,7 +100,12 @@ def decision_effects(
             effects.append(_effect(EffectKind.BAN, case, now, chat=chat, sender=sender))
         if decision is Decision.OVERTURN and case.removed:
             restore = _effect(
-                EffectKind.RESTORE, case, now, chat=chat, text=message.text, media=message.media
+                EffectKind.RESTORE,
+                case,
+                now,
+                chat=chat,
+                text=restore_caption(message),
+                media=message.media,
             )
             effects.append(restore)
         if decision is Decision.OVERTURN and _sanctioned(history):

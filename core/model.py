@@ -164,6 +164,7 @@ class Message:
     edit_version: str = ""
     reply_to: str | None = None
     forwarded_from: str | None = None
+    sent_at: datetime | None = None
 
     @property
     def update_key(self) -> str:

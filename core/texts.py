@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases import Case
+from core.model import Message
 
 __all__ = [
     "WARNING",
@@ -15,6 +16,7 @@ __all__ = [
     "reasons_text",
     "report_ack_text",
     "report_outcome_text",
+    "restore_caption",
 ]
 
 _NOTICE = {
@@ -106,6 +108,9 @@ class ReviewCard:
     title: str
     lines: tuple[str, ...]
     decisions: tuple[str, ...]  # "confirm", "overturn", "escalate" while undecided
+    # The reported or matched message while it still exists (chat id, message id),
+    # so an adapter can link to it; None once it was removed.
+    original: tuple[str, str] | None = None
 
 
 def card_for(case: Case, now: datetime) -> ReviewCard:
@@ -114,6 +119,7 @@ def card_for(case: Case, now: datetime) -> ReviewCard:
     lines = [
         f"{case.kind.value} · {case.category} · {case.state.value}",
         f"chat: {where}",
+        f"opened: {case.opened_at:%Y-%m-%d %H:%M} UTC",
         f"deadline: {case.deadline:%Y-%m-%d %H:%M} UTC"
         + (" (OVERDUE)" if case.overdue(now) else ""),
         *case.reasons,
@@ -129,4 +135,15 @@ def card_for(case: Case, now: datetime) -> ReviewCard:
     decisions: tuple[str, ...] = ("confirm", "overturn", "escalate") if case.is_open else ()
     if case.state.value == "escalated":
         decisions = ("confirm", "overturn")
-    return ReviewCard(case.id, f"Case {case.id}", tuple(lines), decisions)
+    original = None
+    if message is not None and not case.removed:
+        original = (message.chat.id, message.message_id)
+    return ReviewCard(case.id, f"Case {case.id}", tuple(lines), decisions, original)
+
+
+def restore_caption(message: Message) -> str:
+    """What a restored message says about where it came from."""
+    sender = message.sender.name or message.sender.id
+    when = f" at {message.sent_at:%Y-%m-%d %H:%M} UTC" if message.sent_at else ""
+    text = f": {message.text}" if message.text else ""
+    return f"Restored after review. Sent by {sender}{when}{text}"

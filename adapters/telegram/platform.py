@@ -40,7 +40,11 @@ def card_markup(card: ReviewCard) -> InlineKeyboardMarkup | None:
 
 
 def _card_text(card: ReviewCard) -> str:
-    return "\n".join([card.title, *card.lines])
+    lines = [card.title, *card.lines]
+    if card.original is not None and card.original[0].startswith("-100"):
+        chat, message = card.original
+        lines.append(f"original: https://t.me/c/{chat.removeprefix('-100')}/{message}")
+    return "\n".join(lines)
 
 
 class TelegramPlatform:
@@ -124,9 +128,9 @@ class TelegramPlatform:
 
     async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
         """Re-send by Telegram's own file reference (never from stored bytes), or the text."""
-        caption = f"Restored after review: {text}" if text else "Restored after review"
+        caption = text[:1024]  # Telegram's caption limit
         if not media:
-            await _translated(self._bot.send_message(_id(chat.id), caption))
+            await _translated(self._bot.send_message(_id(chat.id), text))
         for ref in media:
             send = {
                 "photo": self._bot.send_photo,

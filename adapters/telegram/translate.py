@@ -46,6 +46,7 @@ def to_message(msg: telegram.Message, max_bytes: int, *, edited: bool = False) -
         edit_version=str(int(edit_date.timestamp())) if edited and edit_date else "",
         reply_to=str(msg.reply_to_message.message_id) if msg.reply_to_message else None,
         forwarded_from=_origin(msg),
+        sent_at=msg.date,
     )
 
 

@@ -51,6 +51,7 @@ def message_json(message: Message) -> dict[str, Any]:
     data = asdict(message)
     data["chat"]["kind"] = message.chat.kind.value
     data["sender"]["kind"] = message.sender.kind.value
+    data["sent_at"] = message.sent_at.isoformat() if message.sent_at else None
     return data
 
 
@@ -68,6 +69,7 @@ def message_from_json(data: dict[str, Any]) -> Message:
         edit_version=data.get("edit_version", ""),
         reply_to=data.get("reply_to"),
         forwarded_from=data.get("forwarded_from"),
+        sent_at=datetime.fromisoformat(data["sent_at"]) if data.get("sent_at") else None,
     )
 
 

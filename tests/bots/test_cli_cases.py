@@ -74,7 +74,12 @@ async def test_decide_from_the_shell_queues_effects_for_the_bot(
     assert "is overturned (by alice)" in decided.output
     assert "platform effects queued" in decided.output
     async with world_again(store, clock) as w:
-        assert ("restore", "-100", "", "banned") in w.platform.calls
+        assert (
+            "restore",
+            "-100",
+            "Restored after review. Sent by someone",
+            "banned",
+        ) in w.platform.calls
         assert any(call[0] == "update_card" for call in w.platform.calls)
 
 

@@ -78,7 +78,9 @@ async def test_overturning_restores_and_lifts_the_sanction(
         assert case is not None
         await w.moderator.on_decision(case.id, Decision.ESCALATE, REVIEWER)
         await w.moderator.on_decision(case.id, Decision.OVERTURN, REVIEWER, note="a false match")
-        assert w.platform.of("restore") == [("restore", CHAT.id, "", "banned")]
+        assert w.platform.of("restore") == [
+            ("restore", CHAT.id, "Restored after review. Sent by someone", "banned")
+        ]
         assert w.platform.of("lift_sanction") == [("lift_sanction", CHAT.id, "u1")]
         card = w.platform.cards["card-1"]
         assert "decided by fake:reviewer: a false match" in card.lines

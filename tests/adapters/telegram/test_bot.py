@@ -200,3 +200,29 @@ async def test_a_message_too_old_to_delete_is_recorded_not_fatal(
         results = [e.record.result async for e in store.iter_audit() if e.record.action == "delete"]
         assert results == ["failed: Message can't be deleted for everyone"]
         assert any(p["chat_id"] == REVIEW_CHAT for p in bot.api.of("sendMessage"))
+
+
+async def test_an_overturned_removal_is_resent_by_file_id_naming_sender_and_time(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with telegram_bot(store, clock) as bot:
+        await bot.send(message_id=90, photo=photo("banned"), caption="look")
+        (case,) = await store.list_cases()
+        await bot.press(f"bf:overturn:{case.id}")
+        (resent,) = bot.api.of("sendPhoto")
+        assert (resent["chat_id"], resent["photo"]) == (-100123, "banned")
+        assert (
+            resent["caption"] == "Restored after review. Sent by Kim at 2025-11-28 03:20 UTC: look"
+        )
+
+
+async def test_a_card_links_to_a_message_that_still_exists(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with telegram_bot(store, clock) as bot:
+        await store.set_chat_settings(
+            "telegram", "-100123", ChatSettings(mode=Mode.DRY_RUN), by="a"
+        )
+        await bot.send(message_id=91, photo=photo("banned"))
+        card = next(p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT)
+        assert "original: https://t.me/c/123/91" in card["text"]
