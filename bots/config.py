@@ -5,6 +5,7 @@ Every problem is one ``ConfigError`` naming the key (``telegram.review_chat_id:
 default. Tokens are never part of a message or a repr.
 """
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from core.policy import ChatSettings, Deadlines, Mode, Sanction
 from core.store import DEFAULT_URL
 from core.texts import WARNING
 
-__all__ = ["Config", "TelegramConfig", "load_config"]
+__all__ = ["Config", "TelegramConfig", "load", "load_config"]
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
@@ -80,6 +81,11 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
         },
     )
+
+
+def load(path: Path | str | None) -> Config:
+    """``load_config`` with this process's environment (what ``blockfirst run`` does)."""
+    return load_config(Path(path) if path is not None else None, os.environ)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -69,12 +69,14 @@ async def world(
     config: EngineConfig | None = None,
     platform: FakePlatform | None = None,
     link_rules: Sequence[Entry] = (),
+    banked: Sequence[Entry] = (),
 ) -> AsyncIterator[World]:
     """A store with the astronaut photo banked, a fake platform serving test
     photos, and a started Moderator (hashing on a thread pool)."""
     await store.create_bank(Bank("ncii", action, category=category))
     media = hash_media(BANNED)
     await store.add_entries("ncii", entries_for_media(media, source="test", added_by="test"))
+    await store.add_entries("ncii", banked)
     await store.add_reviewer(REVIEWER, by="test")
     if link_rules:
         await store.create_bank(Bank("links", category="illegal_filming"))

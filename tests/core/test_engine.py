@@ -293,3 +293,20 @@ async def test_an_edit_that_adds_a_banned_link_is_caught(store: SqlStore, clock:
         edited = replace(text_message("52", "hi t.me/+Leak123"), edited=True, edit_version="2")
         assert (await w.moderator.on_message(edited)).case is not None
         assert w.platform.deleted == {(CHAT.id, "52")}
+
+
+async def test_a_re_encoded_banked_video_is_deleted(store: SqlStore, clock: FakeClock) -> None:
+    """A video goes through the same pipeline: fetched, vPDQ-hashed off the loop, matched."""
+    from core.catalog import entries_for_media
+    from core.hashing import hash_media
+    from core.model import MediaRef, Message
+    from tests.core.videos import video
+
+    banked = entries_for_media(hash_media(video("source")), source="t", added_by="t")
+    async with world(store, clock, banked=[e for e in banked if e.signal_type == "vpdq"]) as w:
+        w.platform.files["clip"] = video("low_bitrate")
+        ref = MediaRef("video", "key-clip", "clip", "video/mp4", len(video("low_bitrate")))
+        handled = await w.moderator.on_message(Message(CHAT, "60", photo("x").sender, media=(ref,)))
+        assert handled.case is not None
+        assert [m.signal_type for m in handled.verdict.matches] == ["vpdq"]
+        assert (CHAT.id, "60") in w.platform.deleted
