@@ -21,9 +21,10 @@ from core.policy import ChatSettings, Deadlines, Mode, Sanction
 from core.store import DEFAULT_URL
 from core.texts import WARNING
 
-__all__ = ["Config", "TelegramConfig", "load", "load_config"]
+__all__ = ["Config", "DiscordConfig", "TelegramConfig", "load", "load_config"]
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DISCORD_TOKEN_ENV = "DISCORD_BOT_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,19 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    token: str = field(repr=False)
+    review_channel_id: int
+    reviewers: frozenset[int] = frozenset()
+    reviewer_role_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     storage_url: str = DEFAULT_URL
     engine: EngineConfig = field(default_factory=EngineConfig)
     telegram: TelegramConfig | None = None
+    discord: DiscordConfig | None = None
     warning: dict[str, str] = field(
         default_factory=lambda: dict(WARNING)
     )  # legal notice, by language
@@ -53,6 +63,7 @@ _SECTIONS = {
     "deadlines": {"match_review_hours", "deletion_request_hours", "reporter_reply_days"},
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
+    "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
 }
 
 
@@ -71,11 +82,15 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
     except InputError as exc:
         raise ConfigError(str(exc)) from exc
     telegram = _telegram(data["telegram"], env) if "telegram" in data else None
-    reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ()))
+    discord = _discord(data["discord"], env) if "discord" in data else None
+    reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ())) | {
+        f"discord:{r}" for r in (discord.reviewers if discord else ())
+    }
     return Config(
         storage_url=_get(data, "storage.url", str, DEFAULT_URL),
         engine=replace(engine, reviewers=reviewers),
         telegram=telegram,
+        discord=discord,
         warning={
             "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
@@ -177,4 +192,28 @@ def _telegram(values: Mapping[str, Any], env: Mapping[str, str]) -> TelegramConf
         reviewers=frozenset(reviewers),
         api_url=api_url.rstrip("/") if api_url else None,
         local_mode=_get(data, "telegram.local_mode", bool, False),
+    )
+
+
+def _ids(data: Mapping[str, Any], dotted: str) -> frozenset[int]:
+    values = _get(data, dotted, list, [])
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise ConfigError(f"{dotted}: expected a list of numeric ids")
+    return frozenset(values)
+
+
+def _discord(values: Mapping[str, Any], env: Mapping[str, str]) -> DiscordConfig:
+    token = env.get(DISCORD_TOKEN_ENV, "").strip()
+    if not token:
+        raise ConfigError(
+            f"{DISCORD_TOKEN_ENV}: not set (the bot token comes from the environment only)"
+        )
+    if "review_channel_id" not in values:
+        raise ConfigError("discord.review_channel_id: required (the reviewers' channel)")
+    data = {"discord": values}
+    return DiscordConfig(
+        token=token,
+        review_channel_id=_get(data, "discord.review_channel_id", int, 0),
+        reviewers=_ids(data, "discord.reviewers"),
+        reviewer_role_ids=_ids(data, "discord.reviewer_role_ids"),
     )

@@ -128,32 +128,27 @@ class GroupCommit:
     def __init__(self, store: Applier) -> None:
         self._store = store
         self._queue: list[tuple[list[Op], asyncio.Future[list[Any]]]] = []
-        self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def submit(self, ops: Sequence[Op]) -> list[Any]:
         """Apply ``ops`` in one transaction (shared with others); their results, in order."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="blockfirst-group-commit")
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._queue.append((list(ops), future))
-        self._wakeup.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="blockfirst-group-commit")
         return await future
 
     async def close(self) -> None:
-        while self._queue:
-            await asyncio.sleep(0)
+        """Wait for writes already submitted."""
         if self._task is not None:
-            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    async def _run(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
+    async def _drain(self) -> None:
+        """Commit what is queued, batch after batch, and end when nothing is left
+        (no task lingers between bursts)."""
+        while self._queue:
             batch, self._queue = self._queue, []
-            if batch:
-                await self._commit(batch)
+            await self._commit(batch)
 
     async def _commit(self, batch: list[tuple[list[Op], asyncio.Future[list[Any]]]]) -> None:
         try:

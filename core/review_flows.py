@@ -37,10 +37,21 @@ class ReviewFlows:
     _perform: Callable[[Sequence[Effect]], Awaitable[None]]
 
     async def on_decision(
-        self, case_id: str, decision: Decision, reviewer: str, *, note: str = "", ban: bool = False
+        self,
+        case_id: str,
+        decision: Decision,
+        reviewer: str,
+        *,
+        note: str = "",
+        ban: bool = False,
+        vouched: bool = False,
     ) -> Case:
+        """Decide a case. ``vouched``: the adapter checked the reviewer by other means
+        (a Discord reviewer role) and the allowlist does not apply."""
         case = await self._store.get_case(case_id)
         allowed = self._config.reviewers | await self._store.reviewers()
+        if vouched:
+            allowed |= {reviewer}
         now = self._clock.now()
         try:
             decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)

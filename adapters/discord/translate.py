@@ -1,0 +1,71 @@
+"""``discord.Message`` -> core ``Message``: channels and threads, senders, links, attachments.
+
+Attachment URLs expire, so media are hashed on arrival; the attachment id is
+the file key (Discord has no id that survives a re-upload) and its URL the
+reference to fetch it by.
+"""
+
+from collections.abc import Iterator
+
+import discord
+
+from core.model import Chat, ChatKind, MediaRef, Message, Sender, SenderKind
+
+__all__ = ["PLATFORM", "to_message"]
+
+PLATFORM = "discord"
+_MEDIA = ("image/", "video/")
+
+
+def to_message(message: discord.Message, *, edited: bool = False) -> Message:
+    channel = message.channel
+    if isinstance(channel, discord.Thread):
+        kind = ChatKind.THREAD
+    elif isinstance(channel, discord.DMChannel):
+        kind = ChatKind.DM
+    else:
+        kind = ChatKind.GUILD_CHANNEL
+    author = message.author
+    sender_kind = (
+        SenderKind.BOT if author.bot else SenderKind.SERVICE if author.system else SenderKind.USER
+    )
+    edited_at = message.edited_at
+    return Message(
+        chat=Chat(PLATFORM, str(channel.id), kind, getattr(channel, "name", "") or ""),
+        message_id=str(message.id),
+        sender=Sender(str(author.id), sender_kind, author.display_name),
+        text=message.content,
+        links=tuple(dict.fromkeys(_links(message))),
+        media=tuple(_media(message)),
+        edited=edited,
+        edit_version=str(int(edited_at.timestamp())) if edited and edited_at else "",
+        reply_to=str(message.reference.message_id)
+        if message.reference and message.reference.message_id
+        else None,
+        sent_at=message.created_at,
+    )
+
+
+def _links(message: discord.Message) -> Iterator[str]:
+    for embed in message.embeds:
+        if embed.url:
+            yield embed.url
+    for row in message.components:
+        for item in getattr(row, "children", [row]):
+            url = getattr(item, "url", None)
+            if url:
+                yield url
+
+
+def _media(message: discord.Message) -> Iterator[MediaRef]:
+    for attachment in message.attachments:
+        mime = attachment.content_type or ""
+        if mime.startswith(_MEDIA) or attachment.filename.lower().endswith(
+            (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm")
+        ):
+            kind = "video" if mime.startswith("video/") else "photo"
+            yield MediaRef(kind, str(attachment.id), attachment.url, mime, attachment.size)
+    for embed in message.embeds:
+        for image in (embed.image, embed.thumbnail):
+            if image and image.url:
+                yield MediaRef("embed_image", image.url, image.url, "", None)

@@ -1,0 +1,51 @@
+"""Review-card buttons that survive a restart: a ``DynamicItem`` whose custom id
+carries the decision and the case id, registered again when the bot starts."""
+
+import re
+from typing import Any
+
+import discord
+
+from core.texts import ReviewCard
+
+__all__ = ["DecisionButton", "card_view"]
+
+_TEMPLATE = r"bf:(?P<decision>confirm|overturn|escalate|ban):(?P<case>[2-9A-HJ-NP-Z]{10})"
+_STYLES = {
+    "confirm": discord.ButtonStyle.danger,
+    "overturn": discord.ButtonStyle.success,
+    "escalate": discord.ButtonStyle.secondary,
+    "ban": discord.ButtonStyle.danger,
+}
+
+
+class DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPLATE):
+    def __init__(self, decision: str, case_id: str) -> None:
+        self.decision = decision
+        self.case_id = case_id
+        super().__init__(
+            discord.ui.Button(
+                label=decision.capitalize(),
+                style=_STYLES[decision],
+                custom_id=f"bf:{decision}:{case_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> "DecisionButton":
+        return cls(match["decision"], match["case"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        decide = getattr(interaction.client, "blockfirst_decide", None)
+        if decide is not None:
+            await decide(interaction, self.decision, self.case_id)
+
+
+def card_view(card: ReviewCard) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    decisions = [*card.decisions, "ban"] if "confirm" in card.decisions else list(card.decisions)
+    for decision in decisions:
+        view.add_item(DecisionButton(decision, card.case_id))
+    return view

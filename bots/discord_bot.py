@@ -1,0 +1,71 @@
+"""``build_bot(config)``: the Discord bot, fully wired and not started.
+
+The store, the banks and the Moderator are opened in ``setup_hook`` (which
+also loads the ``adapters.discord.cog`` extension and its persistent review
+buttons) and closed with the bot. Intents: guilds, guild messages, members,
+DMs and the privileged message content.
+"""
+
+from concurrent.futures import Executor
+from contextlib import AsyncExitStack
+
+import discord
+from discord.ext import commands
+
+from adapters.discord.platform import DiscordPlatform
+from bots.config import Config
+from core.catalog import load_matcher
+from core.engine import Moderator
+from core.errors import ConfigError
+from core.store import open_store
+
+__all__ = ["INTENTS_HELP", "build_bot"]
+
+INTENTS_HELP = (
+    "the Message Content intent is not enabled: in the Discord developer portal, open your "
+    "application, Bot, Privileged Gateway Intents, and turn on Message Content Intent"
+)
+
+
+def _intents() -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.guilds = intents.guild_messages = intents.members = intents.dm_messages = True
+    intents.message_content = True
+    return intents
+
+
+class _Bot(commands.Bot):
+    def __init__(self, config: Config, executor: Executor | None) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=_intents())
+        self.blockfirst_config = config
+        self._executor = executor
+        self._resources = AsyncExitStack()
+
+    async def setup_hook(self) -> None:
+        if "adapters.discord.cog" in self.extensions:
+            return  # reconnected: everything is already wired
+        config = self.blockfirst_config
+        assert config.discord is not None
+        store = await self._resources.enter_async_context(open_store(config.storage_url))
+        platform = DiscordPlatform(self, config.discord.review_channel_id)
+        moderator = Moderator(
+            store,
+            {"discord": platform},
+            await load_matcher(store),
+            config=config.engine,
+            executor=self._executor,
+        )
+        self.blockfirst_moderator = await self._resources.enter_async_context(moderator)
+        self.blockfirst_reviewer_roles = config.discord.reviewer_role_ids
+        await self.load_extension("adapters.discord.cog")
+
+    async def close(self) -> None:
+        await super().close()
+        await self._resources.aclose()
+
+
+def build_bot(config: Config, *, executor: Executor | None = None) -> commands.Bot:
+    """The bot for ``config`` (with a [discord] section); start it with ``bot.start(token)``."""
+    if config.discord is None:
+        raise ConfigError("discord: no [discord] section, so no bot to build")
+    return _Bot(config, executor)

@@ -1,0 +1,127 @@
+"""The real discord.py bot from ``build_bot``, driven offline by simcord."""
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+simcord = pytest.importorskip("simcord")
+
+from bots.config import Config, DiscordConfig  # noqa: E402
+from bots.discord_bot import build_bot  # noqa: E402
+from core.banks import Bank, Entry  # noqa: E402
+from core.catalog import entries_for_media  # noqa: E402
+from core.hashing import hash_media  # noqa: E402
+from core.policy import ChatSettings, Mode  # noqa: E402
+from core.store import open_store  # noqa: E402
+from tests.core.engine_helpers import BANNED, HARMLESS  # noqa: E402
+
+
+@dataclass
+class World:
+    env: Any
+    general: Any
+    review: Any
+    alice: Any
+    reviewer: Any
+    db_url: str
+    rebuild: Any  # a fresh bot for the same configuration (a restart)
+
+
+@asynccontextmanager
+async def discord_world(
+    tmp_path: Path, settings: ChatSettings | None = None
+) -> AsyncIterator[World]:
+    db_url = f"sqlite:///{tmp_path / 'discord.db'}"
+    async with open_store(db_url) as store:
+        await store.create_bank(Bank("ncii", category="illegal_filming"))
+        await store.add_entries(
+            "ncii", entries_for_media(hash_media(BANNED), source="t", added_by="t")
+        )
+        await store.add_entries("ncii", [Entry("discord_invite", "Leak123")])
+    with ThreadPoolExecutor(2) as pool:
+        config = Config(storage_url=db_url, discord=DiscordConfig("token", 0))
+        bot = build_bot(config, executor=pool)
+        env = simcord.Env(bot, settle_timeout=30)
+        guild = env.create_guild()
+        general = guild.create_text_channel("general")
+        review = guild.create_text_channel("review")
+        alice = guild.add_member(env.create_user("alice"))
+        reviewer = guild.add_member(env.create_user("rev"))
+        # The review channel exists only now; setup_hook reads the config at start.
+        config = replace(config, discord=DiscordConfig("token", review.id))
+        bot.blockfirst_config = config  # type: ignore[attr-defined]
+        await env.start()
+        try:
+            async with open_store(db_url) as store:
+                await store.add_reviewer(f"discord:{reviewer.id}", by="test")
+                if settings is not None:
+                    await store.set_chat_settings("discord", str(general.id), settings, by="test")
+            with env.time_context():
+                yield World(
+                    env, general, review, alice, reviewer, db_url,
+                    lambda: build_bot(config, executor=pool),
+                )  # fmt: skip
+        finally:
+            await env.shutdown()
+
+
+def ids(channel: Any) -> set[int]:
+    return {m.id for m in channel.history()}
+
+
+def card_of(w: World) -> Any:
+    return next(m for m in w.review.history() if m.embeds and m.embeds[0].title.startswith("Case "))
+
+
+async def test_a_banked_image_is_deleted_and_a_card_posted(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        harmless = await w.alice.send(w.general, "hi", attachments=[("b.jpg", HARMLESS)])
+        banned = await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        assert harmless.id in ids(w.general)
+        assert banned.id not in ids(w.general)
+        card = card_of(w)
+        assert "illegal_filming" in card.embeds[0].description
+        buttons = [c.custom_id for c in card.components[0].children]
+        assert [b.split(":")[1] for b in buttons] == ["confirm", "overturn", "escalate", "ban"]
+
+
+async def test_an_edit_adding_a_banned_invite_is_deleted(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        message = await w.alice.send(w.general, "hello")
+        await w.alice.edit(message, "join discord.gg/Leak123")
+        assert message.id not in ids(w.general)
+
+
+async def test_reviewer_buttons_survive_a_restart(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        card = card_of(w)
+        refused = await w.alice.click(card, label="Confirm")
+        answer = refused.response
+        assert answer is not None
+        assert (answer.content, answer.ephemeral) == ("You are not an authorised reviewer.", True)
+        await w.env.restart_bot(w.rebuild())
+        done = await w.reviewer.click(card_of(w), label="Escalate")
+        assert done.response is not None
+        assert done.response.content.endswith(": escalated")
+        async with open_store(w.db_url) as store:
+            (case,) = await store.list_cases()
+            assert case.state.value == "escalated"
+            refusals = [
+                e.record.actor
+                async for e in store.iter_audit()
+                if e.record.kind == "decision_refused"
+            ]
+        assert refusals == [f"discord:{w.alice.id}"]
+
+
+async def test_dry_run_deletes_nothing(tmp_path: Path) -> None:
+    async with discord_world(tmp_path, ChatSettings(mode=Mode.DRY_RUN)) as w:
+        banned = await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        assert banned.id in ids(w.general)
+        assert "dry run" in card_of(w).embeds[0].description
