@@ -125,7 +125,7 @@ class Moderator(ReviewFlows, ReportFlows):
         if await self._store.seen(key):
             return Handled(Verdict(), duplicate=True)
         chat = message.chat
-        settings = await self.chat_settings(chat.platform, chat.id)
+        settings = await self.chat_settings(chat.platform, chat.settings_id)
         now = self._clock.now()
         verdict = decide(matches, message, settings, now, self._config.deadlines)
         signals = tuple(s for media in hashed for s in media.signals)

@@ -129,6 +129,12 @@ class Chat:
     id: str
     kind: ChatKind
     title: str = ""
+    community: str = ""  # the server a channel belongs to (a Discord guild), if any
+
+    @property
+    def settings_id(self) -> str:
+        """Whose settings apply: the community's when there is one, else the chat's own."""
+        return self.community or self.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,7 @@ class ReportFlows:
         await self._within_limit(report, platform)
         settings = self._config.default_settings
         if message is not None:
-            settings = await self.chat_settings(message.chat.platform, message.chat.id)
+            settings = await self.chat_settings(message.chat.platform, message.chat.settings_id)
         verdict = decide_report(report, settings, now, self._config.deadlines)
         refs = (*(message.media if message else ()), *report.media)
         hashed, cache_ops = await self._signals(refs, platform)

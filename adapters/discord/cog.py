@@ -8,14 +8,19 @@ are ``DynamicItem``s, so they keep working after a restart; only reviewers
 that is audited.
 """
 
+from dataclasses import replace
+from typing import Any
+
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
-from core.model import Decision
+from core.model import Decision, Report
+from core.policy import Mode
 
 __all__ = ["Moderation", "setup"]
 
@@ -31,12 +36,41 @@ class Moderation(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(DecisionButton)
         self.bot.blockfirst_decide = self.decide  # type: ignore[attr-defined]
+        # A context menu cannot be declared inside a Cog: build it here.
+        self._menu = app_commands.ContextMenu(name="Report message", callback=report_message)
+        self.bot.tree.add_command(self._menu)
+        self.bot.tree.add_command(settings_commands(self.moderator))
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
+        self.bot.tree.remove_command("blockfirst")
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.id == getattr(self.bot.user, "id", None) or message.guild is None:
+        if message.author.bot or message.author.id == getattr(self.bot.user, "id", None):
+            return
+        if message.guild is None:
+            await self._dm_report(message)
             return
         await self.moderator.on_message(to_message(message))
+
+    async def _dm_report(self, message: discord.Message) -> None:
+        """A DM with links or images is a report; the core replies with the case id."""
+        content = to_message(message)
+        if not (content.links or content.media or content.text):
+            return
+        report = Report(
+            reporter=f"{PLATFORM}:{message.author.id}",
+            category="other",
+            text=content.text,
+            links=content.links,
+            media=content.media,
+            platform=PLATFORM,
+        )
+        try:
+            await self.moderator.on_report(report)
+        except InputError as exc:
+            await message.channel.send(str(exc)[:1900])
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -78,3 +112,86 @@ async def setup(bot: commands.Bot) -> None:
     moderator: Moderator = bot.blockfirst_moderator  # type: ignore[attr-defined]
     roles: frozenset[int] = getattr(bot, "blockfirst_reviewer_roles", frozenset())
     await bot.add_cog(Moderation(bot, moderator, roles))
+
+
+_PERMS = {
+    "manage_messages": "Manage Messages (to delete)",
+    "moderate_members": "Timeout Members (to restrict)",
+    "ban_members": "Ban Members (to ban)",
+}
+_CHANGES: dict[str, tuple[str, dict[str, Any]]] = {
+    "mode": ("mode", {"enforce": Mode.ENFORCE, "dry-run": Mode.DRY_RUN}),
+    "lang": ("language", {"ko": "ko", "en": "en"}),
+    "notice": ("notice", {"on": True, "off": False}),
+}
+
+
+def settings_commands(moderator: Moderator) -> app_commands.Group:
+    """``/blockfirst status|mode|lang|notice``: per server, Manage Messages by default."""
+    group = app_commands.Group(
+        name="blockfirst",
+        description="blockfirst moderation settings",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_messages=True),
+    )
+
+    @group.command(name="status", description="What blockfirst can do here, and its settings")
+    async def status(interaction: discord.Interaction) -> None:
+        guild = interaction.guild
+        channel = interaction.channel
+        if guild is None or channel is None or guild.me is None:
+            return
+        perms = channel.permissions_for(guild.me)
+        missing = [label for name, label in _PERMS.items() if not getattr(perms, name)]
+        settings = await moderator.chat_settings(PLATFORM, str(guild.id))
+        lines = [
+            f"mode {settings.mode.value}, language {settings.language}, "
+            f"notice {'on' if settings.notice else 'off'}",
+            "permissions: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
+        ]
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    def setter(command: str) -> None:
+        field_name, values = _CHANGES[command]
+
+        @group.command(name=command, description=f"Set blockfirst's {field_name} for this server")
+        @app_commands.choices(value=[app_commands.Choice(name=v, value=v) for v in values])
+        async def change(interaction: discord.Interaction, value: str) -> None:
+            guild, user = interaction.guild, interaction.user
+            perms = getattr(user, "guild_permissions", None)
+            if guild is None or perms is None or not perms.manage_messages:
+                await interaction.response.send_message(
+                    "Manage Messages is needed.", ephemeral=True
+                )
+                return
+            settings = await moderator.chat_settings(PLATFORM, str(guild.id))
+            updated = replace(settings, **{field_name: values[value]})
+            await moderator.set_chat_settings(
+                PLATFORM, str(guild.id), updated, f"{PLATFORM}:{user.id}"
+            )
+            await interaction.response.send_message(f"{field_name} is now {value}", ephemeral=True)
+
+    for command in _CHANGES:
+        setter(command)
+    return group
+
+
+async def report_message(interaction: discord.Interaction, message: discord.Message) -> None:
+    """The "Report message" context menu: a case at once, its id told privately."""
+    moderator: Moderator = interaction.client.blockfirst_moderator  # type: ignore[attr-defined]
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    perms = getattr(interaction.user, "guild_permissions", None)
+    report = Report(
+        reporter=f"{PLATFORM}:{interaction.user.id}",
+        category="other",
+        message=to_message(message),
+        trusted=bool(perms and perms.manage_messages),
+        platform=PLATFORM,
+        language="ko" if str(interaction.locale).startswith("ko") else "en",
+    )
+    try:
+        case = await moderator.on_report(report)
+    except InputError as exc:
+        await interaction.followup.send(str(exc)[:1900], ephemeral=True)
+        return
+    await interaction.followup.send(f"Reported: case {case.id}.", ephemeral=True)

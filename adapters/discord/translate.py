@@ -31,7 +31,13 @@ def to_message(message: discord.Message, *, edited: bool = False) -> Message:
     )
     edited_at = message.edited_at
     return Message(
-        chat=Chat(PLATFORM, str(channel.id), kind, getattr(channel, "name", "") or ""),
+        chat=Chat(
+            PLATFORM,
+            str(channel.id),
+            kind,
+            getattr(channel, "name", "") or "",
+            str(message.guild.id) if message.guild else "",
+        ),
         message_id=str(message.id),
         sender=Sender(str(author.id), sender_kind, author.display_name),
         text=message.content,

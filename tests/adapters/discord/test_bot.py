@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 simcord = pytest.importorskip("simcord")
@@ -29,6 +30,7 @@ class World:
     alice: Any
     reviewer: Any
     db_url: str
+    guild: Any
     rebuild: Any  # a fresh bot for the same configuration (a restart)
 
 
@@ -60,10 +62,10 @@ async def discord_world(
             async with open_store(db_url) as store:
                 await store.add_reviewer(f"discord:{reviewer.id}", by="test")
                 if settings is not None:
-                    await store.set_chat_settings("discord", str(general.id), settings, by="test")
+                    await store.set_chat_settings("discord", str(guild.id), settings, by="test")
             with env.time_context():
                 yield World(
-                    env, general, review, alice, reviewer, db_url,
+                    env, general, review, alice, reviewer, db_url, guild,
                     lambda: build_bot(config, executor=pool),
                 )  # fmt: skip
         finally:
@@ -125,3 +127,37 @@ async def test_dry_run_deletes_nothing(tmp_path: Path) -> None:
         banned = await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
         assert banned.id in ids(w.general)
         assert "dry run" in card_of(w).embeds[0].description
+
+
+async def test_settings_commands_are_for_message_managers(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        admin_role = w.guild.create_role(
+            "mods", permissions=discord.Permissions(manage_messages=True)
+        )
+        mod = w.guild.add_member(w.env.create_user("mod"), roles=[admin_role])
+        status = await mod.slash(w.general, "blockfirst status")
+        assert status.response is not None
+        assert "mode enforce" in status.response.content
+        changed = await mod.slash(w.general, "blockfirst mode", value="dry-run")
+        assert changed.response is not None
+        assert changed.response.content == "mode is now dry-run"
+        async with open_store(w.db_url) as store:
+            assert (await store.chat_settings("discord", str(w.guild.id))).mode is Mode.DRY_RUN
+        assert "blockfirst mode" not in w.alice.available_commands(w.general)
+
+
+async def test_report_message_context_menu_and_dm_reports(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        target = await w.alice.send(w.general, "see discord.gg/Other1")
+        reported = await w.reviewer.context_menu(w.general, "Report message", target)
+        assert reported.response is not None
+        assert reported.response.content.startswith("Reported: case ")
+        assert reported.response.ephemeral
+        await w.alice.send_dm("leaked here: discord.gg/Leak123")
+        async with open_store(w.db_url) as store:
+            cases = await store.list_cases()
+        assert len(cases) == 2
+        dm_case = next(c for c in cases if c.target.startswith("discord:report:"))
+        assert [(m.signal_type, m.value) for m in dm_case.matches] == [
+            ("discord_invite", "Leak123")
+        ]
