@@ -35,10 +35,13 @@ def _intents() -> discord.Intents:
 
 
 class _Bot(commands.Bot):
-    def __init__(self, config: Config, executor: Executor | None) -> None:
+    def __init__(
+        self, config: Config, executor: Executor | None, moderator: Moderator | None
+    ) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=_intents())
         self.blockfirst_config = config
         self._executor = executor
+        self._shared = moderator
         self._resources = AsyncExitStack()
 
     async def setup_hook(self) -> None:
@@ -46,16 +49,20 @@ class _Bot(commands.Bot):
             return  # reconnected: everything is already wired
         config = self.blockfirst_config
         assert config.discord is not None
-        store = await self._resources.enter_async_context(open_store(config.storage_url))
         platform = DiscordPlatform(self, config.discord.review_channel_id)
-        moderator = Moderator(
-            store,
-            {"discord": platform},
-            await load_matcher(store),
-            config=config.engine,
-            executor=self._executor,
-        )
-        self.blockfirst_moderator = await self._resources.enter_async_context(moderator)
+        if self._shared is not None:  # one Moderator for every bot of the process
+            self._shared.add_platform(platform)
+            self.blockfirst_moderator = self._shared
+        else:
+            store = await self._resources.enter_async_context(open_store(config.storage_url))
+            moderator = Moderator(
+                store,
+                {"discord": platform},
+                await load_matcher(store),
+                config=config.engine,
+                executor=self._executor,
+            )
+            self.blockfirst_moderator = await self._resources.enter_async_context(moderator)
         self.blockfirst_reviewer_roles = config.discord.reviewer_role_ids
         await self.load_extension("adapters.discord.cog")
         await self.tree.sync()  # slash commands and the context menu
@@ -65,8 +72,10 @@ class _Bot(commands.Bot):
         await self._resources.aclose()
 
 
-def build_bot(config: Config, *, executor: Executor | None = None) -> commands.Bot:
+def build_bot(
+    config: Config, *, executor: Executor | None = None, moderator: Moderator | None = None
+) -> commands.Bot:
     """The bot for ``config`` (with a [discord] section); start it with ``bot.start(token)``."""
     if config.discord is None:
         raise ConfigError("discord: no [discord] section, so no bot to build")
-    return _Bot(config, executor)
+    return _Bot(config, executor, moderator)

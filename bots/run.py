@@ -11,16 +11,18 @@ import asyncio
 import logging
 import signal
 from contextlib import AsyncExitStack
+from typing import Any
 
+import discord
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from adapters.telegram.handlers import register
 from adapters.telegram.platform import TelegramPlatform
 from bots.config import Config
+from bots.discord_bot import INTENTS_HELP, build_bot
 from core.catalog import load_matcher
 from core.engine import Moderator
 from core.errors import ConfigError
-from core.ports import Platform
 from core.store import open_store
 
 __all__ = ["ALLOWED_UPDATES", "run_bots"]
@@ -40,8 +42,7 @@ ALLOWED_UPDATES = [
 
 def _telegram_app(config: Config) -> Application:  # type: ignore[type-arg]
     tg = config.telegram
-    if tg is None:
-        raise ConfigError("telegram: no [telegram] section, so no bot to run")
+    assert tg is not None
     builder = ApplicationBuilder().token(tg.token).rate_limiter(AIORateLimiter(max_retries=3))
     if tg.api_url:
         builder = builder.base_url(f"{tg.api_url}/bot").base_file_url(f"{tg.api_url}/file/bot")
@@ -50,37 +51,62 @@ def _telegram_app(config: Config) -> Application:  # type: ignore[type-arg]
 
 
 async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
-    """Run until ``stop`` is set (by SIGINT/SIGTERM when not given)."""
+    """Run every configured bot around one Moderator until ``stop`` (SIGINT/SIGTERM)."""
+    if config.telegram is None and config.discord is None:
+        raise ConfigError("telegram, discord: configure at least one bot")
     stop = stop or _stop_on_signals()
-    app = _telegram_app(config)
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(config.storage_url))
         matcher = await load_matcher(store)
-        assert config.telegram is not None
-        platforms: dict[str, Platform] = {
-            "telegram": TelegramPlatform(app.bot, config.telegram.review_chat_id)
-        }
-        moderator = Moderator(store, platforms, matcher, config=config.engine)
-        register(
-            app,
-            moderator,
-            max_bytes=config.engine.limits.max_bytes,
-            review_chat_id=config.telegram.review_chat_id,
-            warning=config.warning,
-        )
+        moderator = Moderator(store, {}, matcher, config=config.engine)
+        app = _telegram_app(config) if config.telegram else None
+        if app is not None and config.telegram is not None:
+            moderator.add_platform(TelegramPlatform(app.bot, config.telegram.review_chat_id))
+            register(
+                app,
+                moderator,
+                max_bytes=config.engine.limits.max_bytes,
+                review_chat_id=config.telegram.review_chat_id,
+                warning=config.warning,
+            )
         await stack.enter_async_context(moderator)
-        await stack.enter_async_context(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        if app is not None:
+            await stack.enter_async_context(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
+        discord_bot = build_bot(config, moderator=moderator) if config.discord else None
+        discord_task = (
+            asyncio.create_task(_run_discord(discord_bot, config), name="blockfirst-discord")
+            if discord_bot is not None
+            else None
+        )
         maintenance = asyncio.create_task(moderator.maintain(every=30), name="blockfirst-maintain")
         log.info("blockfirst is running (%d bank entries loaded)", len(matcher))
-        await stop.wait()
+        waits = [asyncio.create_task(stop.wait())] + ([discord_task] if discord_task else [])
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping: no new updates, finishing the ones in hand")
         maintenance.cancel()
-        await app.updater.stop()
-        await app.stop()
+        if discord_bot is not None:
+            await discord_bot.close()
+        if app is not None and app.updater is not None:
+            await app.updater.stop()
+            await app.stop()
+        if discord_task is not None and discord_task.done() and discord_task.exception():
+            raise discord_task.exception()  # type: ignore[misc]
     log.info("stopped")
+
+
+async def _run_discord(bot: Any, config: Config) -> None:
+    assert config.discord is not None
+    try:
+        await bot.start(config.discord.token)
+    except discord.PrivilegedIntentsRequired as exc:
+        raise ConfigError(f"discord: {INTENTS_HELP}") from exc
+    except discord.LoginFailure as exc:
+        raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from exc
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -87,6 +87,10 @@ class Moderator(ReviewFlows, ReportFlows):
         self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
         self._settings: dict[tuple[str, str], tuple[datetime, ChatSettings]] = {}
 
+    def add_platform(self, platform: Platform) -> None:
+        """Attach a platform that connects after start (a Discord bot's ``setup_hook``)."""
+        self._platforms[platform.name] = platform
+
     @property
     def counts(self) -> Mapping[str, int]:
         """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
