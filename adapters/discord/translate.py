@@ -40,7 +40,9 @@ def to_message(message: discord.Message, *, edited: bool = False) -> Message:
         ),
         message_id=str(message.id),
         sender=Sender(str(author.id), sender_kind, author.display_name),
-        text=message.content,
+        text="\n".join(
+            t for t in (message.content, *(s.content for s in _snapshots(message))) if t
+        ),
         links=tuple(dict.fromkeys(_links(message))),
         media=tuple(_media(message)),
         edited=edited,
@@ -52,8 +54,13 @@ def to_message(message: discord.Message, *, edited: bool = False) -> Message:
     )
 
 
+def _snapshots(message: discord.Message) -> list[discord.MessageSnapshot]:
+    """What a forward carries (its own content is empty)."""
+    return list(getattr(message, "message_snapshots", None) or [])
+
+
 def _links(message: discord.Message) -> Iterator[str]:
-    for embed in message.embeds:
+    for embed in [*message.embeds, *(e for s in _snapshots(message) for e in s.embeds)]:
         if embed.url:
             yield embed.url
     for row in message.components:
@@ -64,14 +71,15 @@ def _links(message: discord.Message) -> Iterator[str]:
 
 
 def _media(message: discord.Message) -> Iterator[MediaRef]:
-    for attachment in message.attachments:
+    attachments = [*message.attachments, *(a for s in _snapshots(message) for a in s.attachments)]
+    for attachment in attachments:
         mime = attachment.content_type or ""
         if mime.startswith(_MEDIA) or attachment.filename.lower().endswith(
             (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm")
         ):
             kind = "video" if mime.startswith("video/") else "photo"
             yield MediaRef(kind, str(attachment.id), attachment.url, mime, attachment.size)
-    for embed in message.embeds:
+    for embed in [*message.embeds, *(e for s in _snapshots(message) for e in s.embeds)]:
         for image in (embed.image, embed.thumbnail):
             if image and image.url:
                 yield MediaRef("embed_image", image.url, image.url, "", None)

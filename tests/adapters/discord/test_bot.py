@@ -161,3 +161,14 @@ async def test_report_message_context_menu_and_dm_reports(tmp_path: Path) -> Non
         assert [(m.signal_type, m.value) for m in dm_case.matches] == [
             ("discord_invite", "Leak123")
         ]
+
+
+async def test_a_forwarded_banned_image_is_deleted(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        # Posted by another bot (whose messages blockfirst leaves alone), then forwarded.
+        other_bot = w.guild.add_member(w.env.create_user("feeder", bot=True))
+        elsewhere = w.guild.create_text_channel("elsewhere")
+        source = await other_bot.send(elsewhere, "", attachments=[("a.jpg", BANNED)])
+        assert source.id in ids(elsewhere)
+        forward = await w.alice.forward(source, w.general)
+        assert forward.id not in ids(w.general)
