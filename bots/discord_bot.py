@@ -64,6 +64,7 @@ class _Bot(commands.Bot):
             )
             self.blockfirst_moderator = await self._resources.enter_async_context(moderator)
         self.blockfirst_reviewer_roles = config.discord.reviewer_role_ids
+        self.blockfirst_warning = config.warning
         await self.load_extension("adapters.discord.cog")
         await self.tree.sync()  # slash commands and the context menu
 

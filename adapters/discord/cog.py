@@ -8,6 +8,8 @@ are ``DynamicItem``s, so they keep working after a restart; only reviewers
 that is audited.
 """
 
+import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -21,17 +23,24 @@ from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Decision, Report
 from core.policy import Mode
+from core.texts import WARNING
 
 __all__ = ["Moderation", "setup"]
 
 
 class Moderation(commands.Cog):
     def __init__(
-        self, bot: commands.Bot, moderator: Moderator, reviewer_roles: frozenset[int]
+        self,
+        bot: commands.Bot,
+        moderator: Moderator,
+        reviewer_roles: frozenset[int],
+        warning: Mapping[str, str] = WARNING,
     ) -> None:
         self.bot = bot
         self.moderator = moderator
         self.reviewer_roles = reviewer_roles
+        self.warning = warning
+        self._last_warning: dict[int, float] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(DecisionButton)
@@ -73,6 +82,19 @@ class Moderation(commands.Cog):
             await message.channel.send(str(exc)[:1900])
 
     @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """The legal warning, by DM, at most once a minute per server."""
+        now = time.monotonic()
+        if member.bot or now - self._last_warning.get(member.guild.id, -60.0) < 60.0:
+            return
+        self._last_warning[member.guild.id] = now
+        settings = await self.moderator.chat_settings(PLATFORM, str(member.guild.id))
+        try:
+            await member.send(self.warning.get(settings.language) or self.warning["en"])
+        except discord.HTTPException:
+            return  # DMs closed: nothing to tell them by
+
+    @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None:
             return
@@ -111,7 +133,8 @@ class Moderation(commands.Cog):
 async def setup(bot: commands.Bot) -> None:
     moderator: Moderator = bot.blockfirst_moderator  # type: ignore[attr-defined]
     roles: frozenset[int] = getattr(bot, "blockfirst_reviewer_roles", frozenset())
-    await bot.add_cog(Moderation(bot, moderator, roles))
+    warning: Mapping[str, str] = getattr(bot, "blockfirst_warning", WARNING)
+    await bot.add_cog(Moderation(bot, moderator, roles, warning))
 
 
 _PERMS = {

@@ -172,3 +172,15 @@ async def test_a_forwarded_banned_image_is_deleted(tmp_path: Path) -> None:
         assert source.id in ids(elsewhere)
         forward = await w.alice.forward(source, w.general)
         assert forward.id not in ids(w.general)
+
+
+async def test_a_new_member_gets_the_legal_warning_once_a_minute_per_server(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        first = w.env.create_user("first")
+        w.guild.add_member(first)
+        second = w.env.create_user("second")
+        w.guild.add_member(second)
+        await w.env.settle()
+        (warning,) = [m.content for m in first.dm_channel.history()]
+        assert warning.startswith("이 대화방은 blockfirst로 보호됩니다")
+        assert second.dm_channel.history() == []  # within the minute: not again
