@@ -184,3 +184,27 @@ async def test_a_new_member_gets_the_legal_warning_once_a_minute_per_server(tmp_
         (warning,) = [m.content for m in first.dm_channel.history()]
         assert warning.startswith("이 대화방은 blockfirst로 보호됩니다")
         assert second.dm_channel.history() == []  # within the minute: not again
+
+
+async def test_status_names_missing_permissions(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        mods = w.guild.create_role("mods", permissions=discord.Permissions(manage_messages=True))
+        mod = w.guild.add_member(w.env.create_user("mod"), roles=[mods])
+        me = w.guild.me
+        locked = w.guild.create_text_channel(
+            "locked", overwrites={me: discord.PermissionOverwrite(manage_messages=False)}
+        )
+        status = await mod.slash(locked, "blockfirst status")
+        assert status.response is not None
+        assert "MISSING Manage Messages (to delete)" in status.response.content
+
+
+async def test_a_banked_image_in_a_thread_is_deleted(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        channel = w.env.bot.get_channel(w.general.id)
+        await channel.create_thread(name="talk", type=discord.ChannelType.public_thread)
+        await w.env.settle()
+        (thread,) = w.general.threads
+        banned = await w.alice.send(thread, "", attachments=[("a.jpg", BANNED)])
+        assert banned.id not in ids(thread)
+        assert card_of(w).embeds[0].title.startswith("Case ")
