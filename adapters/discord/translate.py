@@ -79,6 +79,9 @@ def _media(message: discord.Message) -> Iterator[MediaRef]:
         ):
             kind = "video" if mime.startswith("video/") else "photo"
             yield MediaRef(kind, str(attachment.id), attachment.url, mime, attachment.size)
+    for sticker in message.stickers:  # PNG, APNG and GIF; Lottie is vector JSON, not an image
+        if sticker.format is not discord.StickerFormatType.lottie:
+            yield MediaRef("sticker", f"sticker:{sticker.id}", sticker.url, "", None)
     for embed in [*message.embeds, *(e for s in _snapshots(message) for e in s.embeds)]:
         for image in (embed.image, embed.thumbnail):
             if image and image.url:

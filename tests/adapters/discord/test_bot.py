@@ -208,3 +208,65 @@ async def test_a_banked_image_in_a_thread_is_deleted(tmp_path: Path) -> None:
         banned = await w.alice.send(thread, "", attachments=[("a.jpg", BANNED)])
         assert banned.id not in ids(thread)
         assert card_of(w).embeds[0].title.startswith("Case ")
+
+
+async def test_a_banked_image_as_a_sticker_is_deleted(tmp_path: Path) -> None:
+    """simcord has no member action for stickers: the message is made on its backend."""
+    from simcord.backend.models.message import MessageSticker
+
+    from tests.conftest import encode, load_photo
+
+    async with discord_world(tmp_path) as w:
+        sticker = w.guild.create_sticker("leak")
+        png = encode(load_photo("astronaut"), "PNG")
+        url = w.env.backend.cdn.store_sticker(sticker.id, 1, png)
+        # discord.py derives a sticker's URL from Discord's CDN host, simcord stores it
+        # under its own: serve it under both (extending simcord from the test side).
+        w.env.backend.cdn._blobs[f"{discord.Asset.BASE}/stickers/{sticker.id}.png"] = png
+        stored = w.env.backend.create_message(
+            w.general.id,
+            w.alice.id,
+            "",
+            stickers=[MessageSticker(sticker.id, "leak", 1, w.guild.id, url)],
+        )
+        w.env._mark_mutation()
+        await w.env.settle()
+        assert stored.id not in ids(w.general)
+
+
+async def test_one_moderator_serves_discord_and_another_platform(tmp_path: Path) -> None:
+    """What `blockfirst run` does with both bots: one Moderator, one store."""
+    from core.catalog import load_matcher
+    from core.engine import Moderator
+    from tests.core.engine_helpers import photo
+    from tests.fakes import FakePlatform
+
+    db_url = f"sqlite:///{tmp_path / 'both.db'}"
+    async with open_store(db_url) as store:
+        await store.create_bank(Bank("ncii"))
+        await store.add_entries(
+            "ncii", entries_for_media(hash_media(BANNED), source="t", added_by="t")
+        )
+        other = FakePlatform("fake")
+        other.files["banned"] = BANNED
+        with ThreadPoolExecutor(2) as pool:
+            shared = Moderator(store, {"fake": other}, await load_matcher(store), executor=pool)
+            async with shared:
+                bot = build_bot(
+                    Config(storage_url=db_url, discord=DiscordConfig("t", 0)), moderator=shared
+                )
+                env = simcord.Env(bot, settle_timeout=30)
+                guild = env.create_guild()
+                general = guild.create_text_channel("general")
+                alice = guild.add_member(env.create_user("alice"))
+                await env.start()
+                try:
+                    with env.time_context():
+                        sent = await alice.send(general, "", attachments=[("a.jpg", BANNED)])
+                        assert sent.id not in ids(general)
+                finally:
+                    await env.shutdown()
+                await shared.on_message(photo("1"))
+                assert other.deleted == {("-100", "1")}
+        platforms = {case.platform for case in await store.list_cases()}
+        assert platforms == {"discord", "fake"}
