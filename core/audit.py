@@ -24,6 +24,7 @@ __all__ = [
     "GENESIS",
     "PURGE",
     "AuditEntry",
+    "AuditFilter",
     "AuditRecord",
     "Verification",
     "chain",
@@ -63,6 +64,17 @@ class AuditEntry:
     record: AuditRecord
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries to browse; empty fields do not filter."""
+
+    kind: str = ""
+    case_id: str = ""
+    actor: str = ""
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
 
 
 @dataclass(frozen=True, slots=True)

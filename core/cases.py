@@ -18,7 +18,7 @@ from datetime import datetime
 from core.errors import AuthorisationError, InputError
 from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
 
-__all__ = ["ALERT_LEVELS", "Case", "apply_decision", "due_alerts", "target_of"]
+__all__ = ["ALERT_LEVELS", "Case", "CaseFilter", "apply_decision", "due_alerts", "target_of"]
 
 ALERT_LEVELS = (0.5, 0.8, 1.0)
 
@@ -62,6 +62,19 @@ class Case:
 
     def overdue(self, now: datetime) -> bool:
         return self.is_open and now >= self.deadline
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Which cases a queue shows; empty fields do not filter."""
+
+    states: tuple[CaseState, ...] = ()
+    platform: str = ""
+    chat: str = ""  # the chat's id on its platform
+    bank: str = ""  # matched this bank
+    category: str = ""
+    overdue_at: datetime | None = None  # only open cases past their deadline then
+    opened: tuple[datetime | None, datetime | None] = (None, None)  # [from, to)
 
 
 def target_of(message: Message) -> str:

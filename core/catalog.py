@@ -1,18 +1,20 @@
 """Bank workflows over the Store port: import a hash list, bank an image, load the matcher."""
 
-from collections.abc import Callable, Iterable, Iterator
+import io
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from core.banks import Entry, Matcher
 from core.errors import InputError
-from core.formats import BadRow, Row, Skipped
+from core.formats import BadRow, ListFormat, Row, Skipped, write_hash_list
 from core.hashing import MediaSignals
 from core.ports import Store
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 
-__all__ = ["ImportReport", "entries_for_media", "import_rows", "load_matcher"]
+__all__ = ["ImportReport", "entries_for_media", "export_chunks", "import_rows", "load_matcher"]
 
 _EXAMPLES = 10
+_EXPORT_BATCH = 2000
 
 
 @dataclass(slots=True)
@@ -109,3 +111,31 @@ async def load_matcher(store: Store) -> Matcher:
                 batch.append((entry.id, entry.signal_type, entry.value, entry.allow))
         matcher.add(summary.bank.name, batch)
     return matcher
+
+
+async def export_chunks(
+    store: Store,
+    bank: str,
+    fmt: ListFormat,
+    *,
+    signal_type: str | None = None,
+    only: Callable[[str], bool] | None = None,
+) -> AsyncIterator[str]:
+    """``bank``'s active entries as list text, a few thousand rows a chunk."""
+    await store.get_bank(bank)  # a missing bank is an error before any output
+    header = True
+    batch: list[Entry] = []
+    async for entry in store.iter_entries(bank):
+        if only is None or only(entry.signal_type):
+            batch.append(entry)
+        if len(batch) >= _EXPORT_BATCH:
+            yield _text(batch, fmt, signal_type, header)
+            header, batch = False, []
+    if batch or header:
+        yield _text(batch, fmt, signal_type, header)
+
+
+def _text(entries: list[Entry], fmt: ListFormat, signal_type: str | None, header: bool) -> str:
+    out = io.StringIO()
+    write_hash_list(entries, fmt, out, signal_type=signal_type, header=header)
+    return out.getvalue()

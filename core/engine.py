@@ -11,6 +11,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -21,6 +22,7 @@ from types import TracebackType
 from core.audit import AuditRecord
 from core.banks import Matcher, nearest_matches
 from core.cases import Case, target_of
+from core.catalog import load_matcher
 from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
 from core.errors import BlockfirstError, InputError, PlatformError
@@ -36,6 +38,7 @@ from core.journal import (
     RememberSignals,
 )
 from core.link_matching import check_links
+from core.metrics import Stats
 from core.model import CaseKind, Match, MediaRef, Message, Signal, Verdict
 from core.performer import Performer
 from core.policy import ChatSettings, decide
@@ -86,10 +89,16 @@ class Moderator(ReviewFlows, ReportFlows):
         self._recent: OrderedDict[str, MediaSignals] = OrderedDict()
         self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
         self._settings: dict[tuple[str, str], tuple[datetime, ChatSettings]] = {}
+        self.stats = Stats()
 
     def add_platform(self, platform: Platform) -> None:
         """Attach a platform that connects after start (a Discord bot's ``setup_hook``)."""
         self._platforms[platform.name] = platform
+
+    @property
+    def indexed(self) -> int:
+        """Bank entries in the matcher's indexes."""
+        return len(self._matcher)
 
     @property
     def counts(self) -> Mapping[str, int]:
@@ -116,18 +125,22 @@ class Moderator(ReviewFlows, ReportFlows):
             self._inflight.discard(key)
 
     async def _handle(self, message: Message, key: str) -> Handled:
+        self.stats.events["messages"] += 1
         hashed, cache_ops = await self._signals(message.media, message.chat.platform)
+        started = time.perf_counter()
         found = [m for media in hashed for m in self._matcher.match(media.queries)]
         if message.text or message.links:
             checked = check_links(self._matcher, message.text, message.links)
             found += [m for result in checked for m in result.matches]
         matches = nearest_matches(found)
+        self.stats.matching.observe(time.perf_counter() - started)
         if not matches:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
         # Only an update that would act is looked up: a redelivered harmless one costs nothing.
         if await self._store.seen(key):
             return Handled(Verdict(), duplicate=True)
+        self.stats.events["matches"] += 1
         chat = message.chat
         settings = await self.chat_settings(chat.platform, chat.settings_id)
         now = self._clock.now()
@@ -239,7 +252,11 @@ class Moderator(ReviewFlows, ReportFlows):
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, hash_media, data, self._config.limits)
+        started = time.perf_counter()
+        try:
+            return await loop.run_in_executor(self._executor, hash_media, data, self._config.limits)
+        finally:
+            self.stats.hashing.observe(time.perf_counter() - started)
 
     async def _follow_album(self, message: Message, cache_ops: list[Op]) -> None:
         """An album item arriving after another item of it was blocked is removed too."""
@@ -257,6 +274,11 @@ class Moderator(ReviewFlows, ReportFlows):
             await self._journal.submit(ops)
         if effect is not None:
             await self._perform([effect])
+
+    async def reload_banks(self) -> None:
+        """Rebuild the matcher from the store (after a bank was changed elsewhere in this
+        process); matches in flight finish on the old one."""
+        self._matcher = await load_matcher(self._store)
 
     async def note(self, record: AuditRecord) -> None:
         """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""

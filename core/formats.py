@@ -34,7 +34,9 @@ __all__ = [
     "ListFormat",
     "Skipped",
     "detect_format",
+    "parse_format",
     "read_hash_list",
+    "resolve_format",
     "write_hash_list",
 ]
 
@@ -215,6 +217,27 @@ def detect_format(first_line: str) -> ListFormat:
     if [f.strip() for f in _csv_fields(text) or []] == _PYTX_HEADER:
         return ListFormat.PYTX_CSV
     return ListFormat.HMA_CSV if "," in text else ListFormat.LINES
+
+
+def parse_format(text: str) -> ListFormat:
+    try:
+        return ListFormat(text)
+    except ValueError as exc:
+        known = ", ".join(f.value for f in ListFormat)
+        raise InputError(f"format {text[:40]!r}: expected one of {known}") from exc
+
+
+def resolve_format(fmt: str, stream: ByteLines) -> ListFormat:
+    """The asked-for format; 'auto' looks at the first line without consuming it."""
+    if fmt != "auto":
+        return parse_format(fmt)
+    seekable = getattr(stream, "seekable", lambda: False)()
+    if seekable:
+        first = stream.readline(4096)
+        stream.seek(0)  # type: ignore[attr-defined]
+    else:  # a pipe: standard input is a BufferedReader, which can peek
+        first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
+    return detect_format(first.decode("utf-8", errors="replace"))
 
 
 def write_hash_list(

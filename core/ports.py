@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.audit import AuditEntry
+from core.accounts import User
+from core.audit import AuditEntry, AuditFilter
 from core.banks import Bank, Entry, EntryStatus
-from core.cases import Case
+from core.cases import Case, CaseFilter
 from core.effects import Effect
 from core.hashing import MediaSignals
 from core.model import CaseState, Chat, MediaRef, Sender
@@ -105,6 +106,14 @@ class Store(Protocol):
         limit: int = 1000,
     ) -> list[Case]: ...
 
+    async def page_cases(
+        self, where: CaseFilter, *, offset: int = 0, limit: int = 50
+    ) -> tuple[list[Case], int]: ...
+
+    async def reply_effects(
+        self, opened: tuple[datetime | None, datetime | None]
+    ) -> list[tuple[str, datetime, str, datetime | None]]: ...
+
     async def case_history(self, case_id: str) -> dict[str, list[dict[str, Any]]]: ...
 
     async def count_reports(self, reporter: str, since: datetime) -> int: ...
@@ -131,9 +140,24 @@ class Store(Protocol):
         self, since: datetime | None = None, until: datetime | None = None
     ) -> AsyncIterator[AuditEntry]: ...
 
+    async def audit_page(
+        self, where: AuditFilter, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[AuditEntry]: ...
+
     async def audit_anchors(self) -> dict[int, str]: ...
 
     async def purge_audit(self, before: datetime, actor: str) -> int: ...
+
+    # Dashboard accounts.
+    async def add_user(self, user: User) -> None: ...
+
+    async def get_user(self, name: str) -> User | None: ...
+
+    async def list_users(self) -> list[User]: ...
+
+    async def set_password(self, name: str, password_hash: str) -> bool: ...
+
+    async def remove_user(self, name: str) -> bool: ...
 
 
 class Platform(Protocol):

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.audit import PURGE, AuditEntry, AuditRecord, chain, parse_anchor
+from core.audit import PURGE, AuditEntry, AuditFilter, AuditRecord, chain, parse_anchor
 from core.ports import Clock
 from core.store.base import storage_errors, utc
 from core.store.schema import audit_log
@@ -105,6 +105,29 @@ class AuditTables:
                 result = await conn.stream(query.execution_options(yield_per=_BATCH))
                 async for row in result:
                     yield _entry(row._mapping)
+
+    async def audit_page(
+        self, where: AuditFilter, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        """Entries ``where`` selects, newest first, below ``before_seq`` when given."""
+        query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+        for column, value in (
+            (audit_log.c.kind, where.kind),
+            (audit_log.c.case_id, where.case_id),
+            (audit_log.c.actor, where.actor),
+        ):
+            if value:
+                query = query.where(column == value)
+        if where.since is not None:
+            query = query.where(audit_log.c.at >= where.since)
+        if where.until is not None:
+            query = query.where(audit_log.c.at < where.until)
+        if before_seq is not None:
+            query = query.where(audit_log.c.seq < before_seq)
+        with storage_errors("reading the audit log"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [_entry(r._mapping) for r in rows]
 
     async def audit_anchors(self) -> dict[int, str]:
         """Purged-through sequence number -> hash, from every purge entry."""

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.cases import Case
+from core.cases import Case, CaseFilter
 from core.effects import Effect
 from core.errors import InputError
 from core.journal import (
@@ -16,7 +16,7 @@ from core.journal import (
 from core.model import CaseState
 from core.ports import Clock
 from core.store.apply_sql import OPEN, apply_ops
-from core.store.base import storage_errors
+from core.store.base import storage_errors, utc
 from core.store.codec import case_from_row, effect_from_json
 from core.store.schema import (
     cases,
@@ -60,19 +60,51 @@ class CaseTables:
     ) -> list[Case]:
         """Cases by deadline, soonest first; ``overdue_at``: only those past due then;
         ``opened``: only those opened within [from, to)."""
-        query = sa.select(cases).order_by(cases.c.deadline, cases.c.id).limit(limit)
-        if opened[0] is not None:
-            query = query.where(cases.c.opened_at >= opened[0])
-        if opened[1] is not None:
-            query = query.where(cases.c.opened_at < opened[1])
-        if states:
-            query = query.where(cases.c.state.in_([s.value for s in states]))
-        if overdue_at is not None:
-            query = query.where(cases.c.deadline <= overdue_at).where(cases.c.state.in_(_OPEN))
+        where = CaseFilter(states=tuple(states), overdue_at=overdue_at, opened=opened)
+        query = (
+            sa.select(cases)
+            .where(*_conditions(where))
+            .order_by(cases.c.deadline, cases.c.id)
+            .limit(limit)
+        )
         with storage_errors("listing cases"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
         return [case_from_row(r._mapping) for r in rows]
+
+    async def page_cases(
+        self, where: CaseFilter, *, offset: int = 0, limit: int = 50
+    ) -> tuple[list[Case], int]:
+        """One page of the cases ``where`` selects, by deadline, and how many there are."""
+        conditions = _conditions(where)
+        query = (
+            sa.select(cases)
+            .where(*conditions)
+            .order_by(cases.c.deadline, cases.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        count = sa.select(sa.func.count()).select_from(cases).where(*conditions)
+        with storage_errors("listing cases"):
+            async with self._engine.connect() as conn:
+                total = int(await conn.scalar(count) or 0)
+                rows = (await conn.execute(query)).all() if limit else []
+        return [case_from_row(r._mapping) for r in rows], total
+
+    async def reply_effects(
+        self, opened: tuple[datetime | None, datetime | None]
+    ) -> list[tuple[str, datetime, str, datetime | None]]:
+        """Replies to reporters on cases opened in [from, to): ``(case id, queued at,
+        state, finished at)``, for the compliance report."""
+        query = (
+            sa.select(outbox.c.case_id, outbox.c.created_at, outbox.c.state, outbox.c.finished_at)
+            .select_from(outbox.join(cases, cases.c.id == outbox.c.case_id))
+            .where(outbox.c.kind == "reply", *_conditions(CaseFilter(opened=opened)))
+        )
+        with storage_errors("reading replies"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [(r[0], utc(r[1]) or r[1], r[2], utc(r[3])) for r in rows]
 
     async def open_case_for(self, target: str) -> Case | None:
         """The open or escalated case about ``target`` (a message or album), if any."""
@@ -138,3 +170,30 @@ class CaseTables:
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
         return [effect_from_json(r._mapping) for r in rows]
+
+
+def _like(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped (the escape character is ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(where: CaseFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if where.states:
+        conditions.append(cases.c.state.in_([s.value for s in where.states]))
+    if where.platform:
+        conditions.append(cases.c.platform == where.platform)
+    if where.chat:
+        prefix = f"{where.platform or '%'}:{_like(where.chat)}:%"
+        conditions.append(cases.c.target.like(prefix, escape="\\"))
+    if where.bank:
+        conditions.append(cases.c.banks.like(f"%,{_like(where.bank)},%", escape="\\"))
+    if where.category:
+        conditions.append(cases.c.category == where.category)
+    if where.overdue_at is not None:
+        conditions += [cases.c.deadline <= where.overdue_at, cases.c.state.in_(_OPEN)]
+    if where.opened[0] is not None:
+        conditions.append(cases.c.opened_at >= where.opened[0])
+    if where.opened[1] is not None:
+        conditions.append(cases.c.opened_at < where.opened[1])
+    return conditions

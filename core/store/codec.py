@@ -83,6 +83,12 @@ def _match(data: dict[str, Any]) -> Match:
     return Match(**{**data, "band": Band(data["band"]), "action": BankAction(data["action"])})
 
 
+def _banked_in(case: Case) -> str:
+    """The banks a case matched, as ``,a,b,`` (so ``LIKE '%,a,%'`` finds one)."""
+    names = sorted({m.bank for m in case.matches})
+    return f",{','.join(names)}," if names else ""
+
+
 def case_row(case: Case) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -101,6 +107,7 @@ def case_row(case: Case) -> dict[str, Any]:
         "reports": case.reports,
         "card_ref": case.card_ref,
         "note": case.note,
+        "banks": _banked_in(case),
         "data": {
             "message": message_json(case.message) if case.message else None,
             "signals": [asdict(s) for s in case.signals],

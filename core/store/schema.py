@@ -15,6 +15,7 @@ __all__ = [
     "processed_updates",
     "reports",
     "reviewers",
+    "users",
 ]
 
 metadata = sa.MetaData()
@@ -79,6 +80,7 @@ cases = sa.Table(
     sa.Column("card_ref", sa.Text, nullable=False, server_default=""),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("data", sa.JSON, nullable=False),  # message (no media bytes), signals, matches
+    sa.Column("banks", sa.Text, nullable=False, server_default=""),  # ",a,b," matched banks
     sa.Index("ix_cases_target_state", "target", "state"),
     sa.Index("ix_cases_state_deadline", "state", "deadline"),
 )
@@ -178,4 +180,14 @@ reviewers = sa.Table(
     sa.Column("id", sa.String(200), primary_key=True),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("added_by", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
 )

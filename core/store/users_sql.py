@@ -1,0 +1,69 @@
+"""Dashboard accounts in SQL."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.accounts import Role, User
+from core.errors import InputError
+from core.store.base import storage_errors, utc
+from core.store.schema import users
+
+__all__ = ["UserTables"]
+
+
+def _user(row: Any) -> User:
+    return User(
+        name=row["name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        created_at=utc(row["created_at"]),  # type: ignore[arg-type]
+        created_by=row["created_by"],
+    )
+
+
+class UserTables:
+    """The account part of ``SqlStore``."""
+
+    _engine: AsyncEngine
+
+    async def add_user(self, user: User) -> None:
+        """Create an account; an existing name is refused (``InputError``)."""
+        if await self.get_user(user.name) is not None:
+            raise InputError(f"account {user.name!r} exists; change its password instead")
+        row = {
+            "name": user.name,
+            "role": user.role.value,
+            "password_hash": user.password_hash,
+            "created_at": user.created_at,
+            "created_by": user.created_by,
+        }
+        with storage_errors("adding an account"):
+            async with self._engine.begin() as conn:
+                await conn.execute(sa.insert(users), [row])
+
+    async def get_user(self, name: str) -> User | None:
+        with storage_errors("reading an account"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(sa.select(users).where(users.c.name == name))).first()
+        return _user(row._mapping) if row else None
+
+    async def list_users(self) -> list[User]:
+        with storage_errors("listing accounts"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(sa.select(users).order_by(users.c.name))).all()
+        return [_user(r._mapping) for r in rows]
+
+    async def set_password(self, name: str, password_hash: str) -> bool:
+        """Replace an account's password hash (ending its sessions); False if no such account."""
+        stmt = sa.update(users).where(users.c.name == name).values(password_hash=password_hash)
+        with storage_errors("changing a password"):
+            async with self._engine.begin() as conn:
+                return bool((await conn.execute(stmt)).rowcount)
+
+    async def remove_user(self, name: str) -> bool:
+        with storage_errors("removing an account"):
+            async with self._engine.begin() as conn:
+                result = await conn.execute(sa.delete(users).where(users.c.name == name))
+        return bool(result.rowcount)
