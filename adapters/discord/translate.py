@@ -11,9 +11,16 @@ import discord
 
 from core.model import Chat, ChatKind, MediaRef, Message, Sender, SenderKind
 
-__all__ = ["PLATFORM", "to_message"]
+__all__ = ["PLATFORM", "message_link", "to_message"]
 
 PLATFORM = "discord"
+
+
+def message_link(chat_id: str, message_id: str, community: str = "") -> str | None:
+    """Discord's jump link: the server (``@me`` for a DM), channel and message."""
+    return f"https://discord.com/channels/{community or '@me'}/{chat_id}/{message_id}"
+
+
 _MEDIA = ("image/", "video/")
 
 

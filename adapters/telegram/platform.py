@@ -14,7 +14,7 @@ import telegram
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from adapters.telegram.translate import PLATFORM
+from adapters.telegram.translate import PLATFORM, message_link
 from core.errors import InputError, PlatformError
 from core.model import Chat, MediaRef, Sender, SenderKind
 from core.texts import ReviewCard
@@ -41,9 +41,9 @@ def card_markup(card: ReviewCard) -> InlineKeyboardMarkup | None:
 
 def _card_text(card: ReviewCard) -> str:
     lines = [card.title, *card.lines]
-    if card.original is not None and card.original[0].startswith("-100"):
-        chat, message = card.original
-        lines.append(f"original: https://t.me/c/{chat.removeprefix('-100')}/{message}")
+    link = message_link(*card.original) if card.original is not None else None
+    if link is not None:
+        lines.append(f"original: {link}")
     return "\n".join(lines)
 
 

@@ -13,9 +13,18 @@ from telegram.constants import ChatType, MessageEntityType
 
 from core.model import Chat, ChatKind, MediaRef, Message, Sender, SenderKind
 
-__all__ = ["PLATFORM", "SERVICE_ACCOUNTS", "to_message"]
+__all__ = ["PLATFORM", "SERVICE_ACCOUNTS", "message_link", "to_message"]
 
 PLATFORM = "telegram"
+
+
+def message_link(chat_id: str, message_id: str, community: str = "") -> str | None:
+    """A link to a message of a supergroup or channel (basic groups have none)."""
+    if not chat_id.startswith("-100"):
+        return None
+    return f"https://t.me/c/{chat_id.removeprefix('-100')}/{message_id}"
+
+
 # Telegram's own accounts: service notifications, the anonymous-admin and
 # channel placeholders. They are never restricted or banned.
 SERVICE_ACCOUNTS = frozenset({777000, 1087968824, 136817688})

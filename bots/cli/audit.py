@@ -1,15 +1,13 @@
 """``blockfirst audit`` (verify, export, purge) and ``blockfirst report compliance``."""
 
-import csv
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 
 import click
 
 from bots.cli.common import CliState, run, whoami
-from core.audit import export_row, verify
-from core.compliance import summarise
+from bots.reports import audit_export, compliance_report, metric_rows_csv, metric_rows_json
+from core.audit import verify
 from core.store import open_store
 
 __all__ = ["audit", "report"]
@@ -57,25 +55,9 @@ def export(state: CliState, since: datetime | None, until: datetime | None, fmt:
     """Write entries to standard output, streamed."""
 
     async def body() -> None:
-        writer: csv.DictWriter[str] | None = None
-        first = True
         async with open_store(state.db_url) as store:
-            if fmt == "json":
-                sys.stdout.write("[")
-            async for entry in store.iter_audit(_utc(since), _utc(until)):
-                row = export_row(entry)
-                if fmt == "json":
-                    sys.stdout.write(
-                        ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
-                    )
-                else:
-                    if writer is None:
-                        writer = csv.DictWriter(sys.stdout, list(row), lineterminator="\n")
-                        writer.writeheader()
-                    writer.writerow(row)
-                first = False
-            if fmt == "json":
-                sys.stdout.write("\n]\n")
+            async for chunk in audit_export(store, _utc(since), _utc(until), fmt):
+                sys.stdout.write(chunk)
 
     run(body)
 
@@ -120,14 +102,11 @@ def compliance(state: CliState, start: datetime | None, end: datetime | None, fm
     async def body() -> None:
         period = (_utc(start), _utc(end))
         async with open_store(state.db_url) as store:
-            found = await store.list_cases(opened=period, limit=10_000_000)
-        rows = summarise(found, datetime.now(UTC), period).rows()
+            rows = (await compliance_report(store, period, datetime.now(UTC))).rows()
         if fmt == "json":
-            click.echo(json.dumps(dict(rows), indent=2))
+            click.echo(metric_rows_json(rows), nl=False)
         elif fmt == "csv":
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(["metric", "value"])
-            writer.writerows(rows)
+            click.echo(metric_rows_csv(rows), nl=False)
         else:
             width = max(len(k) for k, _ in rows)
             for key, value in rows:

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from bots.cli.common import CliState, progress
-from core.catalog import ImportReport, import_rows
+from core.catalog import ImportReport, export_chunks, import_rows
 from core.errors import InputError
-from core.formats import ListFormat, detect_format, read_hash_list, write_hash_list
+from core.formats import ListFormat, read_hash_list, resolve_format
 from core.store import open_store
 
 __all__ = ["export_list", "import_list"]
-
-_EXPORT_BATCH = 2000
 
 
 async def import_list(
@@ -33,7 +31,7 @@ async def import_list(
     """Import FILE ('-': standard input) into ``bank`` in one transaction; only
     ``types`` of signals, if given (a hash in a link list is a bad row)."""
     with _open_list(file) as (stream, size):
-        list_format = _resolve_format(fmt, stream)
+        list_format = resolve_format(fmt, stream)
         rows = read_hash_list(
             stream, list_format, signal_type=signal_type, source=source, types=types
         )
@@ -55,25 +53,8 @@ async def export_list(
 ) -> None:
     """Write ``bank``'s active entries to standard output, streamed."""
     async with open_store(state.db_url) as store:
-        await store.get_bank(bank)
-        header = True
-        async for batch in _batches(store.iter_entries(bank)):
-            kept = [e for e in batch if only is None or only(e.signal_type)]
-            write_hash_list(kept, fmt, sys.stdout, signal_type=signal_type, header=header)
-            header = False
-        if header:
-            write_hash_list([], fmt, sys.stdout, signal_type=signal_type)
-
-
-async def _batches(entries: Any) -> Any:
-    batch = []
-    async for entry in entries:
-        batch.append(entry)
-        if len(batch) >= _EXPORT_BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        async for chunk in export_chunks(store, bank, fmt, signal_type=signal_type, only=only):
+            sys.stdout.write(chunk)
 
 
 class _open_list:
@@ -95,18 +76,6 @@ class _open_list:
     def __exit__(self, *exc: object) -> None:
         if self._handle is not None:
             self._handle.close()
-
-
-def _resolve_format(fmt: str, stream: IO[bytes]) -> ListFormat:
-    """The asked-for format; 'auto' looks at the first line without consuming it."""
-    if fmt != "auto":
-        return ListFormat(fmt)
-    if stream.seekable():
-        first = stream.readline(4096)
-        stream.seek(0)
-    else:  # a pipe: standard input is a BufferedReader, which can peek
-        first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
-    return detect_format(first.decode("utf-8", errors="replace"))
 
 
 def _ticker(bar: Any, stream: IO[bytes]) -> Callable[[], None]:
