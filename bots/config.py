@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bots.web.context import WebSettings
+from bots.web.server import parse_bind
 from core.engine_config import EngineConfig
 from core.errors import ConfigError, InputError
 from core.media import MediaLimits
@@ -25,6 +27,8 @@ __all__ = ["Config", "DiscordConfig", "TelegramConfig", "load", "load_config"]
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DISCORD_TOKEN_ENV = "DISCORD_BOT_TOKEN"
+WEB_SECRET_ENV = "BLOCKFIRST_WEB_SECRET"
+_MIB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     telegram: TelegramConfig | None = None
     discord: DiscordConfig | None = None
+    web: WebSettings = field(default_factory=WebSettings)
     warning: dict[str, str] = field(
         default_factory=lambda: dict(WARNING)
     )  # legal notice, by language
@@ -64,6 +69,7 @@ _SECTIONS = {
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
+    "web": {"enabled", "bind", "session_hours", "max_upload_mb"},
 }
 
 
@@ -91,6 +97,7 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
         engine=replace(engine, reviewers=reviewers),
         telegram=telegram,
         discord=discord,
+        web=_web(data, env),
         warning={
             "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
@@ -216,4 +223,25 @@ def _discord(values: Mapping[str, Any], env: Mapping[str, str]) -> DiscordConfig
         review_channel_id=_get(data, "discord.review_channel_id", int, 0),
         reviewers=_ids(data, "discord.reviewers"),
         reviewer_role_ids=_ids(data, "discord.reviewer_role_ids"),
+    )
+
+
+def _web(data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
+    hours = _get(data, "web.session_hours", int, 12)
+    upload = _get(data, "web.max_upload_mb", int, 256)
+    if not 1 <= hours <= 24 * 30:
+        raise ConfigError("web.session_hours: between 1 and 720")
+    if not 1 <= upload <= 64 * 1024:
+        raise ConfigError("web.max_upload_mb: between 1 and 65536")
+    secret = env.get(WEB_SECRET_ENV, "")
+    if secret and len(secret) < 32:
+        raise ConfigError(f"{WEB_SECRET_ENV}: use at least 32 random characters")
+    bind = _get(data, "web.bind", str, "127.0.0.1:8080")
+    parse_bind(bind)
+    return WebSettings(
+        enabled=_get(data, "web.enabled", bool, True),
+        bind=bind,
+        secret=secret,
+        session_hours=hours,
+        max_upload_bytes=upload * _MIB,
     )

@@ -10,6 +10,7 @@ so nothing already received is lost.
 import asyncio
 import logging
 import signal
+import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -20,9 +21,12 @@ from adapters.telegram.handlers import register
 from adapters.telegram.platform import TelegramPlatform
 from bots.config import Config
 from bots.discord_bot import INTENTS_HELP, build_bot
+from bots.web import Services, create_app
+from bots.web.server import listen, serve
 from core.catalog import load_matcher
 from core.engine import Moderator
 from core.errors import ConfigError
+from core.ports import Store, SystemClock
 from core.store import open_store
 
 __all__ = ["ALLOWED_UPDATES", "run_bots"]
@@ -52,9 +56,10 @@ def _telegram_app(config: Config) -> Application:  # type: ignore[type-arg]
 
 async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
     """Run every configured bot around one Moderator until ``stop`` (SIGINT/SIGTERM)."""
-    if config.telegram is None and config.discord is None:
-        raise ConfigError("telegram, discord: configure at least one bot")
+    if config.telegram is None and config.discord is None and not config.web.enabled:
+        raise ConfigError("telegram, discord, web: configure at least one bot or the dashboard")
     stop = stop or _stop_on_signals()
+    sock = listen(config.web.bind) if config.web.enabled else None
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(config.storage_url))
         matcher = await load_matcher(store)
@@ -84,10 +89,14 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
             else None
         )
         maintenance = asyncio.create_task(moderator.maintain(every=30), name="blockfirst-maintain")
+        web = _web_task(config, moderator, store, sock, stop)
         log.info("blockfirst is running (%d bank entries loaded)", len(matcher))
         waits = [asyncio.create_task(stop.wait())] + ([discord_task] if discord_task else [])
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping: no new updates, finishing the ones in hand")
+        stop.set()
+        if web is not None:
+            await web
         maintenance.cancel()
         if discord_bot is not None:
             await discord_bot.close()
@@ -97,6 +106,21 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
         if discord_task is not None and discord_task.done() and discord_task.exception():
             raise discord_task.exception()  # type: ignore[misc]
     log.info("stopped")
+
+
+def _web_task(
+    config: Config,
+    moderator: Moderator,
+    store: Store,
+    sock: socket.socket | None,
+    stop: asyncio.Event,
+) -> "asyncio.Task[None] | None":
+    """The dashboard over the bots' own Moderator: its decisions act at once."""
+    if sock is None:
+        return None
+    services = Services(store, moderator, SystemClock(), hosts_bots=True)
+    app = create_app(config.web, services=services)
+    return asyncio.create_task(serve(app, sock, stop), name="blockfirst-web")
 
 
 async def _run_discord(bot: Any, config: Config) -> None:

@@ -15,6 +15,7 @@ from bots.cli.hashes import hash_files, hashes
 from bots.cli.links import links
 from bots.cli.run_cmd import run_command
 from bots.cli.scan import scan
+from bots.cli.web_cmd import users, web
 from core.store import DEFAULT_URL
 
 __all__ = ["cli", "main"]
@@ -43,6 +44,8 @@ cli.add_command(audit)
 cli.add_command(report)
 cli.add_command(config)
 cli.add_command(run_command)
+cli.add_command(web)
+cli.add_command(users)
 
 
 def main() -> None:

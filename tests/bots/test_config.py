@@ -69,8 +69,11 @@ def test_every_section(tmp_path: Path) -> None:
     assert config.engine.reviewers == frozenset({"telegram:11", "telegram:22"})
     settings = config.engine.default_settings
     assert (settings.mode, settings.language, settings.notice, settings.sanction) == (
-        Mode.DRY_RUN, "en", False, Sanction.BAN,
-    )  # fmt: skip
+        Mode.DRY_RUN,
+        "en",
+        False,
+        Sanction.BAN,
+    )
     assert settings.trusted_reporters == frozenset({"telegram:33"})
     assert (config.engine.limits.max_bytes, config.engine.limits.max_seconds) == (1_000_000, 120)
     assert config.engine.deadlines.by_kind[CaseKind.MATCH_REVIEW] == timedelta(hours=12)
@@ -101,6 +104,11 @@ def test_every_section(tmp_path: Path) -> None:
         ("[polcy]\nmode = 'enforce'\n", {}, "polcy: unknown section"),
         ("[policy]\nmoed = 'enforce'\n", {}, "policy.moed: unknown key"),
         ("[policy\n", {}, "not valid TOML"),
+        ("[web]\nbind = '8080'\n", {}, "web.bind: '8080' is not HOST:PORT"),
+        ("[web]\nbind = 'localhost:99999'\n", {}, "web.bind"),
+        ("[web]\nsession_hours = 0\n", {}, "web.session_hours: between 1 and 720"),
+        ("[web]\nenabled = 'yes'\n", {}, "web.enabled: expected bool"),
+        ("", {"BLOCKFIRST_WEB_SECRET": "short"}, "BLOCKFIRST_WEB_SECRET: use at least 32"),
     ],
 )
 def test_one_clear_error_naming_the_key(
@@ -108,6 +116,18 @@ def test_one_clear_error_naming_the_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), env)
+
+
+def test_the_dashboard_section(tmp_path: Path) -> None:
+    default = load_config(None, {}).web
+    assert (default.enabled, default.bind, default.secret) == (True, "127.0.0.1:8080", "")
+    text = "[web]\nenabled = false\nbind = '[::1]:9090'\nsession_hours = 8\nmax_upload_mb = 5\n"
+    secret = "k" * 40
+    web = load_config(write(tmp_path, text), {"BLOCKFIRST_WEB_SECRET": secret}).web
+    assert (web.enabled, web.bind, web.session_hours) == (False, "[::1]:9090", 8)
+    assert web.max_upload_bytes == 5 * 1024 * 1024
+    assert web.secret == secret
+    assert secret not in repr(web)
 
 
 def test_config_check_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

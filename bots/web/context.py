@@ -1,0 +1,190 @@
+"""What every dashboard view shares: its services, the signed-in account, the
+form it was sent, and the ``view`` decorator that checks all three."""
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bots.web.security import LoginThrottle, Session, Sessions
+from core.accounts import Permission, User
+from core.engine import Moderator
+from core.errors import AuthorisationError, InputError, StorageError
+from core.ports import Clock, Store
+
+__all__ = ["Ctx", "Services", "WebSettings", "WebState", "safe_next", "view"]
+
+log = logging.getLogger("blockfirst.web")
+
+TEMPLATES = Path(__file__).parent / "templates"
+_MAX_FIELDS = 600  # a bulk decision names up to 500 cases
+_MAX_FIELD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    enabled: bool = True
+    bind: str = "127.0.0.1:8080"
+    secret: str = field(default="", repr=False)  # signs session cookies; env BLOCKFIRST_WEB_SECRET
+    session_hours: int = 12
+    max_upload_bytes: int = 256 * 1024 * 1024  # a hash-list upload
+    page_size: int = 50
+
+
+@dataclass(slots=True)
+class Services:
+    store: Store
+    moderator: Moderator
+    clock: Clock
+    hosts_bots: bool = False  # the Moderator serves chat platforms in this process
+
+
+@dataclass(slots=True)
+class WebState:
+    settings: WebSettings
+    services: Services | None
+    sessions: Sessions
+    templates: Jinja2Templates
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    verified: tuple[float, Any] | None = None  # (monotonic time, Verification) cache
+
+    @property
+    def live(self) -> Services:
+        assert self.services is not None, "the app's lifespan has not started"
+        return self.services
+
+
+@dataclass(slots=True)
+class Ctx:
+    request: Request
+    state: WebState
+    session: Session
+    user: User | None
+    form: FormData | None = None
+    new_session: Session | None = None  # set to replace the cookie
+
+    @property
+    def store(self) -> Store:
+        return self.state.live.store
+
+    @property
+    def now(self) -> datetime:
+        return self.state.live.clock.now()
+
+    @property
+    def me(self) -> User:
+        assert self.user is not None
+        return self.user
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default) if self.form is not None else default
+        return value if isinstance(value, str) else default
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        session = self.new_session or self.session
+        flash = session.flash
+        if flash:
+            self.new_session = replace(session, flash="")
+        base = {"user": self.user, "csrf": session.csrf, "flash": flash, "now": self.now}
+        return self.state.templates.TemplateResponse(
+            self.request, template, {**base, **context}, status_code=status
+        )
+
+    def redirect(self, url: str, flash: str = "") -> Response:
+        if flash:
+            self.new_session = replace(self.new_session or self.session, flash=flash)
+        return RedirectResponse(url, status_code=303)
+
+
+def safe_next(url: str, default: str = "/") -> str:
+    """A local path to go back to: never another site (``//host``, ``https://...``)."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return default
+    return url
+
+
+Handler = Callable[[Ctx], Awaitable[Response]]
+
+
+def view(permission: Permission | None = Permission.READ) -> Callable[[Handler], Any]:
+    """Wrap a handler: session, account (``permission`` None: anyone), CSRF on POST."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            state: WebState = request.app.state.web
+            session = state.sessions.read(request)
+            ctx = Ctx(request, state, session or Sessions.anonymous(), None)
+            if session is None:
+                ctx.new_session = ctx.session
+            ctx.user = await _account(ctx)
+            response = await _guarded(ctx, handler, permission)
+            if ctx.new_session is not None:
+                state.sessions.write(request, response, ctx.new_session)
+            return response
+
+        return endpoint
+
+    return wrap
+
+
+async def _account(ctx: Ctx) -> User | None:
+    if not ctx.session.user:
+        return None
+    user = await ctx.store.get_user(ctx.session.user)
+    if user is None or user.epoch != ctx.session.epoch:  # removed, or a new password
+        ctx.new_session = Session(ctx.session.csrf)
+        return None
+    return user
+
+
+async def _guarded(ctx: Ctx, handler: Handler, permission: Permission | None) -> Response:
+    request = ctx.request
+    if permission is not None and ctx.user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return ctx.redirect("/login?" + urlencode({"next": target}))
+    if request.method == "POST":
+        ctx.form = await request.form(
+            max_files=1, max_fields=_MAX_FIELDS, max_part_size=_MAX_FIELD_BYTES
+        )
+        if not ctx.session.csrf_ok(ctx.field("csrf")) or not _same_origin(request):
+            return ctx.render("error.html", 403, message="The form expired; reload the page.")
+    if permission is not None and not ctx.me.may(permission):
+        return ctx.render(
+            "error.html", 403, message=str(AuthorisationError(_refusal(ctx.me, permission)))
+        )
+    try:
+        return await handler(ctx)
+    except AuthorisationError as exc:
+        return ctx.render("error.html", 403, message=str(exc))
+    except InputError as exc:
+        return ctx.render("error.html", 400, message=str(exc))
+    except StorageError as exc:
+        log.error("dashboard: %s", exc)
+        return ctx.render("error.html", 503, message="The database is not reachable; try again.")
+
+
+def _refusal(user: User, permission: Permission) -> str:
+    action = permission.value.replace("_", " ")
+    return f"{user.name} is {user.role.value}: may not {action}"
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's Origin header, when sent, must name this site."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    parts = urlsplit(origin)
+    return parts.netloc == request.url.netloc

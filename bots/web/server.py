@@ -1,0 +1,60 @@
+"""Serving the dashboard with uvicorn inside our own event loop, until ``stop``."""
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+
+from core.errors import ConfigError
+
+__all__ = ["listen", "parse_bind", "serve"]
+
+log = logging.getLogger("blockfirst.web")
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the caller owns SIGINT/SIGTERM and sets ``stop``
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+        raise ConfigError(f"web.bind: {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+    return host.strip("[]"), int(port)
+
+
+def listen(bind: str) -> socket.socket:
+    """The listening socket, opened now so a taken port is one clear error."""
+    host, port = parse_bind(bind)
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family, reuse_port=False)
+    except OSError as exc:
+        raise ConfigError(f"web.bind: cannot listen on {bind}: {exc.strerror or exc}") from exc
+
+
+async def serve(app: Starlette, sock: socket.socket, stop: asyncio.Event) -> None:
+    """Serve on ``sock`` until ``stop`` is set; requests in hand are finished."""
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="blockfirst-web")
+    host, port = sock.getsockname()[:2]
+    log.info("dashboard on http://%s:%s/", host, port)
+    await asyncio.wait(
+        [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
+    server.should_exit = True
+    await task

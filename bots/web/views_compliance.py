@@ -1,0 +1,88 @@
+"""Compliance: a period's figures, their CSV/JSON export, and the yearly
+transparency report as a printable page (Korean law asks covered operators
+for one by 31 January)."""
+
+from datetime import UTC, datetime, timedelta
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bots.reports import compliance_report, metric_rows_csv, metric_rows_json
+from bots.web.context import Ctx, view
+from bots.web.views_audit import parse_day
+from core.errors import InputError
+
+__all__ = ["routes"]
+
+_FIRST_YEAR = 2000
+
+
+def _period(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
+    """``from`` (inclusive) and ``to`` (inclusive day) from the query; default: 30 days."""
+    params = ctx.request.query_params
+    if "from" not in params and "to" not in params:
+        today = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return today - timedelta(days=29), today + timedelta(days=1)
+    end = parse_day(params.get("to", ""), "to")
+    return parse_day(params.get("from", ""), "from"), end + timedelta(days=1) if end else None
+
+
+def _day(value: datetime | None, shift: timedelta = timedelta()) -> str:
+    return (value - shift).strftime("%Y-%m-%d") if value else ""
+
+
+@view()
+async def compliance_page(ctx: Ctx) -> Response:
+    period = _period(ctx)
+    report = await compliance_report(ctx.store, period, ctx.now)
+    start, end = _day(period[0]), _day(period[1], timedelta(days=1))
+    return ctx.render(
+        "compliance.html",
+        report=report,
+        rows=report.rows(),
+        start=start,
+        end=end,
+        year=ctx.now.year - 1 if ctx.now.month == 1 else ctx.now.year,
+    )
+
+
+@view()
+async def compliance_download(ctx: Ctx) -> Response:
+    fmt = ctx.request.query_params.get("format", "csv")
+    if fmt not in ("csv", "json"):
+        raise InputError(f"format: {fmt[:20]!r} is not csv or json")
+    period = _period(ctx)
+    rows = (await compliance_report(ctx.store, period, ctx.now)).rows()
+    name = f"compliance-{_day(period[0]) or 'start'}-{_day(period[1], timedelta(days=1)) or 'now'}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+        return Response(metric_rows_csv(rows), media_type="text/csv", headers=headers)
+    return Response(metric_rows_json(rows), media_type="application/json", headers=headers)
+
+
+@view()
+async def transparency(ctx: Ctx) -> Response:
+    text = ctx.request.query_params.get("year", str(ctx.now.year))
+    if not text.isdigit() or not _FIRST_YEAR <= int(text) <= ctx.now.year:
+        raise InputError(f"year: {text[:10]!r} is not a year from {_FIRST_YEAR} to now")
+    year = int(text)
+    period = (datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
+    report = await compliance_report(ctx.store, period, ctx.now)
+    categories: dict[str, dict[str, int]] = {}
+    for key, count in report.by_category_outcome.items():
+        category, state = key.split("/", 1)
+        categories.setdefault(category, {})[state] = count
+    return ctx.render(
+        "transparency.html",
+        report=report,
+        year=year,
+        categories=categories,
+        complete=ctx.now >= period[1],
+    )
+
+
+routes = [
+    Route("/compliance", compliance_page),
+    Route("/compliance/export", compliance_download),
+    Route("/compliance/transparency", transparency),
+]

@@ -1,0 +1,89 @@
+"""A dashboard over a real SQLite file, seeded with accounts of every role and cases,
+driven through Starlette's TestClient."""
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from starlette.testclient import TestClient
+
+from bots.web import WebSettings, create_app
+from core.accounts import Role, User
+from core.journal import OpenCase
+from core.ports import Platform
+from core.store import SqlStore, open_store
+from tests.factories import make_case
+from tests.fakes import FakeClock
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = {"ann": Role.ADMIN, "rita": Role.REVIEWER, "otto": Role.AUDITOR}
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)  # argon2 costs ~0.1 s: hash once, share it
+
+
+@dataclass
+class Dashboard:
+    db_url: str
+    clock: FakeClock
+
+    def seed(self, work: Callable[[SqlStore], Awaitable[Any]]) -> Any:
+        async def run() -> Any:
+            async with open_store(self.db_url, self.clock) as store:
+                return await work(store)
+
+        return asyncio.run(run())
+
+    def open_cases(self, *ids: str, **options: Any) -> None:
+        cases = [make_case(self.clock, i, with_message=True, **options) for i in ids]
+        self.seed(lambda store: store.apply([OpenCase(c) for c in cases]))
+
+    def client(
+        self, name: str | None = None, platforms: dict[str, Platform] | None = None
+    ) -> TestClient:
+        """A started app (its own store and Moderator), signed in as ``name`` if given."""
+        app = create_app(WebSettings(secret="test-secret"), db_url=self.db_url, platforms=platforms)
+        client = TestClient(app, base_url="http://127.0.0.1:8080", follow_redirects=False)
+        client.__enter__()
+        if name is not None:
+            response = sign_in(client, name)
+            assert response.status_code == 303, response.text
+        return client
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    match = _CSRF.search(client.get(path).text)
+    assert match is not None, f"no form on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
+    token = csrf_of(client)
+    return client.post("/login", data={"name": name, "password": password, "csrf": token})
+
+
+def post(client: TestClient, path: str, data: dict[str, Any], page: str = "/") -> Any:
+    """Submit a form the way a browser does: with the CSRF token of a page."""
+    return client.post(path, data={**data, "csrf": csrf_of(client, page)})
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path, password_hash: str) -> Dashboard:
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    board = Dashboard(f"sqlite:///{tmp_path / 'web.db'}", clock)
+
+    async def accounts(store: SqlStore) -> None:
+        for name, role in ACCOUNTS.items():
+            await store.add_user(User(name, role, password_hash, clock.now(), "test"))
+
+    board.seed(accounts)
+    return board

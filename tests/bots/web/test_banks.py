@@ -1,0 +1,110 @@
+"""Banks in the dashboard: counts, create, enable/disable, import with the CLI's
+bad-row report, export in every list format."""
+
+import html
+import io
+from typing import Any
+
+from core.banks import Bank, Entry
+from core.store import SqlStore
+from tests.bots.web.conftest import Dashboard, csrf_of, post
+from tests.fakes import FakePlatform
+
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+
+
+async def _banks(store: SqlStore) -> None:
+    await store.create_bank(Bank("ncii", category="illegal_filming", description="StopNCII"))
+    await store.add_entries("ncii", [Entry("md5", f"{i:032x}") for i in range(3)])
+
+
+def upload(client: Any, bank: str, content: bytes, **form: str) -> Any:
+    files = {"file": ("list.txt", io.BytesIO(content))}
+    data = {"format": "auto", **form, "csrf": csrf_of(client, "/banks")}
+    return client.post(f"/banks/{bank}/import", data=data, files=files)
+
+
+def test_the_banks_page_counts_entries(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    page = dashboard.client("otto").get("/banks").text
+    assert 'id="bank-ncii"' in page
+    assert '<td class="num">3</td>' in page
+    assert "StopNCII" in page
+    assert "Import a list" not in page  # an auditor changes nothing
+
+
+def test_import_reports_bad_rows_by_line(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    ann = dashboard.client("ann")
+    content = f"pdq {PDQ}\nmd5 {0:032x}\nmd5 not-a-hash\n# comment\nsha256 {'a' * 64}\n"
+    response = upload(ann, "ncii", content.encode(), source="test list")
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert '<dd id="added">2</dd>' in page
+    assert "<dt>Already present</dt><dd>1</dd>" in page
+    assert '<dd id="bad">1</dd>' in page
+    assert "line 3" in page
+
+    async def entries(store: SqlStore) -> list[tuple[str, str, str]]:
+        return [(e.signal_type, e.source, e.added_by) async for e in store.iter_entries("ncii")]
+
+    added = dashboard.seed(entries)[3:]
+    assert added == [("pdq", "test list", "web:ann"), ("sha256", "test list", "web:ann")]
+
+
+def test_a_strict_import_adds_nothing(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    ann = dashboard.client("ann")
+    response = upload(ann, "ncii", f"pdq {PDQ}\nmd5 nope\n".encode(), strict="1")
+    assert response.status_code == 400
+    assert "nothing was imported" in response.text
+    assert '<td class="num">3</td>' in ann.get("/banks").text
+
+
+def test_import_refuses_what_it_cannot_read(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    ann = dashboard.client("ann")
+    assert upload(ann, "ncii", b"x", format="excel").status_code == 400
+    assert upload(ann, "nope", b"md5 " + b"0" * 32).status_code == 400
+    missing = ann.post("/banks/ncii/import", data={"csrf": csrf_of(ann, "/banks")})
+    assert missing.status_code == 400
+    assert "choose a hash list" in missing.text
+
+
+def test_export_in_every_format(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    otto = dashboard.client("otto")
+    lines = otto.get("/banks/ncii/export?format=lines")
+    assert lines.text.splitlines() == [f"md5 {i:032x}" for i in range(3)]
+    assert lines.headers["content-disposition"] == 'attachment; filename="ncii.lines.txt"'
+    pytx = otto.get("/banks/ncii/export?format=pytx-csv").text.splitlines()
+    assert pytx[0] == "signal_type,signal_str,collab,category,tags"
+    assert len(pytx) == 4
+    assert otto.get("/banks/ncii/export?format=hma-csv&type=md5").text.count("\n") == 3
+    assert otto.get("/banks/nope/export").status_code == 400
+    assert otto.get("/banks/ncii/export?format=xml").status_code == 400
+
+
+def test_create_disable_enable(dashboard: Dashboard) -> None:
+    ann = dashboard.client("ann")
+    made = post(ann, "/banks/new", {"name": "gifct", "action": "review", "category": "other"})
+    assert made.status_code == 303
+    assert "Bank gifct created." in ann.get("/banks").text
+    assert post(ann, "/banks/new", {"name": "gifct", "action": "review"}).status_code == 400
+    assert post(ann, "/banks/new", {"name": "Bad Name!", "action": "review"}).status_code == 400
+    assert post(ann, "/banks/new", {"name": "x", "action": "explode"}).status_code == 400
+    assert post(ann, "/banks/gifct/disable", {}).status_code == 303
+    assert "<td>disabled</td>" in ann.get("/banks").text
+    assert post(ann, "/banks/gifct/enable", {}).status_code == 303
+    assert "<td>enabled</td>" in ann.get("/banks").text
+
+
+def test_bank_changes_reach_the_bots_in_the_same_process(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    platform = FakePlatform("fake")
+    ann = dashboard.client("ann", platforms={"fake": platform})
+    moderator = ann.app.state.web.live.moderator  # type: ignore[attr-defined]
+    assert moderator.indexed == 3
+    upload(ann, "ncii", f"pdq {PDQ}\n".encode())
+    assert moderator.indexed == 4
+    assert "4 entries" in ann.get("/readyz").text
