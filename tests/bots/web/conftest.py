@@ -4,6 +4,7 @@ driven through Starlette's TestClient."""
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,9 @@ class Dashboard:
             async with open_store(self.db_url, self.clock) as store:
                 return await work(store)
 
-        return asyncio.run(run())
+        # In a thread of its own: Playwright's sync API keeps a loop running in this one.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, run()).result()
 
     def open_cases(self, *ids: str, **options: Any) -> None:
         cases = [make_case(self.clock, i, with_message=True, **options) for i in ids]

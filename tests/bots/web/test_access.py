@@ -228,4 +228,4 @@ def test_security_headers_forbid_images_and_framing(dashboard: Dashboard) -> Non
     assert "frame-ancestors 'none'" in policy
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"

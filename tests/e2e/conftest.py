@@ -1,0 +1,114 @@
+"""The dashboard served by uvicorn on a loopback port (in a thread, with its own
+event loop) and driven by Playwright in Debian's headless Chromium.
+
+Playwright is told to use /usr/bin/chromium and downloads no browser; `make`
+installs the `chromium` package. Chromium's background networking is off, as
+this machine (and CI) reaches no other host.
+"""
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from bots.web import WebSettings, create_app
+from tests.bots.web.conftest import PASSWORD, Dashboard, dashboard, password_hash
+
+__all__ = ["PASSWORD", "LiveDashboard", "dashboard", "password_hash"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+class LiveDashboard:
+    def __init__(self, board: Dashboard) -> None:
+        self.board = board
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = create_app(WebSettings(secret="e2e-" + "s" * 32), db_url=board.db_url)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve())
+
+    def __enter__(self) -> "LiveDashboard":
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            assert self._thread.is_alive(), "the dashboard did not start"
+            assert time.monotonic() < deadline, "the dashboard did not start in 30 s"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "install Debian's chromium package (make test does, as root)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live(dashboard: Dashboard) -> Iterator[LiveDashboard]:
+    with LiveDashboard(dashboard) as served:
+        yield served
+
+
+@pytest.fixture
+def page(browser: Browser, live: LiveDashboard) -> Iterator[Page]:
+    """A fresh browser context; fails the test on a script error, a CSP violation
+    or any image request (the dashboard must never show media)."""
+    context = browser.new_context(base_url=live.url, accept_downloads=True)
+    opened = context.new_page()
+    problems: list[str] = []
+    # A page answered 401 or 403 is an outcome the tests check; a script, a style
+    # sheet or anything else failing to load is a problem.
+    opened.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    opened.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
+    opened.on("pageerror", lambda e: problems.append(str(e)))
+    opened.on(
+        "request",
+        lambda r: problems.append(f"image {r.url}") if r.resource_type == "image" else None,
+    )
+    yield opened
+    context.close()
+    assert problems == []
