@@ -108,7 +108,7 @@ class Ctx:
 def safe_next(url: str, default: str = "/") -> str:
     """A local path to go back to: never another site (``//host``, ``https://...``)."""
     parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+    if parts.scheme or parts.netloc or not url.startswith("/") or url[1:2] in ("/", "\\"):
         return default
     return url
 

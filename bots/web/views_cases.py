@@ -72,7 +72,7 @@ async def queue(ctx: Ctx) -> Response:
     overdue = (await ctx.store.page_cases(CaseFilter(states=_OPEN, overdue_at=ctx.now), limit=0))[1]
     query = [("state", s.value) for s in where.states] + list(shown.items()) + [("per", str(per))]
     pages = max(1, -(-total // per))
-    banks = [s.bank.name for s in await ctx.store.list_banks()]
+    banks = await ctx.store.bank_names()
     return ctx.render(
         "queue.html",
         cases=cases,

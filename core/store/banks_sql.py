@@ -52,6 +52,14 @@ class BankTables:
             raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
         return _bank_from_row(row._mapping)
 
+    async def bank_names(self) -> list[str]:
+        """Every bank's name, without counting entries (cheap at any size)."""
+        with storage_errors("listing banks"):
+            async with self._engine.connect() as conn:
+                return list(
+                    (await conn.execute(sa.select(banks.c.name).order_by(banks.c.name))).scalars()
+                )
+
     async def list_banks(self) -> list[BankSummary]:
         counts = (
             sa.select(

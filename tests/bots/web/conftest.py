@@ -3,9 +3,9 @@ driven through Starlette's TestClient."""
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ def password_hash() -> str:
 class Dashboard:
     db_url: str
     clock: FakeClock
+    clients: list[TestClient] = field(default_factory=list)
 
     def seed(self, work: Callable[[SqlStore], Awaitable[Any]]) -> Any:
         async def run() -> Any:
@@ -51,12 +52,18 @@ class Dashboard:
         self.seed(lambda store: store.apply([OpenCase(c) for c in cases]))
 
     def client(
-        self, name: str | None = None, platforms: dict[str, Platform] | None = None
+        self,
+        name: str | None = None,
+        platforms: dict[str, Platform] | None = None,
+        settings: WebSettings | None = None,
+        base_url: str = "http://127.0.0.1:8080",
     ) -> TestClient:
         """A started app (its own store and Moderator), signed in as ``name`` if given."""
-        app = create_app(WebSettings(secret="test-secret"), db_url=self.db_url, platforms=platforms)
-        client = TestClient(app, base_url="http://127.0.0.1:8080", follow_redirects=False)
+        settings = settings or WebSettings(secret="test-secret")
+        app = create_app(settings, db_url=self.db_url, platforms=platforms)
+        client = TestClient(app, base_url=base_url, follow_redirects=False)
         client.__enter__()
+        self.clients.append(client)
         if name is not None:
             response = sign_in(client, name)
             assert response.status_code == 303, response.text
@@ -80,7 +87,7 @@ def post(client: TestClient, path: str, data: dict[str, Any], page: str = "/") -
 
 
 @pytest.fixture
-def dashboard(tmp_path: Path, password_hash: str) -> Dashboard:
+def dashboard(tmp_path: Path, password_hash: str) -> Iterator[Dashboard]:
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
     board = Dashboard(f"sqlite:///{tmp_path / 'web.db'}", clock)
 
@@ -89,4 +96,6 @@ def dashboard(tmp_path: Path, password_hash: str) -> Dashboard:
             await store.add_user(User(name, role, password_hash, clock.now(), "test"))
 
     board.seed(accounts)
-    return board
+    yield board
+    for client in board.clients:  # stop each app: its lifespan closes its store
+        client.__exit__(None, None, None)

@@ -5,6 +5,7 @@ import html
 import io
 from typing import Any
 
+from bots.web import WebSettings
 from core.banks import Bank, Entry
 from core.store import SqlStore
 from tests.bots.web.conftest import Dashboard, csrf_of, post
@@ -69,6 +70,17 @@ def test_import_refuses_what_it_cannot_read(dashboard: Dashboard) -> None:
     missing = ann.post("/banks/ncii/import", data={"csrf": csrf_of(ann, "/banks")})
     assert missing.status_code == 400
     assert "choose a hash list" in missing.text
+
+
+def test_uploads_are_bounded(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    settings = WebSettings(secret="test-secret", max_upload_bytes=4096)
+    ann = dashboard.client("ann", settings=settings)
+    small = upload(ann, "ncii", f"md5 {'1' * 32}\n".encode())
+    assert small.status_code == 200
+    big = upload(ann, "ncii", f"md5 {'2' * 32}\n".encode() * 200)
+    assert big.status_code == 413
+    assert '<td class="num">4</td>' in ann.get("/banks").text  # nothing of it was added
 
 
 def test_export_in_every_format(dashboard: Dashboard) -> None:

@@ -122,6 +122,12 @@ async def test_enable_disable_and_list(store: SqlStore) -> None:
     ]
 
 
+async def test_bank_names_without_counting(store: SqlStore) -> None:
+    for name in ("b", "a"):
+        await store.create_bank(Bank(name))
+    assert await store.bank_names() == ["a", "b"]
+
+
 async def test_data_survives_reopening_and_migrations_run_once(
     db_url: str, clock: FakeClock
 ) -> None:
