@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_quality
 	$(BIN)/python -m bench.bench_engine
 	$(BIN)/python -m bench.bench_video
+	$(BIN)/python -m bench.bench_dashboard
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

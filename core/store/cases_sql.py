@@ -77,13 +77,15 @@ class CaseTables:
     ) -> tuple[list[Case], int]:
         """One page of the cases ``where`` selects, by deadline, and how many there are."""
         conditions = _conditions(where)
-        query = (
-            sa.select(cases)
+        # The page's ids first (from the covering queue index), then only their rows.
+        ids = (
+            sa.select(cases.c.id)
             .where(*conditions)
             .order_by(cases.c.deadline, cases.c.id)
             .offset(offset)
             .limit(limit)
         )
+        query = sa.select(cases).where(cases.c.id.in_(ids)).order_by(cases.c.deadline, cases.c.id)
         count = sa.select(sa.func.count()).select_from(cases).where(*conditions)
         with storage_errors("listing cases"):
             async with self._engine.connect() as conn:

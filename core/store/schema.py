@@ -83,6 +83,7 @@ cases = sa.Table(
     sa.Column("banks", sa.Text, nullable=False, server_default=""),  # ",a,b," matched banks
     sa.Index("ix_cases_target_state", "target", "state"),
     sa.Index("ix_cases_state_deadline", "state", "deadline"),
+    sa.Index("ix_cases_queue", "state", "deadline", "id"),  # a queue page from the index
 )
 
 decisions = sa.Table(

@@ -138,7 +138,7 @@ async def test_data_survives_reopening_and_migrations_run_once(
         assert [e.value async for e in store.iter_entries("kept")] == [e.value for e in md5s(2)]
     path = db_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0006",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0007",)]
         assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
 
