@@ -26,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "AuditFilter",
     "AuditRecord",
+    "ChainVerifier",
     "Verification",
     "chain",
     "export_row",
@@ -111,26 +112,48 @@ def parse_anchor(anchor: str) -> tuple[int, str]:
     return int(seq), value
 
 
+class ChainVerifier:
+    """Checks entries one at a time (in sequence order), so a log of any length is
+    verified in constant memory; ``verify`` is the one-call form."""
+
+    def __init__(self, anchors: Mapping[int, str] | None = None) -> None:
+        self._anchors = anchors or {}
+        self._expected: tuple[int, str] | None = None
+        self._checked = 0
+        self._head = GENESIS
+        self._failure: Verification | None = None
+
+    def feed(self, entry: AuditEntry) -> bool:
+        """Check the next entry; False once the chain is broken (later entries are moot)."""
+        if self._failure is not None:
+            return False
+        expected = self._expected or _start(entry.seq, self._anchors)
+        problem = "the oldest entries are missing" if expected is None else _check(entry, expected)
+        if problem:
+            self._failure = Verification(False, self._checked, self._head, entry.seq, problem)
+            return False
+        self._checked += 1
+        self._head = entry.hash
+        self._expected = (entry.seq, entry.hash)
+        return True
+
+    def result(self) -> Verification:
+        return self._failure or Verification(True, self._checked, self._head)
+
+    @property
+    def last(self) -> tuple[int, str] | None:
+        """The last verified entry's sequence number and hash."""
+        return self._expected if self._failure is None else None
+
+
 def verify(entries: Iterable[AuditEntry], anchors: Mapping[int, str] | None = None) -> Verification:
     """Check ``entries`` (in sequence order). ``anchors`` maps purged-through
     sequence numbers to hashes, from the log's purge entries."""
-    expected: tuple[int, str] | None = None
-    checked = 0
-    head = GENESIS
+    verifier = ChainVerifier(anchors)
     for entry in entries:
-        if expected is None:
-            expected = _start(entry.seq, anchors or {})
-            if expected is None:
-                return Verification(
-                    False, checked, head, entry.seq, "the oldest entries are missing"
-                )
-        problem = _check(entry, expected)
-        if problem:
-            return Verification(False, checked, head, entry.seq, problem)
-        checked += 1
-        head = entry.hash
-        expected = (entry.seq, entry.hash)
-    return Verification(True, checked, head)
+        if not verifier.feed(entry):
+            break
+    return verifier.result()
 
 
 def _start(first_seq: int, anchors: Mapping[int, str]) -> tuple[int, str] | None:

@@ -139,7 +139,11 @@ class Store(Protocol):
     async def remove_reviewer(self, reviewer: str) -> bool: ...
 
     def iter_audit(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        after_seq: int = 0,
     ) -> AsyncIterator[AuditEntry]: ...
 
     async def audit_page(

@@ -7,7 +7,7 @@ import click
 
 from bots.cli.common import CliState, run, whoami
 from bots.reports import audit_export, compliance_report, metric_rows_csv, metric_rows_json
-from core.audit import verify
+from core.audit import ChainVerifier
 from core.store import open_store
 
 __all__ = ["audit", "report"]
@@ -32,8 +32,11 @@ def verify_log(state: CliState) -> None:
 
     async def body() -> int:
         async with open_store(state.db_url) as store:
-            anchors = await store.audit_anchors()
-            result = verify([e async for e in store.iter_audit()], anchors)
+            verifier = ChainVerifier(await store.audit_anchors())
+            async for entry in store.iter_audit():
+                if not verifier.feed(entry):
+                    break
+            result = verifier.result()
         if result.ok:
             click.echo(f"ok: {result.checked} entries, head {result.head}")
             return 0

@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from bots.web.security import LoginThrottle, Session, Sessions
 from core.accounts import Permission, User
+from core.audit import ChainVerifier
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError, StorageError
 from core.ports import Clock, Store
@@ -49,13 +50,22 @@ class Services:
 
 
 @dataclass(slots=True)
+class ChainCheck:
+    """A verifier fed every entry so far: each audit page view feeds only the new ones."""
+
+    verifier: ChainVerifier
+    full_at: float  # monotonic time of the last check from the first entry
+    checked_at: datetime
+
+
+@dataclass(slots=True)
 class WebState:
     settings: WebSettings
     services: Services | None
     sessions: Sessions
     templates: Jinja2Templates
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    verified: tuple[float, Any] | None = None  # (monotonic time, Verification) cache
+    chain: "ChainCheck | None" = None  # the audit chain's running verification
 
     @property
     def live(self) -> Services:

@@ -7,14 +7,14 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from bots.reports import audit_export
-from bots.web.context import Ctx, view
-from core.audit import AuditFilter, Verification, verify
+from bots.web.context import ChainCheck, Ctx, view
+from core.audit import AuditFilter, ChainVerifier, Verification
 from core.errors import InputError
 
 __all__ = ["parse_day", "routes"]
 
 _PAGE = 100
-_VERIFY_TTL_S = 60.0
+_FULL_CHECK_S = 3600.0
 
 
 def parse_day(text: str, name: str) -> datetime | None:
@@ -33,14 +33,25 @@ def _period(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
     return parse_day(params.get("since", ""), "since"), until + timedelta(days=1) if until else None
 
 
-async def _verification(ctx: Ctx, fresh: bool) -> tuple[Verification, datetime]:
-    """The whole chain's check, cached for a minute (it reads every entry)."""
-    cached = ctx.state.verified
-    if cached is None or fresh or time.monotonic() - cached[0] > _VERIFY_TTL_S:
-        anchors = await ctx.store.audit_anchors()
-        result = verify([e async for e in ctx.store.iter_audit()], anchors)
-        ctx.state.verified = cached = (time.monotonic(), (result, ctx.now))
-    return cached[1]
+async def _verification(ctx: Ctx, full: bool) -> tuple[Verification, datetime]:
+    """The chain's check: new entries are checked on every view, the whole chain
+    on demand and at least hourly (streamed: constant memory at any length)."""
+    check = ctx.state.chain
+    if check is None or full or time.monotonic() - check.full_at > _FULL_CHECK_S:
+        verifier = ChainVerifier(await ctx.store.audit_anchors())
+        check = ctx.state.chain = ChainCheck(verifier, time.monotonic(), ctx.now)
+        after = 0
+    elif not check.verifier.result().ok:
+        after = -1  # broken: stays so until a full check
+    else:
+        last = check.verifier.last
+        after = last[0] if last is not None else 0
+    if after >= 0:
+        async for entry in ctx.store.iter_audit(after_seq=after):
+            if not check.verifier.feed(entry):
+                break
+        check.checked_at = ctx.now
+    return check.verifier.result(), check.checked_at
 
 
 @view()

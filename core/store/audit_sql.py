@@ -92,10 +92,17 @@ class AuditTables:
     _clock: Clock
 
     async def iter_audit(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        after_seq: int = 0,
     ) -> AsyncIterator[AuditEntry]:
-        """Entries in sequence order, streamed, optionally within [since, until)."""
+        """Entries in sequence order, streamed, optionally within [since, until) and
+        after entry ``after_seq``."""
         query = sa.select(audit_log).order_by(audit_log.c.seq)
+        if after_seq:
+            query = query.where(audit_log.c.seq > after_seq)
         if since is not None:
             query = query.where(audit_log.c.at >= since)
         if until is not None:

@@ -48,6 +48,21 @@ def test_a_tampered_chain_shows_where(dashboard: Dashboard) -> None:
     assert "CHAIN BROKEN at entry 2" in page
 
 
+def test_each_view_checks_the_new_entries_and_verify_now_the_whole_chain(
+    dashboard: Dashboard,
+) -> None:
+    _log(dashboard)
+    otto = dashboard.client("otto")  # signing in appends entry 4
+    assert "Chain verified: 4 entries" in otto.get("/audit").text
+    _log(dashboard)
+    assert "Chain verified: 7 entries" in otto.get("/audit").text  # only 5-7 were read
+    with sqlite3.connect(dashboard.db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("update audit_log set reason = 'rewritten' where seq = 1")
+    assert "Chain verified: 7 entries" in otto.get("/audit").text
+    assert "CHAIN BROKEN at entry 1" in otto.get("/audit?verify=1").text
+    assert "CHAIN BROKEN at entry 1" in otto.get("/audit").text  # and stays so
+
+
 def test_exports(dashboard: Dashboard) -> None:
     _log(dashboard)
     otto = dashboard.client("otto")
