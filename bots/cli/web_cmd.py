@@ -53,7 +53,8 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(create_app(settings, db_url=db_url), listen(settings.bind), stop)
+        sock = listen(settings.bind)  # a taken port is the only message, before any other
+        await serve(create_app(settings, db_url=db_url), sock, stop)
 
     run(body)
 
