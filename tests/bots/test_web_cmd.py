@@ -51,7 +51,7 @@ def test_a_taken_port_is_one_clear_error(db_url: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        bind = "127.0.0.1:{}".format(taken.getsockname()[1])
+        bind = f"127.0.0.1:{taken.getsockname()[1]}"
         done = subprocess.run(
             [BLOCKFIRST, "--db", db_url, "web", "--bind", bind],
             capture_output=True, text=True, timeout=60, check=False,
