@@ -4,15 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # vpdq builds against FFmpeg's development libraries; the tests generate clips with ffmpeg;
-# the dashboard's end-to-end tests drive Debian's Chromium through Playwright.
+# the dashboard's end-to-end tests drive Debian's Chromium through Playwright; the store
+# tests start a private PostgreSQL server (tests/pg.py).
 DEBIAN_PACKAGES := ffmpeg pkg-config cmake libavcodec-dev libavformat-dev libavdevice-dev \
-	libavutil-dev libswscale-dev libswresample-dev libavfilter-dev chromium chromium-driver
+	libavutil-dev libswscale-dev libswresample-dev libavfilter-dev chromium chromium-driver \
+	postgresql
 
 .PHONY: run test lint bench clean system-packages
 
 system-packages:
 	@if pkg-config --exists libavcodec libavformat libswscale 2>/dev/null && command -v ffmpeg >/dev/null \
-		&& [ -x /usr/bin/chromium ]; then :; \
+		&& [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
 	else echo "Please install: $(DEBIAN_PACKAGES) (Debian/Ubuntu names)"; exit 1; fi

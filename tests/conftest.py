@@ -2,7 +2,7 @@
 loaded from the installed package, never committed) and a real SQLite store."""
 
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ from PIL import Image
 
 from core.store import SqlStore, open_store
 from tests.fakes import FakeClock
+from tests.pg import PostgresServer, postgres_or_skip
 
 # scikit-image sample photographs (public domain / CC0, see skimage.data docs).
 PHOTO_NAMES = (
@@ -76,3 +77,12 @@ def write_image(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session (see tests/pg.py)."""
+    server = PostgresServer(postgres_or_skip())
+    server.start()
+    yield server
+    server.stop()

@@ -14,13 +14,15 @@ from core.errors import ConfigError, StorageError
 from core.ports import Clock, SystemClock
 from core.store.sql import SqlStore
 
-__all__ = ["DEFAULT_URL", "SqlStore", "open_store"]
+__all__ = ["DEFAULT_URL", "MIGRATION_LOCK", "SqlStore", "driver_url", "open_store"]
 
 DEFAULT_URL = "sqlite:///blockfirst.db"
+MIGRATION_LOCK = 0x62660001  # PostgreSQL advisory lock keys: "bf" + a number
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _driver_url(url: str) -> str:
+def driver_url(url: str) -> str:
+    """The SQLAlchemy URL (with its async driver) for a storage URL."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise ConfigError(f"storage URL {url!r} has no scheme; e.g. {DEFAULT_URL}")
@@ -28,7 +30,19 @@ def _driver_url(url: str) -> str:
         if not rest.startswith("/"):
             raise ConfigError(f"storage URL {url!r}: write sqlite:///relative.db or sqlite:////abs")
         return f"sqlite+aiosqlite://{rest}"
-    raise ConfigError(f"storage URL {url!r}: only sqlite:/// is supported in this version")
+    if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ConfigError(
+        f"storage URL {_redacted(url)!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
+    )
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.rsplit("@", maxsplit=1)[-1]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -48,14 +62,18 @@ def _upgrade(sync_conn: sa.Connection) -> None:
 @asynccontextmanager
 async def open_store(url: str = DEFAULT_URL, clock: Clock | None = None) -> AsyncIterator[SqlStore]:
     """Open (creating and migrating as needed) the store at ``url``."""
-    engine = create_async_engine(_driver_url(url), connect_args={"timeout": 30})
-    sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    driver = driver_url(url)
+    engine = create_async_engine(driver, connect_args={"timeout": 30}, pool_pre_ping=True)
+    if driver.startswith("sqlite"):
+        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     try:
         try:
             async with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # processes starting together
+                    await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 await conn.run_sync(_upgrade)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"cannot open store {url!r}: {exc}") from exc
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"cannot open store {_redacted(url)!r}: {exc}") from exc
         yield SqlStore(engine, clock or SystemClock())
     finally:
         await engine.dispose()

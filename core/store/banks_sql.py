@@ -1,5 +1,6 @@
 """Banks and their entries, in SQL."""
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
@@ -21,6 +22,7 @@ from core.store.schema import bank_entries, banks
 __all__ = ["BankTables"]
 
 _BATCH = 2000
+_KEY_MAX = 128  # bank_entries.value_key
 # Which states an entry may move to each state from: removal is final.
 _STATUS_FROM = {
     EntryStatus.REMOVED: (EntryStatus.ACTIVE, EntryStatus.DISABLED),
@@ -102,15 +104,15 @@ class BankTables:
     async def _add_batch(
         self, conn: AsyncConnection, bank_id: int, batch: list[Entry], now: datetime
     ) -> AddResult:
-        unique = {(e.signal_type, e.value): e for e in batch}
+        unique = {(e.signal_type, value_key(e.value)): e for e in batch}
         existing = await conn.execute(
-            sa.select(bank_entries.c.signal_type, bank_entries.c.value, bank_entries.c.status)
+            sa.select(bank_entries.c.signal_type, bank_entries.c.value_key, bank_entries.c.status)
             .where(bank_entries.c.bank_id == bank_id)
-            .where(bank_entries.c.value.in_({value for _, value in unique}))
+            .where(bank_entries.c.value_key.in_({key for _, key in unique}))
         )
         tombstoned = 0
-        for signal_type, value, status in existing:
-            if unique.pop((signal_type, value), None) is not None and status != "active":
+        for signal_type, key, status in existing:
+            if unique.pop((signal_type, key), None) is not None and status != "active":
                 tombstoned += 1
         if unique:
             rows = [_entry_row(bank_id, e, now) for e in unique.values()]
@@ -131,7 +133,11 @@ class BankTables:
                         sa.update(bank_entries)
                         .where(bank_entries.c.bank_id == bank_id)
                         .where(bank_entries.c.signal_type == signal_type)
-                        .where(bank_entries.c.value.in_(values[start : start + _BATCH]))
+                        .where(
+                            bank_entries.c.value_key.in_(
+                                [value_key(v) for v in values[start : start + _BATCH]]
+                            )
+                        )
                         .where(bank_entries.c.status.in_(sources))
                         .values(status=status.value, status_at=self._clock.now(), status_by=by)
                     )
@@ -150,7 +156,7 @@ class BankTables:
                     sa.select(bank_entries.c.id, bank_entries.c.signal_type, bank_entries.c.value)
                     .where(bank_entries.c.bank_id == bank_id)
                     .where(bank_entries.c.status == "active")
-                    .where(bank_entries.c.value.in_({value for _, value in wanted}))
+                    .where(bank_entries.c.value_key.in_({value_key(v) for _, v in wanted}))
                 )
                 rows = (await conn.execute(query)).all()
         return [(r.id, r.signal_type, r.value) for r in rows if (r.signal_type, r.value) in wanted]
@@ -174,6 +180,14 @@ class BankTables:
         if found is None and required:
             raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
         return found
+
+
+def value_key(value: str) -> str:
+    """What uniqueness and lookups use: the value, or ``sha256:`` and the digest of a
+    value too long for an index (a vPDQ frame list)."""
+    if len(value) <= _KEY_MAX:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
 def _sum(a: AddResult, b: AddResult) -> AddResult:
@@ -215,6 +229,7 @@ def _entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
         "bank_id": bank_id,
         "signal_type": entry.signal_type,
         "value": entry.value,
+        "value_key": value_key(entry.value),
         "quality": entry.quality,
         "source": entry.source,
         "external_id": entry.external_id,

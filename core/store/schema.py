@@ -44,7 +44,8 @@ bank_entries = sa.Table(
     sa.Column("id", _Id, primary_key=True, autoincrement=True),
     sa.Column("bank_id", _Id, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
     sa.Column("signal_type", sa.String(32), nullable=False),
-    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("value_key", sa.String(128), nullable=False),  # value, or sha256: of a long one
     sa.Column("quality", sa.SmallInteger, nullable=True),
     sa.Column("source", sa.Text, nullable=False, server_default=""),
     sa.Column("external_id", sa.Text, nullable=False, server_default=""),
@@ -56,7 +57,7 @@ bank_entries = sa.Table(
     sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("status_by", sa.Text, nullable=True),
     sa.Column("allow", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.UniqueConstraint("bank_id", "signal_type", "value", name="uq_bank_entries_signal"),
+    sa.UniqueConstraint("bank_id", "signal_type", "value_key", name="uq_bank_entries_signal"),
     sa.Index("ix_bank_entries_bank_status", "bank_id", "status"),
 )
 

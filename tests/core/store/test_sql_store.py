@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import core.store
 from core.banks import Bank, Entry, EntryStatus
 from core.errors import ConfigError, InputError, StorageError
 from core.model import BankAction
 from core.signals import Thresholds
-from core.store import SqlStore, open_store
+from core.store import SqlStore, driver_url, open_store
 from tests.fakes import FakeClock
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -122,6 +123,24 @@ async def test_enable_disable_and_list(store: SqlStore) -> None:
     ]
 
 
+async def test_values_of_any_length(store: SqlStore) -> None:
+    """A 10-minute vPDQ list is ~45 KiB: stored whole, unique by its digest."""
+    frames = ",".join(f'"{i:064x},100,{i}.0"' for i in range(600))
+    long_value = f"[{frames}]"
+    await store.create_bank(Bank("videos"))
+    first = await store.add_entries("videos", [Entry("vpdq", long_value)])
+    again = await store.add_entries("videos", [Entry("vpdq", long_value)])
+    assert (first.added, again.duplicates) == (1, 1)
+    assert [e.value async for e in store.iter_entries("videos")] == [long_value]
+    [(entry_id, _, value)] = await store.entry_ids("videos", [("vpdq", long_value)])
+    assert value == long_value
+    assert entry_id > 0
+    removed = await store.set_entry_status(
+        "videos", "vpdq", [long_value], EntryStatus.REMOVED, by="t"
+    )
+    assert removed == 1
+
+
 async def test_bank_names_without_counting(store: SqlStore) -> None:
     for name in ("b", "a"):
         await store.create_bank(Bank(name))
@@ -136,17 +155,20 @@ async def test_data_survives_reopening_and_migrations_run_once(
         await store.add_entries("kept", md5s(2))
     async with open_store(db_url, clock) as store:
         assert [e.value async for e in store.iter_entries("kept")] == [e.value for e in md5s(2)]
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0007",)]
-        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+    engine = create_async_engine(driver_url(db_url))
+    async with engine.connect() as conn:
+        versions = (await conn.execute(sa.text("select version_num from alembic_version"))).all()
+        assert [tuple(v) for v in versions] == [("0008",)]
+        if db_url.startswith("sqlite"):
+            assert (await conn.execute(sa.text("pragma journal_mode"))).one() == ("wal",)
+    await engine.dispose()
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("blockfirst.db", "no scheme"),
-        ("mysql://x/y", "only sqlite"),
+        ("mysql://x/y", "expected sqlite:///FILE or postgresql://"),
         ("sqlite://x.db", "sqlite:///"),
     ],
 )
@@ -213,6 +235,44 @@ async def test_a_database_at_revision_0001_upgrades_keeping_its_banks(tmp_path: 
     assert (bank.name, bank.category) == ("old", "other")
 
 
+async def test_0008_keeps_long_values_unique(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    path = tmp_path / "old.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    long_value = "x" * 5000
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option(
+            "script_location", str(Path(core.store.__file__).parent / "migrations")
+        )
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+        conn.execute(
+            sa.text(
+                "insert into banks (name, description, action, enabled, thresholds, created_at) "
+                "values ('old', '', 'delete', 1, '{}', '2025-01-01 00:00:00')"
+            )
+        )
+        for value in (long_value, MD5):
+            conn.execute(
+                sa.text(
+                    "insert into bank_entries (bank_id, signal_type, value, added_at) "
+                    "values (1, 'md5', :value, '2025-01-01 00:00:00')"
+                ),
+                {"value": value},
+            )
+    engine.dispose()
+    async with open_store(f"sqlite:///{path}") as store:
+        again = await store.add_entries("old", [Entry("md5", long_value), Entry("md5", MD5)])
+        assert (again.added, again.duplicates) == (0, 2)
+    with sqlite3.connect(path) as conn:
+        keys = [k for (k,) in conn.execute("select value_key from bank_entries order by id")]
+    assert keys[0].startswith("sha256:")
+    assert keys[1] == MD5
+
+
 async def test_the_migrated_database_matches_the_schema_module(db_url: str) -> None:
     """Migrations are snapshots; this catches a schema change without a migration."""
     from alembic.autogenerate import compare_metadata
@@ -222,8 +282,10 @@ async def test_the_migrated_database_matches_the_schema_module(db_url: str) -> N
 
     async with open_store(db_url):
         pass
-    engine = sa.create_engine(db_url)
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    engine.dispose()
+    engine = create_async_engine(driver_url(db_url))
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    await engine.dispose()
     assert diff == []
