@@ -23,6 +23,7 @@ from core.video_index import VideoHit, VideoIndex
 
 __all__ = [
     "Bank",
+    "BankChange",
     "Entry",
     "EntryStatus",
     "Matcher",
@@ -116,6 +117,20 @@ class Entry:
     allow: bool = False  # an allow rule: it vetoes block matches of the same item
 
 
+@dataclass(frozen=True, slots=True)
+class BankChange:
+    """One write to a bank, as every process follows it: ``bank`` (created, enabled,
+    disabled), ``add`` (entries ``first``..``last`` were inserted), ``status``
+    (``entry_ids`` were disabled, removed or enabled)."""
+
+    id: int
+    bank: str
+    kind: str
+    first: int | None = None
+    last: int | None = None
+    entry_ids: tuple[int, ...] = ()
+
+
 _Found = tuple[int, int, str]  # (index id, distance, note)
 
 
@@ -143,26 +158,42 @@ class Matcher:
         self._hamming: dict[str, HammingIndex] = {}
         self._videos = VideoIndex()
         self._hits: dict[str, list[_Hit]] = {}
+        self._loaded: set[str] = set()  # banks whose entries are in the indexes
+        self._dead: set[tuple[str, int]] = set()  # (bank, entry id) disabled or removed since
+        self.version = 0  # the last bank change (``Store.bank_changes``) applied
 
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
 
-    def set_bank(self, bank: Bank) -> None:
-        """Add a bank, or replace its settings (its entries stay)."""
+    def set_bank(self, bank: Bank) -> bool:
+        """Add a bank, or replace its settings (its entries stay). True if the bank is
+        enabled but its entries were never added (it was disabled until now)."""
         if bank.enabled:
             self._banks[bank.name] = bank
         else:
             self._banks.pop(bank.name, None)
+        return bank.enabled and bank.name not in self._loaded
 
     def add(self, bank: str, entries: Iterable[tuple[int, str, str, bool]]) -> None:
-        """Add ``(entry_id, signal_type, value, allow)`` rows of ``bank`` (ignored if disabled)."""
-        if bank not in self._banks:
-            return
+        """Add ``(entry_id, signal_type, value, allow)`` rows of ``bank`` (ignored if it
+        was never loaded and is disabled); an entry removed before is live again,
+        without a second copy."""
+        if bank not in self._banks and bank not in self._loaded:
+            return  # disabled and never loaded: enabling it loads it whole
+        self._loaded.add(bank)
         by_type: dict[str, list[_Hit]] = {}
         for entry_id, type_name, value, allow in entries:
+            if (bank, entry_id) in self._dead:
+                self._dead.discard((bank, entry_id))
+                continue
             by_type.setdefault(type_name, []).append(_Hit(bank, entry_id, value, allow))
         for type_name, hits in by_type.items():
             self._add_hits(SIGNAL_TYPES[type_name], hits)
+
+    def remove(self, bank: str, entry_ids: Iterable[int]) -> None:
+        """Stop matching these entries (disabled or removed); the index keeps them
+        until the next load, filtered out of every answer."""
+        self._dead.update((bank, entry_id) for entry_id in entry_ids)
 
     def _add_hits(self, signal_type: type[SignalType], hits: list[_Hit]) -> None:
         values = [hit.value for hit in hits]
@@ -190,6 +221,8 @@ class Matcher:
                 continue
             for index_id, distance, note in self._search(signal_type, values):
                 hit = self._hits[type_name][index_id]
+                if hit.bank not in self._banks or (hit.bank, hit.entry_id) in self._dead:
+                    continue
                 match = self._classify(signal_type, hit, distance, note)
                 if match is None:
                     continue
@@ -207,12 +240,17 @@ class Matcher:
                 (hit.video, round(100 - hit.query_percent), _video_note(hit))
                 for value in values
                 for hit in self._videos.search(frames_from_json(value))
-                if self._video_band(hit, self._hits["vpdq"][hit.video]) is not None
+                if self._hits["vpdq"][hit.video].bank in self._banks
+                and self._video_band(hit, self._hits["vpdq"][hit.video]) is not None
             ]
         if signal_type.exact:
             index = self._exact[signal_type.name]
             return [(i, 0, "") for value in values for i in index.search(value)]
-        radius = max(bank.thresholds_for(signal_type).review for bank in self._banks.values())
+        radius = max(
+            (bank.thresholds_for(signal_type).review for bank in self._banks.values()), default=-1
+        )
+        if radius < 0:
+            return []
         hamming = self._hamming[signal_type.name]
         found: list[_Found] = []
         for value in values:

@@ -11,10 +11,18 @@ from core.hashing import MediaSignals
 from core.ports import Store
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 
-__all__ = ["ImportReport", "entries_for_media", "export_chunks", "import_rows", "load_matcher"]
+__all__ = [
+    "ImportReport",
+    "entries_for_media",
+    "export_chunks",
+    "follow_changes",
+    "import_rows",
+    "load_matcher",
+]
 
 _EXAMPLES = 10
 _EXPORT_BATCH = 2000
+_LOAD_BATCH = 100_000
 
 
 @dataclass(slots=True)
@@ -99,18 +107,49 @@ def entries_for_media(
 
 
 async def load_matcher(store: Store) -> Matcher:
-    """A matcher over every enabled bank's active entries."""
+    """A matcher over every enabled bank's active entries, at the store's current
+    bank version (changes after it are applied by ``follow_changes``)."""
+    version = await store.bank_version()  # first: a change made while loading is not lost
     summaries = await store.list_banks()
     matcher = Matcher(s.bank for s in summaries)
     for summary in summaries:
-        if not summary.bank.enabled:
-            continue
-        batch: list[tuple[int, str, str, bool]] = []
-        async for entry in store.iter_entries(summary.bank.name):
-            if entry.id is not None:
-                batch.append((entry.id, entry.signal_type, entry.value, entry.allow))
-        matcher.add(summary.bank.name, batch)
+        if summary.bank.enabled:
+            await _load_bank(store, matcher, summary.bank.name)
+    matcher.version = version
     return matcher
+
+
+async def _load_bank(store: Store, matcher: Matcher, bank: str) -> None:
+    batch: list[tuple[int, str, str, bool]] = []
+    async for entry in store.iter_entries(bank):
+        if entry.id is not None:
+            batch.append((entry.id, entry.signal_type, entry.value, entry.allow))
+        if len(batch) >= _LOAD_BATCH:
+            matcher.add(bank, batch)
+            batch = []
+    matcher.add(bank, batch)
+
+
+async def follow_changes(store: Store, matcher: Matcher) -> int:
+    """Apply the bank changes made since ``matcher.version``, by any process, to
+    ``matcher`` without rebuilding it; how many were applied."""
+    changes = await store.bank_changes(matcher.version)
+    for change in changes:
+        if change.kind == "bank":
+            try:
+                bank = await store.get_bank(change.bank)
+            except InputError:
+                bank = None
+            if bank is not None and matcher.set_bank(bank):  # enabled, never loaded
+                await _load_bank(store, matcher, bank.name)
+        elif change.kind in ("add", "status"):
+            rows = await store.entries_by_id(
+                change.bank, change.first or 0, change.last or 0, change.entry_ids
+            )
+            matcher.remove(change.bank, [r[0] for r in rows if not r[4]])
+            matcher.add(change.bank, [r[:4] for r in rows if r[4]])
+        matcher.version = change.id
+    return len(changes)
 
 
 async def export_chunks(

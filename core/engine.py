@@ -22,10 +22,10 @@ from types import TracebackType
 from core.audit import AuditRecord
 from core.banks import Matcher, nearest_matches
 from core.cases import Case, target_of
-from core.catalog import load_matcher
+from core.catalog import follow_changes
 from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
-from core.errors import BlockfirstError, InputError, PlatformError
+from core.errors import AlreadyProcessed, BlockfirstError, InputError, PlatformError
 from core.flows import verdict_effects
 from core.hashing import MediaSignals, hash_media
 from core.journal import (
@@ -162,7 +162,10 @@ class Moderator(ReviewFlows, ReportFlows):
         effects = verdict_effects(case, message, verdict, settings, now)
         audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
         ops: list[Op] = [OpenCase(case), *map(Enqueue, effects), *audits, MarkProcessed(key)]
-        results = await self._journal.submit([*ops, *cache_ops])
+        try:
+            results = await self._journal.submit([*ops, *cache_ops])
+        except AlreadyProcessed:  # another process (a failover) handled it first
+            return Handled(Verdict(), duplicate=True)
         queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
         await self._perform(queued, results[0])
         return Handled(verdict, results[0])
@@ -271,14 +274,26 @@ class Moderator(ReviewFlows, ReportFlows):
                 )  # fmt: skip
                 ops += [Enqueue(effect), MarkProcessed(message.update_key)]
         if ops:
-            await self._journal.submit(ops)
+            try:
+                await self._journal.submit(ops)
+            except AlreadyProcessed:
+                return
         if effect is not None:
             await self._perform([effect])
 
-    async def reload_banks(self) -> None:
-        """Rebuild the matcher from the store (after a bank was changed elsewhere in this
-        process); matches in flight finish on the old one."""
-        self._matcher = await load_matcher(self._store)
+    async def follow_banks(self) -> int:
+        """Apply bank changes made since the last call (here, by the CLI, the dashboard
+        or another process) to the matcher, without rebuilding it."""
+        return await follow_changes(self._store, self._matcher)
+
+    async def follow(self, every: float = 2.0) -> None:
+        """Until cancelled: follow bank changes every ``every`` seconds."""
+        while True:
+            try:
+                await self.follow_banks()
+            except BlockfirstError:
+                log.exception("following bank changes failed; retrying in %s s", every)
+            await asyncio.sleep(every)
 
     async def note(self, record: AuditRecord) -> None:
         """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""

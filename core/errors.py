@@ -3,6 +3,7 @@
     BlockfirstError
      ├── ConfigError    a setting or configuration file is wrong
      ├── StorageError   the store could not be read or written
+ │    └── AlreadyProcessed  another process handled this update first
      ├── PlatformError  a chat platform refused or failed a call
      └── InputError     untrusted input (media, hash lists, arguments) is bad
           └── AuthorisationError   the actor may not do this
@@ -12,6 +13,7 @@ exc``) so callers only ever catch these.
 """
 
 __all__ = [
+    "AlreadyProcessed",
     "AuthorisationError",
     "BlockfirstError",
     "ConfigError",
@@ -31,6 +33,11 @@ class ConfigError(BlockfirstError):
 
 class StorageError(BlockfirstError):
     """The store failed; the operation was not (fully) applied."""
+
+
+class AlreadyProcessed(StorageError):
+    """An update's key was claimed by another writer first (a failover delivering it
+    twice); nothing of this write was applied."""
 
 
 class PlatformError(BlockfirstError):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.accounts import User
 from core.audit import AuditEntry, AuditFilter
-from core.banks import Bank, Entry, EntryStatus
+from core.banks import Bank, BankChange, Entry, EntryStatus
 from core.cases import Case, CaseFilter
 from core.effects import Effect
 from core.hashing import MediaSignals
@@ -83,6 +83,14 @@ class Store(Protocol):
     def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         """The bank's active entries, oldest first, streamed."""
         ...
+
+    async def bank_version(self) -> int: ...
+
+    async def bank_changes(self, after: int, limit: int = 1000) -> list[BankChange]: ...
+
+    async def entries_by_id(
+        self, bank: str, first: int, last: int, ids: Sequence[int] = ()
+    ) -> list[tuple[int, str, str, bool, bool]]: ...
 
     async def entry_ids(
         self, bank: str, signals: Sequence[tuple[str, str]]

@@ -1,7 +1,8 @@
 """Banks: counts, enable/disable, create, import a list (the CLI's bad-row report), export.
 
 Every change is audited with the account's name. When this process also runs
-the bots, their matcher is reloaded so the change applies at once.
+the bots, their matcher follows the change at once; other processes follow the
+store's bank change log within seconds.
 """
 
 from collections.abc import AsyncIterator
@@ -36,12 +37,12 @@ async def banks_page(ctx: Ctx) -> Response:
 
 
 async def _changed(ctx: Ctx, kind: str, bank: str, reason: str) -> None:
-    """Audit a bank change, and apply it to this process's bots, if any."""
+    """Audit a bank change, and apply it to this process's bots now, if any."""
     record = AuditRecord(kind=kind, bank=bank, actor=ctx.me.actor, reason=reason)
     live = ctx.state.live
     await live.moderator.note(record)
     if live.hosts_bots:
-        await live.moderator.reload_banks()
+        await live.moderator.follow_banks()
 
 
 @view(Permission.MANAGE_BANKS)

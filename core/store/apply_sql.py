@@ -1,7 +1,8 @@
 """``apply``: the journal's ops in one transaction, one statement per table.
 
-Ops of one kind are written together (executemany), in this order: cases
-(opened or joined, so later ops can name them), decisions, processed keys,
+Ops of one kind are written together (executemany), in this order: processed
+update keys (a key already there refuses the whole write: ``AlreadyProcessed``),
+cases (opened or joined, so later ops can name them), decisions,
 the outbox, effect outcomes, case updates, the audit log (chained in op
 order), cached signals. Within a kind, op order is kept.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.audit import AuditRecord
 from core.cases import Case
 from core.effects import EffectKind
+from core.errors import AlreadyProcessed
 from core.journal import (
     Audit,
     Enqueue,
@@ -67,6 +69,7 @@ class _Batch:
 
 async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list[Any]:
     batch = _Batch(now, [None] * len(ops))
+    await _claim_updates(conn, [op.key for op in ops if isinstance(op, MarkProcessed)], now)
     await _open_cases(
         conn, [(i, op) for i, op in enumerate(ops) if isinstance(op, OpenCase)], batch
     )
@@ -126,13 +129,25 @@ def _collect(op: Op, batch: _Batch) -> Any:
                 "note": op.note,
             }
         )
-    elif isinstance(op, MarkProcessed):
-        batch.rows["processed"].append({"key": op.key, "at": batch.now})
     elif isinstance(op, RememberSignals):
         batch.rows["signals"].append(
             {"file_key": op.file_key, "signals": asdict(op.signals), "seen_at": batch.now}
         )
     return None
+
+
+async def _claim_updates(conn: AsyncConnection, keys: list[str], now: datetime) -> None:
+    """Record the updates this write acts on, first: a key another writer (process)
+    recorded already means that update was handled there, and this whole write is
+    refused (the group commit then retries its other parts alone)."""
+    if not keys:
+        return
+    if len(set(keys)) < len(keys):
+        raise AlreadyProcessed("one update twice in one write")
+    insert = insert_ignoring_duplicates(conn, processed_updates).returning(processed_updates.c.key)
+    claimed = (await conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
+    if len(claimed) < len(keys):
+        raise AlreadyProcessed(f"{len(keys) - len(claimed)} update(s) handled elsewhere")
 
 
 async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -149,7 +164,6 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
     statements = {
         "reports": sa.insert(reports),
         "decisions": sa.insert(decisions),
-        "processed": insert_ignoring_duplicates(conn, processed_updates),
         "outbox": sa.insert(outbox),
         "finish": finish,
         "signals": insert_ignoring_duplicates(conn, media_signals),

@@ -17,7 +17,15 @@ __all__ = ["AuditTables", "append_audit"]
 _BATCH = 2000
 
 
+AUDIT_LOCK = 0x62660002  # PostgreSQL advisory lock: one chain writer at a time
+
+
 async def _head(conn: AsyncConnection) -> tuple[int, str] | None:
+    """The chain's last entry, read under a lock held to the end of the transaction,
+    so concurrent writers (several processes on PostgreSQL) append one after another.
+    SQLite serialises writers by itself."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
     query = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
     row = (await conn.execute(query)).first()
     return (row.seq, row.hash) if row else None

@@ -11,17 +11,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.banks import Bank, Entry, EntryStatus
+from core.banks import Bank, BankChange, Entry, EntryStatus
 from core.errors import InputError
 from core.model import BankAction
 from core.ports import AddResult, BankSummary, Clock
 from core.signals import Thresholds
 from core.store.base import storage_errors, utc
-from core.store.schema import bank_entries, banks
+from core.store.schema import bank_changes, bank_entries, banks
 
 __all__ = ["BankTables"]
 
 _BATCH = 2000
+BANK_LOCK = 0x62660003  # PostgreSQL advisory lock: one bank writer at a time
 _KEY_MAX = 128  # bank_entries.value_key
 # Which states an entry may move to each state from: removal is final.
 _STATUS_FROM = {
@@ -29,6 +30,20 @@ _STATUS_FROM = {
     EntryStatus.DISABLED: (EntryStatus.ACTIVE,),
     EntryStatus.ACTIVE: (EntryStatus.DISABLED,),
 }
+
+
+async def _lock_banks(conn: AsyncConnection) -> None:
+    """Bank writes one at a time (PostgreSQL), so change ids become visible in order
+    and a follower that has seen change N has seen every change before it."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({BANK_LOCK})"))
+
+
+async def _log_change(
+    conn: AsyncConnection, at: datetime, bank: str, kind: str, **fields: Any
+) -> None:
+    row = {"bank": bank, "kind": kind, "at": at, **fields}
+    await conn.execute(sa.insert(bank_changes).values(**row))
 
 
 class BankTables:
@@ -41,9 +56,11 @@ class BankTables:
         created = replace(bank, thresholds=dict(bank.thresholds), created_at=self._clock.now())
         with storage_errors("creating bank"):
             async with self._engine.begin() as conn:
+                await _lock_banks(conn)
                 if await self._bank_id(conn, bank.name, required=False) is not None:
                     raise InputError(f"bank {bank.name!r} already exists")
                 await conn.execute(sa.insert(banks).values(**_bank_row(created)))
+                await _log_change(conn, created.created_at or self._clock.now(), bank.name, "bank")
         return created
 
     async def get_bank(self, name: str) -> Bank:
@@ -85,25 +102,35 @@ class BankTables:
     async def set_bank_enabled(self, name: str, enabled: bool) -> None:
         with storage_errors("updating bank"):
             async with self._engine.begin() as conn:
+                await _lock_banks(conn)
                 bank_id = await self._bank_id(conn, name)
                 await conn.execute(
                     sa.update(banks).where(banks.c.id == bank_id).values(enabled=enabled)
                 )
+                await _log_change(conn, self._clock.now(), name, "bank")
 
     async def add_entries(self, bank: str, entries: Iterable[Entry]) -> AddResult:
         result = AddResult()
         now = self._clock.now()
         with storage_errors("adding entries"):
             async with self._engine.begin() as conn:
+                await _lock_banks(conn)
                 bank_id = await self._bank_id(conn, bank)
                 rows = iter(entries)
+                ids: list[int] = []
                 while batch := list(islice(rows, _BATCH)):
-                    result = _sum(result, await self._add_batch(conn, bank_id, batch, now))
+                    added, new_ids = await self._add_batch(conn, bank_id, batch, now)
+                    result = _sum(result, added)
+                    ids += new_ids[:1] + new_ids[-1:]  # the range is all a follower needs
+                if ids:
+                    await _log_change(
+                        conn, now, bank, "add", first_entry=min(ids), last_entry=max(ids)
+                    )
         return result
 
     async def _add_batch(
         self, conn: AsyncConnection, bank_id: int, batch: list[Entry], now: datetime
-    ) -> AddResult:
+    ) -> tuple[AddResult, list[int]]:
         unique = {(e.signal_type, value_key(e.value)): e for e in batch}
         existing = await conn.execute(
             sa.select(bank_entries.c.signal_type, bank_entries.c.value_key, bank_entries.c.status)
@@ -114,19 +141,22 @@ class BankTables:
         for signal_type, key, status in existing:
             if unique.pop((signal_type, key), None) is not None and status != "active":
                 tombstoned += 1
+        ids: list[int] = []
         if unique:
             rows = [_entry_row(bank_id, e, now) for e in unique.values()]
-            await conn.execute(sa.insert(bank_entries), rows)
+            insert = sa.insert(bank_entries).returning(bank_entries.c.id)
+            ids = sorted((await conn.execute(insert, rows)).scalars())
         duplicates = len(batch) - len(unique) - tombstoned
-        return AddResult(len(unique), duplicates, tombstoned)
+        return AddResult(len(unique), duplicates, tombstoned), ids
 
     async def set_entry_status(
         self, bank: str, signal_type: str, values: Sequence[str], status: EntryStatus, by: str
     ) -> int:
-        changed = 0
+        changed: list[int] = []
         sources = [s.value for s in _STATUS_FROM[status]]
         with storage_errors("updating entries"):
             async with self._engine.begin() as conn:
+                await _lock_banks(conn)
                 bank_id = await self._bank_id(conn, bank)
                 for start in range(0, len(values), _BATCH):
                     update = (
@@ -140,9 +170,14 @@ class BankTables:
                         )
                         .where(bank_entries.c.status.in_(sources))
                         .values(status=status.value, status_at=self._clock.now(), status_by=by)
+                        .returning(bank_entries.c.id)
                     )
-                    changed += (await conn.execute(update)).rowcount
-        return changed
+                    changed += (await conn.execute(update)).scalars()
+                if changed:
+                    await _log_change(
+                        conn, self._clock.now(), bank, "status", entry_ids=sorted(changed)
+                    )
+        return len(changed)
 
     async def entry_ids(
         self, bank: str, signals: Sequence[tuple[str, str]]
@@ -160,6 +195,46 @@ class BankTables:
                 )
                 rows = (await conn.execute(query)).all()
         return [(r.id, r.signal_type, r.value) for r in rows if (r.signal_type, r.value) in wanted]
+
+    async def bank_version(self) -> int:
+        """The last bank change's id (0: none yet)."""
+        with storage_errors("reading bank changes"):
+            async with self._engine.connect() as conn:
+                return int(await conn.scalar(sa.select(sa.func.max(bank_changes.c.id))) or 0)
+
+    async def bank_changes(self, after: int, limit: int = 1000) -> list[BankChange]:
+        """Bank changes after ``after``, oldest first."""
+        query = (
+            sa.select(bank_changes)
+            .where(bank_changes.c.id > after)
+            .order_by(bank_changes.c.id)
+            .limit(limit)
+        )
+        with storage_errors("reading bank changes"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [
+            BankChange(r.id, r.bank, r.kind, r.first_entry, r.last_entry, tuple(r.entry_ids or ()))
+            for r in rows
+        ]
+
+    async def entries_by_id(
+        self, bank: str, first: int, last: int, ids: Sequence[int] = ()
+    ) -> list[tuple[int, str, str, bool, bool]]:
+        """``(id, signal_type, value, allow, active)`` of the bank's entries with ids in
+        ``ids``, or else in ``first``..``last``."""
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank, required=False)
+                if bank_id is None:
+                    return []
+                c = bank_entries.c
+                query = sa.select(c.id, c.signal_type, c.value, c.allow, c.status).where(
+                    c.bank_id == bank_id
+                )
+                query = query.where(c.id.in_(ids) if ids else c.id.between(first, last))
+                rows = (await conn.execute(query.order_by(c.id))).all()
+        return [(r.id, r.signal_type, r.value, r.allow, r.status == "active") for r in rows]
 
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with storage_errors("reading entries"):

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "audit_log",
+    "bank_changes",
     "bank_entries",
     "banks",
     "cases",
@@ -192,4 +193,16 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+)
+
+bank_changes = sa.Table(
+    "bank_changes",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("bank", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # bank, add, status
+    sa.Column("first_entry", _Id, nullable=True),  # add: the entry ids it inserted
+    sa.Column("last_entry", _Id, nullable=True),
+    sa.Column("entry_ids", sa.JSON, nullable=True),  # status: the entries it changed
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )

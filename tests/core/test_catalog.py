@@ -66,3 +66,56 @@ def test_media_entries_leave_out_untrusted_perceptual_hashes() -> None:
     flat = hash_media(encode(Image.new("RGB", (300, 300), (10, 200, 30)), "PNG"))
     types = [e.signal_type for e in entries_for_media(flat, source="image", added_by="a")]
     assert types == ["sha256", "md5"]
+
+
+def _md5(i: int) -> str:
+    return f"{i:032x}"
+
+
+def _hits(matcher: object, *values: str) -> list[str]:
+    found = [m.value for v in values for m in matcher.match({"md5": [v]})]  # type: ignore[attr-defined]
+    return sorted(found)
+
+
+async def test_a_matcher_follows_changes_made_by_another_writer(
+    store: SqlStore, db_url: str
+) -> None:
+    """Another process (its own store, engine and connections) changes the banks; the
+    matcher follows the change log, without a rebuild."""
+    from core.banks import Entry
+    from core.catalog import follow_changes
+    from core.store import open_store
+
+    await store.create_bank(Bank("a"))
+    await store.add_entries("a", [Entry("md5", _md5(1))])
+    matcher = await load_matcher(store)
+    assert _hits(matcher, _md5(1), _md5(2)) == [_md5(1)]
+    async with open_store(db_url) as other:
+        await other.add_entries("a", [Entry("md5", _md5(2)), Entry("md5", _md5(3))])
+        assert await follow_changes(store, matcher) == 1
+        assert _hits(matcher, _md5(2), _md5(3)) == [_md5(2), _md5(3)]
+
+        await other.set_entry_status("a", "md5", [_md5(1)], EntryStatus.DISABLED, by="t")
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(1)) == []
+        await other.set_entry_status("a", "md5", [_md5(1)], EntryStatus.ACTIVE, by="t")
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(1)) == [_md5(1)]  # live again, one copy
+
+        await other.set_bank_enabled("a", False)
+        await other.add_entries("a", [Entry("md5", _md5(4))])  # while disabled
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(1), _md5(4)) == []
+        await other.set_bank_enabled("a", True)
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(1), _md5(4)) == [_md5(1), _md5(4)]
+
+        await other.create_bank(Bank("b", enabled=False))
+        await other.add_entries("b", [Entry("md5", _md5(5))])
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(5)) == []
+        await other.set_bank_enabled("b", True)  # never loaded: loaded whole now
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(5)) == [_md5(5)]
+    assert await follow_changes(store, matcher) == 0
+    assert matcher.version == await store.bank_version()
