@@ -89,6 +89,7 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
             else None
         )
         maintenance = asyncio.create_task(moderator.maintain(every=30), name="blockfirst-maintain")
+        following = asyncio.create_task(moderator.follow(every=2), name="blockfirst-banks")
         web = _web_task(config, moderator, store, sock, stop)
         log.info("blockfirst is running (%d bank entries loaded)", len(matcher))
         waits = [asyncio.create_task(stop.wait())] + ([discord_task] if discord_task else [])
@@ -98,6 +99,7 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
         if web is not None:
             await web
         maintenance.cancel()
+        following.cancel()
         if discord_bot is not None:
             await discord_bot.close()
         if app is not None and app.updater is not None:

@@ -300,11 +300,13 @@ class Moderator(ReviewFlows, ReportFlows):
         await self._journal.submit([Audit(record)])
 
     async def maintain(self, every: float = 30.0) -> None:
-        """Until cancelled: sweep deadlines and retry pending effects every ``every`` s.
-        A failed round is logged and the next one goes ahead."""
+        """Until cancelled: sweep deadlines (if this process is the sweeper: one at a
+        time across processes) and retry pending effects every ``every`` s. A failed
+        round is logged and the next one goes ahead."""
         while True:
             try:
-                await self.sweep_deadlines()
+                if await self._store.lead("sweeper"):
+                    await self.sweep_deadlines()
                 await self.run_outbox()
             except BlockfirstError:
                 log.exception("maintenance round failed; retrying in %s s", every)

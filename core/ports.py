@@ -162,6 +162,10 @@ class Store(Protocol):
 
     async def purge_audit(self, before: datetime, actor: str) -> int: ...
 
+    async def lead(self, role: str) -> bool:
+        """Whether this process holds ``role`` ("sweeper"): one holder at a time."""
+        ...
+
     # Dashboard accounts.
     async def add_user(self, user: User) -> None: ...
 

@@ -11,6 +11,7 @@ from bots.cli.banks import banks
 from bots.cli.cases import cases, reviewers
 from bots.cli.common import DB_OPTION_HELP, CliState
 from bots.cli.config_cmd import config
+from bots.cli.db_cmd import db
 from bots.cli.hashes import hash_files, hashes
 from bots.cli.links import links
 from bots.cli.run_cmd import run_command
@@ -46,6 +47,7 @@ cli.add_command(config)
 cli.add_command(run_command)
 cli.add_command(web)
 cli.add_command(users)
+cli.add_command(db)
 
 
 def main() -> None:

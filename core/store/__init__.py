@@ -14,7 +14,7 @@ from core.errors import ConfigError, StorageError
 from core.ports import Clock, SystemClock
 from core.store.sql import SqlStore
 
-__all__ = ["DEFAULT_URL", "MIGRATION_LOCK", "SqlStore", "driver_url", "open_store"]
+__all__ = ["DEFAULT_URL", "MIGRATION_LOCK", "SqlStore", "driver_url", "open_store", "redacted"]
 
 DEFAULT_URL = "sqlite:///blockfirst.db"
 MIGRATION_LOCK = 0x62660001  # PostgreSQL advisory lock keys: "bf" + a number
@@ -33,11 +33,11 @@ def driver_url(url: str) -> str:
     if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
         return f"postgresql+asyncpg://{rest}"
     raise ConfigError(
-        f"storage URL {_redacted(url)!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
+        f"storage URL {redacted(url)!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
     )
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
     """``url`` without its password, for messages."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
@@ -73,7 +73,11 @@ async def open_store(url: str = DEFAULT_URL, clock: Clock | None = None) -> Asyn
                     await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 await conn.run_sync(_upgrade)
         except (sa.exc.SQLAlchemyError, OSError) as exc:
-            raise StorageError(f"cannot open store {_redacted(url)!r}: {exc}") from exc
-        yield SqlStore(engine, clock or SystemClock())
+            raise StorageError(f"cannot open store {redacted(url)!r}: {exc}") from exc
+        store = SqlStore(engine, clock or SystemClock())
+        try:
+            yield store
+        finally:
+            await store.close()
     finally:
         await engine.dispose()

@@ -4,21 +4,32 @@
 modules so each stays one job.
 """
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ports import Clock
 from core.store.audit_sql import AuditTables
 from core.store.banks_sql import BankTables
+from core.store.base import storage_errors
 from core.store.cases_sql import CaseTables
+from core.store.leases_sql import LeaseTables
 from core.store.settings_sql import SettingsTables
 from core.store.users_sql import UserTables
 
 __all__ = ["SqlStore"]
 
 
-class SqlStore(BankTables, CaseTables, AuditTables, SettingsTables, UserTables):
+class SqlStore(BankTables, CaseTables, AuditTables, SettingsTables, UserTables, LeaseTables):
     """Implements ``core.ports.Store`` over an SQLAlchemy async engine."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._leases: dict[str, AsyncConnection] = {}
+
+    async def schema_revision(self) -> str:
+        """The Alembic revision the database is at."""
+        with storage_errors("reading the schema revision"):
+            async with self._engine.connect() as conn:
+                query = sa.text("SELECT version_num FROM alembic_version")
+                return str(await conn.scalar(query))

@@ -289,3 +289,15 @@ async def test_the_migrated_database_matches_the_schema_module(db_url: str) -> N
         )
     await engine.dispose()
     assert diff == []
+
+
+async def test_one_sweeper_at_a_time(db_url: str) -> None:
+    async with open_store(db_url) as first, open_store(db_url) as second:
+        assert await first.lead("sweeper")
+        assert await first.lead("sweeper")  # still held
+        shared = db_url.startswith("postgresql")
+        assert await second.lead("sweeper") is not shared  # SQLite: one host, no contest
+        await first.close()  # as a process that dies drops its connection
+        assert await second.lead("sweeper")
+        with pytest.raises(InputError, match="unknown role"):
+            await second.lead("janitor")
