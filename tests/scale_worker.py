@@ -1,0 +1,87 @@
+"""One bot process of several on one store, for the multi-process tests.
+
+python -m tests.scale_worker follow DB_URL MD5     ready; "seen" once MD5 matches
+python -m tests.scale_worker sweep DB_URL          "leader" once it holds the sweeper
+python -m tests.scale_worker handle DB_URL JOURNAL COUNT GO
+                                                   ready; at GO (a file), handle the
+                                                   same COUNT banned photos as its peers
+python -m tests.scale_worker audit DB_URL COUNT GO ready; at GO, COUNT audit notes at once
+"""
+
+import asyncio
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from core.audit import AuditRecord
+from core.banks import Matcher
+from core.catalog import follow_changes, load_matcher
+from core.engine import Moderator
+from core.store import open_store
+from tests.core.engine_helpers import BANNED, photo
+from tests.fakes import FakePlatform
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def follow(db_url: str, md5: str) -> None:
+    async with open_store(db_url) as store:
+        matcher = await load_matcher(store)
+        say("ready")
+        while not matcher.match({"md5": [md5]}):
+            await asyncio.sleep(0.5)
+            await follow_changes(store, matcher)
+        say(f"seen {time.time()}")
+
+
+async def sweep(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        say("ready")
+        while not await store.lead("sweeper"):
+            await asyncio.sleep(0.2)
+        say("leader")
+        await asyncio.sleep(3600)
+
+
+async def wait_for(go: Path) -> None:
+    say("ready")
+    while not go.exists():
+        await asyncio.sleep(0.01)
+
+
+async def handle(db_url: str, journal: Path, count: int, go: Path) -> None:
+    platform = FakePlatform(journal=journal)
+    platform.files.update({f"file-{i}": BANNED for i in range(count)})
+    async with open_store(db_url) as store:
+        matcher = await load_matcher(store)
+        with ThreadPoolExecutor(2) as pool:
+            async with Moderator(store, {"fake": platform}, matcher, executor=pool) as moderator:
+                messages = [photo(str(i), f"file-{i}", key=f"key-{i}") for i in range(count)]
+                await wait_for(go)
+                handled = await asyncio.gather(*(moderator.on_message(m) for m in messages))
+    say(f"cases {sum(h.case is not None for h in handled)}")
+
+
+async def audit(db_url: str, count: int, go: Path) -> None:
+    async with open_store(db_url) as store, Moderator(store, {}, Matcher([])) as moderator:
+        await wait_for(go)
+        notes = [AuditRecord(kind="note", reason=f"{i}") for i in range(count)]
+        await asyncio.gather(*(moderator.note(n) for n in notes))
+    say("done")
+
+
+if __name__ == "__main__":
+    command, db_url, *rest = sys.argv[1:]
+    if command == "follow":
+        asyncio.run(follow(db_url, rest[0]))
+    elif command == "sweep":
+        asyncio.run(sweep(db_url))
+    elif command == "handle":
+        asyncio.run(handle(db_url, Path(rest[0]), int(rest[1]), Path(rest[2])))
+    elif command == "audit":
+        asyncio.run(audit(db_url, int(rest[0]), Path(rest[1])))
+    else:
+        sys.exit(f"unknown command {command}")
