@@ -29,6 +29,7 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DISCORD_TOKEN_ENV = "DISCORD_BOT_TOKEN"
 WEB_SECRET_ENV = "BLOCKFIRST_WEB_SECRET"
 _MIB = 1024 * 1024
+_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +93,12 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
     reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ())) | {
         f"discord:{r}" for r in (discord.reviewers if discord else ())
     }
+    storage_url = _get(data, "storage.url", str, DEFAULT_URL)
+    # On PostgreSQL several processes may serve one platform: effects are claimed.
+    lease = _LEASE if storage_url.startswith("postgres") else timedelta(0)
     return Config(
-        storage_url=_get(data, "storage.url", str, DEFAULT_URL),
-        engine=replace(engine, reviewers=reviewers),
+        storage_url=storage_url,
+        engine=replace(engine, reviewers=reviewers, outbox_lease=lease),
         telegram=telegram,
         discord=discord,
         web=_web(data, env),

@@ -161,7 +161,7 @@ class Moderator(ReviewFlows, ReportFlows):
         )
         effects = verdict_effects(case, message, verdict, settings, now)
         audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
-        ops: list[Op] = [OpenCase(case), *map(Enqueue, effects), *audits, MarkProcessed(key)]
+        ops: list[Op] = [OpenCase(case), *self._enqueue(effects), *audits, MarkProcessed(key)]
         try:
             results = await self._journal.submit([*ops, *cache_ops])
         except AlreadyProcessed:  # another process (a failover) handled it first
@@ -272,7 +272,7 @@ class Moderator(ReviewFlows, ReportFlows):
                     new_id(16), EffectKind.DELETE, case.platform, case.id, self._clock.now(),
                     message.chat, (message.message_id,), message.sender,
                 )  # fmt: skip
-                ops += [Enqueue(effect), MarkProcessed(message.update_key)]
+                ops += [*self._enqueue([effect]), MarkProcessed(message.update_key)]
         if ops:
             try:
                 await self._journal.submit(ops)
@@ -312,9 +312,19 @@ class Moderator(ReviewFlows, ReportFlows):
                 log.exception("maintenance round failed; retrying in %s s", every)
             await asyncio.sleep(every)
 
+    def _enqueue(self, effects: Sequence[Effect]) -> list[Enqueue]:
+        """Queue ops for ``effects``; those this process performs itself are claimed
+        for the lease, so another process's outbox round leaves them alone."""
+        until = self._clock.now() + self._config.outbox_lease
+        return [Enqueue(e, until if e.platform in self._platforms else None) for e in effects]
+
     async def run_outbox(self) -> int:
-        """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)."""
-        pending = await self._store.pending_effects(list(self._platforms))
+        """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)
+        that no other process has claimed, claiming them first."""
+        if not self._platforms:
+            return 0
+        until = self._clock.now() + self._config.outbox_lease
+        pending = await self._store.claim_effects(list(self._platforms), until)
         await self._perform([e for e in pending if e.id not in self._performing])
         return len(pending)
 

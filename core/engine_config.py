@@ -2,6 +2,7 @@
 
 import ipaddress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from core.media import MediaLimits
 from core.policy import ChatSettings, Deadlines
@@ -20,4 +21,8 @@ class EngineConfig:
     max_attempts: int = 5
     reports_per_hour: int = 10  # per reporter; authorities are not limited
     fetch_reported_urls: bool = False  # fetch reported image links to hash them
+    # Several processes serving one platform (PostgreSQL): how long an effect stays
+    # claimed by the process performing it before another may take it over. Zero:
+    # one process per platform, and a restart performs everything left pending at once.
+    outbox_lease: timedelta = timedelta(0)
     fetch_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # tests only

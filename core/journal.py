@@ -83,6 +83,7 @@ class MarkProcessed:
 @dataclass(frozen=True, slots=True)
 class Enqueue:
     effect: Effect
+    claimed_until: datetime | None = None  # the queuing process performs it itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,6 +132,10 @@ class Store(Protocol):
 
     async def pending_effects(self, platforms: Sequence[str], limit: int = 500) -> list[Effect]: ...
 
+    async def claim_effects(
+        self, platforms: Sequence[str], until: datetime, limit: int = 500
+    ) -> list[Effect]: ...
+
     async def chat_settings(
         self, platform: str, chat_id: str, default: ChatSettings | None = None
     ) -> ChatSettings: ...

@@ -41,6 +41,7 @@ class ReportFlows:
     _matcher: Matcher
     _config: EngineConfig
     _perform: Callable[[Sequence[Effect], Case | None], Awaitable[None]]
+    _enqueue: Callable[[Sequence[Effect]], list[Enqueue]]
     _signals: Callable[[Sequence[MediaRef], str], Awaitable[tuple[list[MediaSignals], list[Op]]]]
     _hash: Callable[[bytes], Awaitable[MediaSignals]]
     chat_settings: Callable[[str, str], Awaitable[ChatSettings]]
@@ -82,7 +83,7 @@ class ReportFlows:
         effects += replies(case, [(report.reporter, report.language)], ack, now)
         ops: list[Op] = [
             OpenCase(case, report),
-            *map(Enqueue, effects),
+            *self._enqueue(effects),
             Audit(_record_of(case, report)),
         ]
         results = await self._journal.submit([*ops, *cache_ops])

@@ -35,6 +35,7 @@ class ReviewFlows:
     _matcher: Matcher
     _config: EngineConfig
     _perform: Callable[[Sequence[Effect]], Awaitable[None]]
+    _enqueue: Callable[[Sequence[Effect]], list[Enqueue]]
 
     async def on_decision(
         self,
@@ -77,7 +78,7 @@ class ReviewFlows:
             UpdateCase(case.id, fields),
             RecordDecision(case.id, decision, reviewer, now, note),
             Audit(_decision_record(case, decision, reviewer, note or "decided")),
-            *map(Enqueue, effects),
+            *self._enqueue(effects),
         ]
         await self._journal.submit(ops)
         if decision is Decision.CONFIRM:
@@ -125,7 +126,11 @@ class ReviewFlows:
             )
             alerts = case.alerts_sent + len(levels)
             await self._journal.submit(
-                [UpdateCase(case.id, (("alerts_sent", alerts),)), Enqueue(effect), Audit(record)]
+                [
+                    UpdateCase(case.id, (("alerts_sent", alerts),)),
+                    *self._enqueue([effect]),
+                    Audit(record),
+                ]
             )
             await self._perform([effect])
             sent += 1

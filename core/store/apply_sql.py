@@ -111,6 +111,7 @@ def _collect(op: Op, batch: _Batch) -> Any:
                 "attempts": effect.attempts,
                 "created_at": effect.created_at,
                 "payload": effect_json(effect),
+                "claimed_until": op.claimed_until,
             }
         )
         return True
@@ -159,6 +160,7 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
             error=sa.bindparam("error"),
             finished_at=sa.bindparam("finished_at"),
             attempts=outbox.c.attempts + 1,
+            claimed_until=None,  # a retry is anyone's to take
         )
     )
     statements = {

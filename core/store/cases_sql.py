@@ -160,6 +160,33 @@ class CaseTables:
                 total, lost = (await conn.execute(query)).one()
         return int(total), int(lost)
 
+    async def claim_effects(
+        self, platforms: Sequence[str], until: datetime, limit: int = 500
+    ) -> list[Effect]:
+        """Pending effects of ``platforms`` that no process has claimed (or whose claim
+        ran out), claimed until ``until`` for the caller; oldest first."""
+        now = self._clock.now()
+        free = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.state == "pending")
+            .where(outbox.c.platform.in_(list(platforms)))
+            .where(sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+            .order_by(outbox.c.created_at, outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
+        )
+        claim = (
+            sa.update(outbox)
+            .where(outbox.c.id.in_(free.scalar_subquery()))
+            .values(claimed_until=until)
+            .returning(*outbox.c)
+        )
+        with storage_errors("claiming effects"):
+            async with self._engine.begin() as conn:
+                rows = (await conn.execute(claim)).all()
+        effects = [effect_from_json(r._mapping) for r in rows]
+        return sorted(effects, key=lambda e: (e.created_at, e.id))
+
     async def pending_effects(self, platforms: Sequence[str], limit: int = 500) -> list[Effect]:
         query = (
             sa.select(outbox)

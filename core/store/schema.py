@@ -126,6 +126,7 @@ outbox = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
     sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),  # being performed
     sa.Index("ix_outbox_state_platform", "state", "platform"),
 )
 

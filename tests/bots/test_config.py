@@ -118,6 +118,13 @@ def test_one_clear_error_naming_the_key(
         load_config(write(tmp_path, text), env)
 
 
+def test_postgresql_means_several_processes_claim_effects(tmp_path: Path) -> None:
+    assert load_config(None, {}).engine.outbox_lease == timedelta(0)
+    text = "[storage]\nurl = 'postgresql://bf@db.internal/blockfirst'\n"
+    config = load_config(write(tmp_path, text), {})
+    assert config.engine.outbox_lease == timedelta(minutes=2)
+
+
 def test_the_dashboard_section(tmp_path: Path) -> None:
     default = load_config(None, {}).web
     assert (default.enabled, default.bind, default.secret) == (True, "127.0.0.1:8080", "")

@@ -158,7 +158,7 @@ async def test_data_survives_reopening_and_migrations_run_once(
     engine = create_async_engine(driver_url(db_url))
     async with engine.connect() as conn:
         versions = (await conn.execute(sa.text("select version_num from alembic_version"))).all()
-        assert [tuple(v) for v in versions] == [("0009",)]
+        assert [tuple(v) for v in versions] == [("0010",)]
         if db_url.startswith("sqlite"):
             assert (await conn.execute(sa.text("pragma journal_mode"))).one() == ("wal",)
     await engine.dispose()
@@ -301,3 +301,28 @@ async def test_one_sweeper_at_a_time(db_url: str) -> None:
         assert await second.lead("sweeper")
         with pytest.raises(InputError, match="unknown role"):
             await second.lead("janitor")
+
+
+async def test_effects_are_claimed_by_one_process(db_url: str, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from core.effects import Effect, EffectKind
+    from core.journal import Enqueue, Finish, OpenCase
+    from tests.factories import make_case
+
+    effects = [Effect(f"e{i}", EffectKind.NOTICE, "fake", "c1", clock.now()) for i in range(6)]
+    async with open_store(db_url, clock) as one, open_store(db_url, clock) as two:
+        mine = Enqueue(Effect("own", EffectKind.NOTICE, "fake", "c1", clock.now()),
+                       clock.now() + timedelta(minutes=2))  # fmt: skip
+        await one.apply([OpenCase(make_case(clock, "c1")), *map(Enqueue, effects), mine])
+        until = clock.now() + timedelta(minutes=2)
+        first = await one.claim_effects(["fake"], until, limit=4)
+        second = await two.claim_effects(["fake", "other"], until)
+        assert [e.id for e in first] == ["e0", "e1", "e2", "e3"]
+        assert [e.id for e in second] == ["e4", "e5"]  # never "own": its queuer performs it
+        assert await two.claim_effects(["fake"], until) == []
+        await one.apply([Finish("e0", "pending", "rate limited")])  # a retry: free again
+        assert [e.id for e in await two.claim_effects(["fake"], until)] == ["e0"]
+        clock.advance(minutes=3)  # the claims ran out: their process died
+        again = await two.claim_effects(["fake"], clock.now() + timedelta(minutes=2))
+        assert sorted(e.id for e in again) == ["e0", "e1", "e2", "e3", "e4", "e5", "own"]
