@@ -22,7 +22,6 @@ __all__ = [
 
 _EXAMPLES = 10
 _EXPORT_BATCH = 2000
-_LOAD_BATCH = 100_000
 
 
 @dataclass(slots=True)
@@ -120,14 +119,8 @@ async def load_matcher(store: Store) -> Matcher:
 
 
 async def _load_bank(store: Store, matcher: Matcher, bank: str) -> None:
-    batch: list[tuple[int, str, str, bool]] = []
-    async for entry in store.iter_entries(bank):
-        if entry.id is not None:
-            batch.append((entry.id, entry.signal_type, entry.value, entry.allow))
-        if len(batch) >= _LOAD_BATCH:
-            matcher.add(bank, batch)
-            batch = []
-    matcher.add(bank, batch)
+    async for rows in store.iter_entry_rows(bank):
+        matcher.add(bank, rows)
 
 
 async def follow_changes(store: Store, matcher: Matcher) -> int:

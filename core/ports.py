@@ -92,6 +92,10 @@ class Store(Protocol):
         self, bank: str, first: int, last: int, ids: Sequence[int] = ()
     ) -> list[tuple[int, str, str, bool, bool]]: ...
 
+    def iter_entry_rows(
+        self, bank: str, batch: int = 50_000
+    ) -> AsyncIterator[list[tuple[int, str, str, bool]]]: ...
+
     async def entry_ids(
         self, bank: str, signals: Sequence[tuple[str, str]]
     ) -> list[tuple[int, str, str]]: ...
