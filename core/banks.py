@@ -6,8 +6,10 @@ keeps one index per signal type across all enabled banks and answers "which
 banks, which entries, at what distance, in which band" for a set of queries.
 """
 
+import bisect
 import enum
 import re
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -131,7 +133,7 @@ class BankChange:
     entry_ids: tuple[int, ...] = ()
 
 
-_Found = tuple[int, int, str]  # (index id, distance, note)
+_Found = tuple[int, int, str, str]  # (index id, distance, note, value when known)
 
 
 def _video_note(hit: VideoHit) -> str:
@@ -149,6 +151,48 @@ class _Hit:
     allow: bool = False
 
 
+class _Hits:
+    """Which bank entry each index id of one signal type is, as runs of consecutive
+    entry ids of one bank (a bulk-imported list is a handful of runs): 10M entries
+    cost kilobytes here, not an object each. Values live in the index itself,
+    except vPDQ frame lists, kept here."""
+
+    def __init__(self, keep_values: bool) -> None:
+        self.starts = array("q")  # index id where each run starts
+        self.first_ids = array("q")  # its first entry id
+        self.banks = array("H")  # its bank's code
+        self.allow = array("b")
+        self.values: list[str] | None = [] if keep_values else None
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def append(self, bank: int, entry_id: int, allow: bool, value: str) -> None:
+        last = len(self.starts) - 1
+        extends = (
+            last >= 0
+            and self.banks[last] == bank
+            and self.allow[last] == allow
+            and self.first_ids[last] + (self.size - self.starts[last]) == entry_id
+        )
+        if not extends:
+            self.starts.append(self.size)
+            self.first_ids.append(entry_id)
+            self.banks.append(bank)
+            self.allow.append(allow)
+        if self.values is not None:
+            self.values.append(value)
+        self.size += 1
+
+    def get(self, i: int) -> tuple[int, int, bool, str]:
+        """``(bank code, entry id, allow, value or "")`` of index id ``i``."""
+        run = bisect.bisect_right(self.starts, i) - 1
+        value = self.values[i] if self.values is not None else ""
+        entry_id = self.first_ids[run] + i - self.starts[run]
+        return self.banks[run], entry_id, bool(self.allow[run]), value
+
+
 class Matcher:
     """One index per signal type over the enabled banks' active entries."""
 
@@ -157,7 +201,9 @@ class Matcher:
         self._exact: dict[str, ExactIndex] = {}
         self._hamming: dict[str, HammingIndex] = {}
         self._videos = VideoIndex()
-        self._hits: dict[str, list[_Hit]] = {}
+        self._hits: dict[str, _Hits] = {}
+        self._codes: dict[str, int] = {}  # bank name -> the code _Hits stores
+        self._names: list[str] = []
         self._loaded: set[str] = set()  # banks whose entries are in the indexes
         self._dead: set[tuple[str, int]] = set()  # (bank, entry id) disabled or removed since
         self.version = 0  # the last bank change (``Store.bank_changes``) applied
@@ -181,22 +227,27 @@ class Matcher:
         if bank not in self._banks and bank not in self._loaded:
             return  # disabled and never loaded: enabling it loads it whole
         self._loaded.add(bank)
-        by_type: dict[str, list[_Hit]] = {}
+        by_type: dict[str, list[tuple[int, str, bool]]] = {}
         for entry_id, type_name, value, allow in entries:
             if (bank, entry_id) in self._dead:
                 self._dead.discard((bank, entry_id))
                 continue
-            by_type.setdefault(type_name, []).append(_Hit(bank, entry_id, value, allow))
-        for type_name, hits in by_type.items():
-            self._add_hits(SIGNAL_TYPES[type_name], hits)
+            by_type.setdefault(type_name, []).append((entry_id, value, allow))
+        code = self._codes.setdefault(bank, len(self._codes))
+        if code == len(self._names):
+            self._names.append(bank)
+        for type_name, rows in by_type.items():
+            self._add_rows(SIGNAL_TYPES[type_name], code, rows)
 
     def remove(self, bank: str, entry_ids: Iterable[int]) -> None:
         """Stop matching these entries (disabled or removed); the index keeps them
         until the next load, filtered out of every answer."""
         self._dead.update((bank, entry_id) for entry_id in entry_ids)
 
-    def _add_hits(self, signal_type: type[SignalType], hits: list[_Hit]) -> None:
-        values = [hit.value for hit in hits]
+    def _add_rows(
+        self, signal_type: type[SignalType], bank: int, rows: list[tuple[int, str, bool]]
+    ) -> None:
+        values = [value for _, value, _ in rows]
         if signal_type.name == "vpdq":
             self._videos.add([frames_from_json(value) for value in values])
         elif signal_type.exact:
@@ -205,7 +256,16 @@ class Matcher:
             index = self._hamming.setdefault(signal_type.name, HammingIndex(signal_type.bits))
             raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
             index.add(raw.reshape(len(values), signal_type.bits // 8))
-        self._hits.setdefault(signal_type.name, []).extend(hits)
+        hits = self._hits.setdefault(signal_type.name, _Hits(signal_type.name == "vpdq"))
+        for entry_id, value, allow in rows:
+            hits.append(bank, entry_id, allow, value)
+
+    def _hit(self, type_name: str, index_id: int, value: str) -> _Hit:
+        """The bank entry behind an index id; ``value``: the query's, when exact."""
+        code, entry_id, allow, kept = self._hits[type_name].get(index_id)
+        if not (value or kept):
+            value = self._hamming[type_name].hex(index_id)
+        return _Hit(self._names[code], entry_id, value or kept, allow)
 
     def match(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
         """Matches of any query value, one per bank entry at its nearest distance.
@@ -219,8 +279,8 @@ class Matcher:
             signal_type = SIGNAL_TYPES.get(type_name)
             if signal_type is None or type_name not in self._hits:
                 continue
-            for index_id, distance, note in self._search(signal_type, values):
-                hit = self._hits[type_name][index_id]
+            for index_id, distance, note, value in self._search(signal_type, values):
+                hit = self._hit(type_name, index_id, value)
                 if hit.bank not in self._banks or (hit.bank, hit.entry_id) in self._dead:
                     continue
                 match = self._classify(signal_type, hit, distance, note)
@@ -236,27 +296,28 @@ class Matcher:
 
     def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[_Found]:
         if signal_type.name == "vpdq":
-            return [
-                (hit.video, round(100 - hit.query_percent), _video_note(hit))
-                for value in values
-                for hit in self._videos.search(frames_from_json(value))
-                if self._hits["vpdq"][hit.video].bank in self._banks
-                and self._video_band(hit, self._hits["vpdq"][hit.video]) is not None
-            ]
+            found: list[_Found] = []
+            for value in values:
+                for hit in self._videos.search(frames_from_json(value)):
+                    entry = self._hit("vpdq", hit.video, "")
+                    if entry.bank in self._banks and self._video_band(hit, entry) is not None:
+                        note = _video_note(hit)
+                        found.append((hit.video, round(100 - hit.query_percent), note, ""))
+            return found
         if signal_type.exact:
             index = self._exact[signal_type.name]
-            return [(i, 0, "") for value in values for i in index.search(value)]
+            return [(i, 0, "", value) for value in values for i in index.search(value)]
         radius = max(
             (bank.thresholds_for(signal_type).review for bank in self._banks.values()), default=-1
         )
         if radius < 0:
             return []
         hamming = self._hamming[signal_type.name]
-        found: list[_Found] = []
+        near: list[_Found] = []
         for value in values:
             query = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
-            found.extend((i, d, "") for i, d in hamming.search(query, radius))
-        return found
+            near.extend((i, d, "", "") for i, d in hamming.search(query, radius))
+        return near
 
     def _video_band(self, hit: VideoHit, entry: _Hit) -> Band | None:
         """HMA's rule with the bank's shares; half the query share still opens a review."""

@@ -130,6 +130,10 @@ class HammingIndex:
         self._seal()
         return range(start, self._size)
 
+    def hex(self, i: int) -> str:
+        """Stored hash ``i`` in hex, as it was added."""
+        return bytes(self._rows[i].tobytes()).hex()
+
     def remove(self, ids: Iterable[int]) -> None:
         """Drop ids from every later search result."""
         for i in ids:

@@ -130,3 +130,11 @@ def test_exact_index() -> None:
     assert index.search("a") == [2]
     assert index.search("zzz") == []
     assert len(index) == 2
+
+
+def test_a_stored_hash_reads_back_as_added() -> None:
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 256, size=(5, 32), dtype=np.uint8)
+    index = HammingIndex(256)
+    index.add(rows)
+    assert [index.hex(i) for i in range(5)] == [row.tobytes().hex() for row in rows]
