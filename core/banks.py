@@ -168,22 +168,26 @@ class _Hits:
     def __len__(self) -> int:
         return self.size
 
-    def append(self, bank: int, entry_id: int, allow: bool, value: str) -> None:
-        last = len(self.starts) - 1
-        extends = (
-            last >= 0
-            and self.banks[last] == bank
-            and self.allow[last] == allow
-            and self.first_ids[last] + (self.size - self.starts[last]) == entry_id
-        )
-        if not extends:
-            self.starts.append(self.size)
-            self.first_ids.append(entry_id)
-            self.banks.append(bank)
-            self.allow.append(allow)
+    def extend(self, bank: int, rows: list[tuple[int, str, bool]]) -> None:
+        """Append ``(entry_id, value, allow)`` rows of ``bank``, in index-id order."""
+        starts, first_ids, banks, allows = self.starts, self.first_ids, self.banks, self.allow
+        last = len(starts) - 1
+        same_bank = last >= 0 and banks[last] == bank
+        expect = first_ids[last] + self.size - starts[last] if same_bank else None
+        run_allow = bool(allows[last]) if same_bank else None
+        size = self.size
+        for entry_id, _, allow in rows:
+            if entry_id != expect or allow != run_allow:
+                starts.append(size)
+                first_ids.append(entry_id)
+                banks.append(bank)
+                allows.append(allow)
+                run_allow = allow
+            expect = entry_id + 1
+            size += 1
         if self.values is not None:
-            self.values.append(value)
-        self.size += 1
+            self.values.extend(value for _, value, _ in rows)
+        self.size = size
 
     def get(self, i: int) -> tuple[int, int, bool, str]:
         """``(bank code, entry id, allow, value or "")`` of index id ``i``."""
@@ -220,24 +224,35 @@ class Matcher:
             self._banks.pop(bank.name, None)
         return bank.enabled and bank.name not in self._loaded
 
-    def add(self, bank: str, entries: Iterable[tuple[int, str, str, bool]]) -> None:
+    def add(
+        self, bank: str, entries: Iterable[tuple[int, str, str, bool]], *, seal: bool = True
+    ) -> None:
         """Add ``(entry_id, signal_type, value, allow)`` rows of ``bank`` (ignored if it
         was never loaded and is disabled); an entry removed before is live again,
-        without a second copy."""
+        without a second copy. ``seal=False``: a bulk load, indexed at ``seal()``."""
         if bank not in self._banks and bank not in self._loaded:
             return  # disabled and never loaded: enabling it loads it whole
         self._loaded.add(bank)
         by_type: dict[str, list[tuple[int, str, bool]]] = {}
+        dead = self._dead
         for entry_id, type_name, value, allow in entries:
-            if (bank, entry_id) in self._dead:
-                self._dead.discard((bank, entry_id))
+            if dead and (bank, entry_id) in dead:
+                dead.discard((bank, entry_id))
                 continue
-            by_type.setdefault(type_name, []).append((entry_id, value, allow))
+            rows = by_type.get(type_name)
+            if rows is None:
+                rows = by_type[type_name] = []
+            rows.append((entry_id, value, allow))
         code = self._codes.setdefault(bank, len(self._codes))
         if code == len(self._names):
             self._names.append(bank)
         for type_name, rows in by_type.items():
-            self._add_rows(SIGNAL_TYPES[type_name], code, rows)
+            self._add_rows(SIGNAL_TYPES[type_name], code, rows, seal)
+
+    def seal(self) -> None:
+        """Index what bulk loads added (``add(..., seal=False)``)."""
+        for index in self._hamming.values():
+            index.seal()
 
     def remove(self, bank: str, entry_ids: Iterable[int]) -> None:
         """Stop matching these entries (disabled or removed); the index keeps them
@@ -245,7 +260,11 @@ class Matcher:
         self._dead.update((bank, entry_id) for entry_id in entry_ids)
 
     def _add_rows(
-        self, signal_type: type[SignalType], bank: int, rows: list[tuple[int, str, bool]]
+        self,
+        signal_type: type[SignalType],
+        bank: int,
+        rows: list[tuple[int, str, bool]],
+        seal: bool = True,
     ) -> None:
         values = [value for _, value, _ in rows]
         if signal_type.name == "vpdq":
@@ -255,10 +274,9 @@ class Matcher:
         else:
             index = self._hamming.setdefault(signal_type.name, HammingIndex(signal_type.bits))
             raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
-            index.add(raw.reshape(len(values), signal_type.bits // 8))
+            index.add(raw.reshape(len(values), signal_type.bits // 8), seal=seal)
         hits = self._hits.setdefault(signal_type.name, _Hits(signal_type.name == "vpdq"))
-        for entry_id, value, allow in rows:
-            hits.append(bank, entry_id, allow, value)
+        hits.extend(bank, rows)
 
     def _hit(self, type_name: str, index_id: int, value: str) -> _Hit:
         """The bank entry behind an index id; ``value``: the query's, when exact."""

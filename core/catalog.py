@@ -119,8 +119,10 @@ async def load_matcher(store: Store) -> Matcher:
 
 
 async def _load_bank(store: Store, matcher: Matcher, bank: str) -> None:
+    """All of a bank's entries, indexed once at the end (not merged batch by batch)."""
     async for rows in store.iter_entry_rows(bank):
-        matcher.add(bank, rows)
+        matcher.add(bank, rows, seal=False)
+    matcher.seal()
 
 
 async def follow_changes(store: Store, matcher: Matcher) -> int:

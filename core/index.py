@@ -122,13 +122,22 @@ class HammingIndex:
         tables = sum(s.tables.nbytes + s.offsets.nbytes for s in self._segments)
         return int(self._rows.nbytes + self._dead.nbytes + tables)
 
-    def add(self, hashes: npt.ArrayLike) -> Sequence[int]:
-        """Add hashes (uint8, shape (n, bits // 8)); returns their ids, in order."""
+    def add(self, hashes: npt.ArrayLike, *, seal: bool = True) -> Sequence[int]:
+        """Add hashes (uint8, shape (n, bits // 8)); returns their ids, in order.
+
+        ``seal=False`` (a bulk load): index them only at ``seal()``, in segments
+        of the largest size at once instead of merging smaller ones again and
+        again; until then they are searched by brute force."""
         arr = self._as_rows(hashes)
         start = self._size
         self._append(arr)
-        self._seal()
+        if seal:
+            self._seal()
         return range(start, self._size)
+
+    def seal(self) -> None:
+        """Index whatever was added with ``seal=False``."""
+        self._seal()
 
     def hex(self, i: int) -> str:
         """Stored hash ``i`` in hex, as it was added."""

@@ -27,12 +27,12 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-async def follow(db_url: str, md5: str) -> None:
+async def follow(db_url: str, md5: str, every: float) -> None:
     async with open_store(db_url) as store:
         matcher = await load_matcher(store)
         say("ready")
         while not matcher.match({"md5": [md5]}):
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(every)
             await follow_changes(store, matcher)
         say(f"seen {time.time()}")
 
@@ -52,14 +52,19 @@ async def wait_for(go: Path) -> None:
         await asyncio.sleep(0.01)
 
 
-async def handle(db_url: str, journal: Path, count: int, go: Path) -> None:
+async def handle(
+    db_url: str, journal: Path, count: int, go: Path, first: int = 0, one_file: bool = False
+) -> None:
     platform = FakePlatform(journal=journal)
-    platform.files.update({f"file-{i}": BANNED for i in range(count)})
+    ids = range(first, first + count)
+    platform.files.update({f"file-{i}": BANNED for i in ids})
     async with open_store(db_url) as store:
         matcher = await load_matcher(store)
         with ThreadPoolExecutor(2) as pool:
             async with Moderator(store, {"fake": platform}, matcher, executor=pool) as moderator:
-                messages = [photo(str(i), f"file-{i}", key=f"key-{i}") for i in range(count)]
+                messages = [
+                    photo(str(i), f"file-{i}", key="one" if one_file else f"key-{i}") for i in ids
+                ]
                 await wait_for(go)
                 handled = await asyncio.gather(*(moderator.on_message(m) for m in messages))
     say(f"cases {sum(h.case is not None for h in handled)}")
@@ -76,11 +81,13 @@ async def audit(db_url: str, count: int, go: Path) -> None:
 if __name__ == "__main__":
     command, db_url, *rest = sys.argv[1:]
     if command == "follow":
-        asyncio.run(follow(db_url, rest[0]))
+        asyncio.run(follow(db_url, rest[0], float(rest[1]) if len(rest) > 1 else 0.5))
     elif command == "sweep":
         asyncio.run(sweep(db_url))
     elif command == "handle":
-        asyncio.run(handle(db_url, Path(rest[0]), int(rest[1]), Path(rest[2])))
+        first = int(rest[3]) if len(rest) > 3 else 0
+        one_file = len(rest) > 4 and rest[4] == "one-file"
+        asyncio.run(handle(db_url, Path(rest[0]), int(rest[1]), Path(rest[2]), first, one_file))
     elif command == "audit":
         asyncio.run(audit(db_url, int(rest[0]), Path(rest[1])))
     else:

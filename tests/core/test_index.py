@@ -138,3 +138,17 @@ def test_a_stored_hash_reads_back_as_added() -> None:
     index = HammingIndex(256)
     index.add(rows)
     assert [index.hex(i) for i in range(5)] == [row.tobytes().hex() for row in rows]
+
+
+def test_a_bulk_load_sealed_at_the_end_answers_like_one_sealed_as_it_goes() -> None:
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 256, size=(20_000, 32), dtype=np.uint8)
+    streamed, bulk = HammingIndex(256), HammingIndex(256)
+    for start in range(0, len(rows), 3000):
+        streamed.add(rows[start : start + 3000])
+        bulk.add(rows[start : start + 3000], seal=False)
+    probes = rows[rng.integers(0, len(rows), 20)] ^ np.uint8(1)
+    before = [bulk.search(q, 31) for q in probes]  # unsealed: found by brute force
+    bulk.seal()
+    for query, unsealed in zip(probes, before, strict=True):
+        assert bulk.search(query, 31) == streamed.search(query, 31) == unsealed
