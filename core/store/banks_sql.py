@@ -254,19 +254,25 @@ class BankTables:
     ) -> AsyncIterator[list[tuple[int, str, str, bool]]]:
         """The bank's active entries as ``(id, signal_type, value, allow)`` lists, for
         loading an index (no record per row: 10M rows load in seconds, not minutes)."""
+        c = bank_entries.c
+        query = (
+            sa.select(c.id, c.signal_type, c.value, c.allow)
+            .where(c.bank_id == sa.bindparam("bank_id"))
+            .where(c.status == "active")
+            .order_by(c.id)
+        )
         with storage_errors("reading entries"):
             async with self._engine.connect() as conn:
                 bank_id = await self._bank_id(conn, bank)
-                c = bank_entries.c
-                query = (
-                    sa.select(c.id, c.signal_type, c.value, c.allow)
-                    .where(c.bank_id == bank_id)
-                    .where(c.status == "active")
-                    .order_by(c.id)
+                if conn.dialect.name == "postgresql":
+                    async for rows in _pg_rows(conn, bank_id, batch):
+                        yield rows
+                    return
+                result = await conn.stream(
+                    query.execution_options(yield_per=batch), {"bank_id": bank_id}
                 )
-                result = await conn.stream(query.execution_options(yield_per=batch))
-                async for rows in result.partitions(batch):
-                    yield [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+                async for part in result.partitions(batch):
+                    yield [(r[0], r[1], r[2], bool(r[3])) for r in part]
 
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with storage_errors("reading entries"):
@@ -287,6 +293,24 @@ class BankTables:
         if found is None and required:
             raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
         return found
+
+
+_PG_ROWS = (
+    "SELECT id, signal_type, value, allow FROM bank_entries "
+    "WHERE bank_id = $1 AND status = 'active' ORDER BY id"
+)
+
+
+async def _pg_rows(
+    conn: AsyncConnection, bank_id: int, batch: int
+) -> AsyncIterator[list[tuple[int, str, str, bool]]]:
+    """The same rows through asyncpg's own cursor: half the time of building a
+    SQLAlchemy row for each (10M rows: seconds that count at start-up)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    cursor = await raw.cursor(_PG_ROWS, bank_id)  # inside the connection's transaction
+    while records := await cursor.fetch(batch):
+        yield [tuple(r) for r in records]
 
 
 def value_key(value: str) -> str:
