@@ -22,9 +22,9 @@ from argon2 import PasswordHasher
 
 from bots.web import Services, WebSettings, create_app
 from core.accounts import Role, User
-from core.banks import Matcher
 from core.engine import Moderator
 from core.journal import OpenCase
+from core.matcher import Matcher
 from core.store import open_store
 from tests.factories import make_case
 from tests.fakes import FakeClock

@@ -4,10 +4,11 @@ import io
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from core.banks import Entry, Matcher
+from core.banks import Entry
 from core.errors import InputError
 from core.formats import BadRow, ListFormat, Row, Skipped, write_hash_list
 from core.hashing import MediaSignals
+from core.matcher import Matcher
 from core.ports import Store
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 

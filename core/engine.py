@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from core.audit import AuditRecord
-from core.banks import Matcher, nearest_matches
 from core.cases import Case, target_of
 from core.catalog import follow_changes
 from core.effects import Effect, EffectKind, new_id
@@ -38,6 +37,7 @@ from core.journal import (
     RememberSignals,
 )
 from core.link_matching import check_links
+from core.matcher import Matcher, nearest_matches
 from core.metrics import Stats
 from core.model import CaseKind, Match, MediaRef, Message, Signal, Verdict
 from core.performer import Performer

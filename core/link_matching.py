@@ -8,9 +8,9 @@ such matches are flagged and only ever open a review, never act alone.
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from core.banks import Matcher
 from core.errors import InputError
 from core.links import Link, canonical_link, extract_links, link_queries
+from core.matcher import Matcher
 from core.model import Band, BankAction, Match
 
 __all__ = ["LinkResult", "check_links"]

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from core.audit import AuditRecord
-from core.banks import Matcher, nearest_matches
 from core.cases import Case, target_of
 from core.effects import Effect, new_id
 from core.engine_config import EngineConfig
@@ -24,6 +23,7 @@ from core.flows import replies, verdict_effects
 from core.hashing import MediaSignals
 from core.journal import Audit, Enqueue, GroupCommit, Op, OpenCase
 from core.link_matching import check_links
+from core.matcher import Matcher, nearest_matches
 from core.model import CaseKind, Match, MediaRef, Report
 from core.policy import ChatSettings, decide_report
 from core.ports import Clock, Store

@@ -8,7 +8,7 @@ join the local bank of its category so re-uploads are blocked.
 from collections.abc import Awaitable, Callable, Sequence
 
 from core.audit import AuditRecord
-from core.banks import Bank, Matcher
+from core.banks import Bank
 from core.cases import Case, apply_decision, due_alerts
 from core.catalog import entries_for_media
 from core.effects import Effect, EffectKind, new_id
@@ -17,6 +17,7 @@ from core.errors import AuthorisationError, InputError
 from core.flows import decision_effects, replies
 from core.hashing import MediaSignals
 from core.journal import Audit, Enqueue, GroupCommit, Op, RecordDecision, UpdateCase
+from core.matcher import Matcher
 from core.model import BankAction, CaseState, Decision
 from core.ports import Clock, Store
 from core.texts import alert_text, report_outcome_text

@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from bots.cli.common import CliState, run, whoami
-from core.banks import Matcher
 from core.cases import Case
 from core.engine import Moderator
+from core.matcher import Matcher
 from core.model import CaseState, Decision
 from core.store import open_store
 

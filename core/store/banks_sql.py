@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.banks import Bank, BankChange, Entry, EntryStatus
+from core.banks import Bank, Entry, EntryStatus
 from core.errors import InputError
 from core.model import BankAction
 from core.ports import AddResult, BankSummary, Clock
@@ -209,71 +209,6 @@ class BankTables:
                 rows = (await conn.execute(query)).all()
         return [(r.id, r.signal_type, r.value) for r in rows if (r.signal_type, r.value) in wanted]
 
-    async def bank_version(self) -> int:
-        """The last bank change's id (0: none yet)."""
-        with storage_errors("reading bank changes"):
-            async with self._engine.connect() as conn:
-                return int(await conn.scalar(sa.select(sa.func.max(bank_changes.c.id))) or 0)
-
-    async def bank_changes(self, after: int, limit: int = 1000) -> list[BankChange]:
-        """Bank changes after ``after``, oldest first."""
-        query = (
-            sa.select(bank_changes)
-            .where(bank_changes.c.id > after)
-            .order_by(bank_changes.c.id)
-            .limit(limit)
-        )
-        with storage_errors("reading bank changes"):
-            async with self._engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
-        return [
-            BankChange(r.id, r.bank, r.kind, r.first_entry, r.last_entry, tuple(r.entry_ids or ()))
-            for r in rows
-        ]
-
-    async def entries_by_id(
-        self, bank: str, first: int, last: int, ids: Sequence[int] = ()
-    ) -> list[tuple[int, str, str, bool, bool]]:
-        """``(id, signal_type, value, allow, active)`` of the bank's entries with ids in
-        ``ids``, or else in ``first``..``last``."""
-        with storage_errors("reading entries"):
-            async with self._engine.connect() as conn:
-                bank_id = await self._bank_id(conn, bank, required=False)
-                if bank_id is None:
-                    return []
-                c = bank_entries.c
-                query = sa.select(c.id, c.signal_type, c.value, c.allow, c.status).where(
-                    c.bank_id == bank_id
-                )
-                query = query.where(c.id.in_(ids) if ids else c.id.between(first, last))
-                rows = (await conn.execute(query.order_by(c.id))).all()
-        return [(r.id, r.signal_type, r.value, r.allow, r.status == "active") for r in rows]
-
-    async def iter_entry_rows(
-        self, bank: str, batch: int = 50_000
-    ) -> AsyncIterator[list[tuple[int, str, str, bool]]]:
-        """The bank's active entries as ``(id, signal_type, value, allow)`` lists, for
-        loading an index (no record per row: 10M rows load in seconds, not minutes)."""
-        c = bank_entries.c
-        query = (
-            sa.select(c.id, c.signal_type, c.value, c.allow)
-            .where(c.bank_id == sa.bindparam("bank_id"))
-            .where(c.status == "active")
-            .order_by(c.id)
-        )
-        with storage_errors("reading entries"):
-            async with self._engine.connect() as conn:
-                bank_id = await self._bank_id(conn, bank)
-                if conn.dialect.name == "postgresql":
-                    async for rows in _pg_rows(conn, bank_id, batch):
-                        yield rows
-                    return
-                result = await conn.stream(
-                    query.execution_options(yield_per=batch), {"bank_id": bank_id}
-                )
-                async for part in result.partitions(batch):
-                    yield [(r[0], r[1], r[2], bool(r[3])) for r in part]
-
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with storage_errors("reading entries"):
             async with self._engine.connect() as conn:
@@ -289,28 +224,7 @@ class BankTables:
                     yield _entry_from_row(row._mapping)
 
     async def _bank_id(self, conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
-        found = await conn.scalar(sa.select(banks.c.id).where(banks.c.name == name))
-        if found is None and required:
-            raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
-        return found
-
-
-_PG_ROWS = (
-    "SELECT id, signal_type, value, allow FROM bank_entries "
-    "WHERE bank_id = $1 AND status = 'active' ORDER BY id"
-)
-
-
-async def _pg_rows(
-    conn: AsyncConnection, bank_id: int, batch: int
-) -> AsyncIterator[list[tuple[int, str, str, bool]]]:
-    """The same rows through asyncpg's own cursor: half the time of building a
-    SQLAlchemy row for each (10M rows: seconds that count at start-up)."""
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert raw is not None
-    cursor = await raw.cursor(_PG_ROWS, bank_id)  # inside the connection's transaction
-    while records := await cursor.fetch(batch):
-        yield [tuple(r) for r in records]
+        return await bank_id_of(conn, name, required=required)
 
 
 def value_key(value: str) -> str:
@@ -319,6 +233,14 @@ def value_key(value: str) -> str:
     if len(value) <= _KEY_MAX:
         return value
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+async def bank_id_of(conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
+    """A bank's row id by name (None, or ``InputError`` when ``required``)."""
+    found = await conn.scalar(sa.select(banks.c.id).where(banks.c.name == name))
+    if found is None and required:
+        raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
+    return found
 
 
 def _sum(a: AddResult, b: AddResult) -> AddResult:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ports import Clock
 from core.store.audit_sql import AuditTables
+from core.store.bank_follow_sql import BankFollowing
 from core.store.banks_sql import BankTables
 from core.store.base import storage_errors
 from core.store.cases_sql import CaseTables
@@ -19,7 +20,9 @@ from core.store.users_sql import UserTables
 __all__ = ["SqlStore"]
 
 
-class SqlStore(BankTables, CaseTables, AuditTables, SettingsTables, UserTables, LeaseTables):
+class SqlStore(
+    BankTables, BankFollowing, CaseTables, AuditTables, SettingsTables, UserTables, LeaseTables
+):
     """Implements ``core.ports.Store`` over an SQLAlchemy async engine."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:

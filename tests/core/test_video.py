@@ -5,10 +5,11 @@ import json
 import pytest
 from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq, vpdq_to_json
 
-from core.banks import Bank, Matcher
+from core.banks import Bank
 from core.catalog import entries_for_media
 from core.errors import InputError
 from core.hashing import MediaSignals, hash_media
+from core.matcher import Matcher
 from core.media import MediaLimits
 from core.model import Band, BankAction
 from core.signals import SIGNAL_TYPES

@@ -6,9 +6,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from core.banks import Matcher
 from core.engine import Moderator
 from core.journal import OpenCase
+from core.matcher import Matcher
 from core.model import Decision
 from core.store import SqlStore
 from tests.bots.web.conftest import Dashboard, post
