@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_engine
 	$(BIN)/python -m bench.bench_video
 	$(BIN)/python -m bench.bench_dashboard
+	$(BIN)/python -m bench.bench_scale import --lines 1000000
+	$(BIN)/python -m bench.bench_scale processes
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
