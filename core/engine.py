@@ -21,10 +21,9 @@ from types import TracebackType
 
 from core.audit import AuditRecord
 from core.cases import Case, target_of
-from core.catalog import follow_changes
 from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
-from core.errors import AlreadyProcessed, BlockfirstError, InputError, PlatformError
+from core.errors import AlreadyProcessed, InputError, PlatformError
 from core.flows import verdict_effects
 from core.hashing import MediaSignals, hash_media
 from core.journal import (
@@ -46,6 +45,7 @@ from core.ports import Clock, Platform, Store, SystemClock
 from core.report_flows import ReportFlows
 from core.review_flows import ReviewFlows
 from core.texts import ReviewCard, card_for
+from core.upkeep import Upkeep
 
 __all__ = ["EngineConfig", "Handled", "Moderator"]
 
@@ -62,7 +62,7 @@ class Handled:
     duplicate: bool = False
 
 
-class Moderator(ReviewFlows, ReportFlows):
+class Moderator(ReviewFlows, ReportFlows, Upkeep):
     def __init__(
         self,
         store: Store,
@@ -281,52 +281,15 @@ class Moderator(ReviewFlows, ReportFlows):
         if effect is not None:
             await self._perform([effect])
 
-    async def follow_banks(self) -> int:
-        """Apply bank changes made since the last call (here, by the CLI, the dashboard
-        or another process) to the matcher, without rebuilding it."""
-        return await follow_changes(self._store, self._matcher)
-
-    async def follow(self, every: float = 2.0) -> None:
-        """Until cancelled: follow bank changes every ``every`` seconds."""
-        while True:
-            try:
-                await self.follow_banks()
-            except BlockfirstError:
-                log.exception("following bank changes failed; retrying in %s s", every)
-            await asyncio.sleep(every)
-
     async def note(self, record: AuditRecord) -> None:
         """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""
         await self._journal.submit([Audit(record)])
-
-    async def maintain(self, every: float = 30.0) -> None:
-        """Until cancelled: sweep deadlines (if this process is the sweeper: one at a
-        time across processes) and retry pending effects every ``every`` s. A failed
-        round is logged and the next one goes ahead."""
-        while True:
-            try:
-                if await self._store.lead("sweeper"):
-                    await self.sweep_deadlines()
-                await self.run_outbox()
-            except BlockfirstError:
-                log.exception("maintenance round failed; retrying in %s s", every)
-            await asyncio.sleep(every)
 
     def _enqueue(self, effects: Sequence[Effect]) -> list[Enqueue]:
         """Queue ops for ``effects``; those this process performs itself are claimed
         for the lease, so another process's outbox round leaves them alone."""
         until = self._clock.now() + self._config.outbox_lease
         return [Enqueue(e, until if e.platform in self._platforms else None) for e in effects]
-
-    async def run_outbox(self) -> int:
-        """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)
-        that no other process has claimed, claiming them first."""
-        if not self._platforms:
-            return 0
-        until = self._clock.now() + self._config.outbox_lease
-        pending = await self._store.claim_effects(list(self._platforms), until)
-        await self._perform([e for e in pending if e.id not in self._performing])
-        return len(pending)
 
     async def _perform(self, effects: Sequence[Effect], case: Case | None = None) -> None:
         """Perform in order; record how they ended in one write. A crash before that

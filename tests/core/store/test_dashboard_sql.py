@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import core.store
 from core.accounts import Role, User
 from core.audit import AuditFilter, AuditRecord
 from core.cases import CaseFilter
@@ -16,6 +15,7 @@ from core.errors import InputError
 from core.journal import Audit, Enqueue, Finish, OpenCase, UpdateCase
 from core.model import CaseState, Sender
 from core.store import SqlStore, open_store
+from tests.core.store.old_schema import database_at
 from tests.factories import make_case
 from tests.fakes import FakeClock
 
@@ -129,18 +129,8 @@ async def test_reply_effects_of_a_period(store: SqlStore, clock: FakeClock) -> N
 
 
 async def test_0006_backfills_the_banks_a_case_matched(tmp_path: Path, clock: FakeClock) -> None:
-    from alembic import command
-    from alembic.config import Config
-
     path = tmp_path / "old.db"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option(
-            "script_location", str(Path(core.store.__file__).parent / "migrations")
-        )
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0005")
+    with database_at(path, "0005") as conn:
         conn.execute(
             sa.text(
                 "insert into cases (id, kind, state, target, platform, category, opened_at,"
@@ -149,7 +139,6 @@ async def test_0006_backfills_the_banks_a_case_matched(tmp_path: Path, clock: Fa
             ),
             {"data": '{"matches": [{"bank": "b2"}, {"bank": "b1"}], "signals": []}'},
         )
-    engine.dispose()
     async with open_store(f"sqlite:///{path}", clock) as store:
         assert await store.page_cases(CaseFilter(bank="b1"), limit=0) == ([], 1)
     with sqlite3.connect(path) as conn:

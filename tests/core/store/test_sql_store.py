@@ -7,12 +7,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import core.store
 from core.banks import Bank, Entry, EntryStatus
 from core.errors import ConfigError, InputError, StorageError
 from core.model import BankAction
 from core.signals import Thresholds
 from core.store import SqlStore, driver_url, open_store
+from tests.core.store.old_schema import OLD_BANK, database_at
 from tests.fakes import FakeClock
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -211,50 +211,19 @@ async def test_entry_status_transitions(
 
 
 async def test_a_database_at_revision_0001_upgrades_keeping_its_banks(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
     path = tmp_path / "old.db"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option(
-            "script_location", str(Path(core.store.__file__).parent / "migrations")
-        )
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
-        conn.execute(
-            sa.text(
-                "insert into banks (name, description, action, enabled, thresholds, created_at) "
-                "values ('old', '', 'delete', 1, '{}', '2025-01-01 00:00:00')"
-            )
-        )
-    engine.dispose()
+    with database_at(path, "0001") as conn:
+        conn.execute(OLD_BANK)
     async with open_store(f"sqlite:///{path}") as store:
         bank = await store.get_bank("old")
     assert (bank.name, bank.category) == ("old", "other")
 
 
 async def test_0008_keeps_long_values_unique(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
     path = tmp_path / "old.db"
-    engine = sa.create_engine(f"sqlite:///{path}")
     long_value = "x" * 5000
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option(
-            "script_location", str(Path(core.store.__file__).parent / "migrations")
-        )
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0007")
-        conn.execute(
-            sa.text(
-                "insert into banks (name, description, action, enabled, thresholds, created_at) "
-                "values ('old', '', 'delete', 1, '{}', '2025-01-01 00:00:00')"
-            )
-        )
+    with database_at(path, "0007") as conn:
+        conn.execute(OLD_BANK)
         for value in (long_value, MD5):
             conn.execute(
                 sa.text(
@@ -263,7 +232,6 @@ async def test_0008_keeps_long_values_unique(tmp_path: Path) -> None:
                 ),
                 {"value": value},
             )
-    engine.dispose()
     async with open_store(f"sqlite:///{path}") as store:
         again = await store.add_entries("old", [Entry("md5", long_value), Entry("md5", MD5)])
         assert (again.added, again.duplicates) == (0, 2)
