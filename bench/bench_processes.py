@@ -21,23 +21,11 @@ from core.hashing import hash_media
 from core.store import open_store
 from tests.core.engine_helpers import BANNED
 from tests.pg import PostgresServer, postgres_or_skip
+from tests.scale_worker import Workers
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.scale_worker", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
-def _expect(worker: subprocess.Popen[str], word: str) -> str:
-    assert worker.stdout is not None
-    for line in worker.stdout:
-        if line.startswith(word):
-            return line.strip()
-    raise AssertionError(f"the worker ended without {word!r}")
+_WORKERS = Workers()
+_start, _expect = _WORKERS.start, Workers.expect
 
 
 async def _prepare(url: str) -> None:
@@ -138,4 +126,5 @@ def bench_processes(messages: int) -> None:
                 f"{statistics.median(delays):.2f} s, worst {max(delays):.2f} s of {len(delays)}"
             )
     finally:
+        _WORKERS.close()
         server.stop()

@@ -11,13 +11,14 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import asyncpg
 import pytest
+
+from tests.net import free_port
 
 __all__ = ["PostgresServer", "postgres_or_skip"]
 
@@ -34,9 +35,7 @@ class PostgresServer:
         self._bin = bin_dir
         self._root = Path(tempfile.mkdtemp(prefix="bf-pg-"))
         self._data = self._root / "data"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self._names = itertools.count(1)
         self._as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
 

@@ -9,6 +9,7 @@ python -m tests.scale_worker audit DB_URL COUNT GO ready; at GO, COUNT audit not
 """
 
 import asyncio
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,41 @@ from core.matcher import Matcher
 from core.store import open_store
 from tests.core.engine_helpers import BANNED, photo
 from tests.fakes import FakePlatform
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Workers:
+    """The test side: start workers, wait for what they say, kill what is left."""
+
+    def __init__(self) -> None:
+        self.running: list[subprocess.Popen[str]] = []
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tests.scale_worker", *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.running.append(worker)
+        return worker
+
+    @staticmethod
+    def expect(worker: subprocess.Popen[str], word: str, timeout: float = 60) -> str:
+        assert worker.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = worker.stdout.readline()
+            if line.startswith(word):
+                return line.strip()
+            if not line and worker.poll() is not None:
+                raise AssertionError(worker.stderr.read() if worker.stderr else "worker died")
+        raise AssertionError(f"no {word!r} within {timeout} s")
+
+    def close(self) -> None:
+        for worker in self.running:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
 
 
 def say(text: str) -> None:

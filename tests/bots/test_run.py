@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ from core.hashing import hash_media
 from core.store import open_store
 from tests.adapters.telegram.fake_bot_api import LoopbackBotApi
 from tests.core.engine_helpers import BANNED
+from tests.net import free_port
 
 GROUP = {"id": -100123, "type": "supergroup", "title": "Test group"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -71,7 +65,7 @@ async def test_run_deletes_a_banked_photo_then_stops_cleanly_on_sigterm(tmp_path
         {"update_id": 1, "message": message}
     ]  # pending before start: still checked
     config = tmp_path / "blockfirst.toml"
-    web = f"127.0.0.1:{_free_port()}"
+    web = f"127.0.0.1:{free_port()}"
     config.write_text(
         f'[storage]\nurl = "{db_url}"\n\n[telegram]\nreview_chat_id = -100999\n'
         f'reviewers = [7]\napi_url = "{server.url}"\n\n[web]\nbind = "{web}"\n'

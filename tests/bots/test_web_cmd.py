@@ -9,17 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.net import free_port
+
 BLOCKFIRST = str(Path(sys.executable).parent / "blockfirst")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serves_until_sigterm(db_url: str) -> None:
-    bind = f"127.0.0.1:{_free_port()}"
+    bind = f"127.0.0.1:{free_port()}"
     env = {**os.environ, "BLOCKFIRST_WEB_SECRET": "w" * 40}
     web = subprocess.Popen(
         [BLOCKFIRST, "--db", db_url, "web", "--bind", bind],

@@ -7,7 +7,6 @@ this machine (and CI) reaches no other host.
 """
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from bots.web import WebSettings, create_app
 from tests.bots.web.conftest import PASSWORD, Dashboard, dashboard, password_hash
+from tests.net import free_port
 
 __all__ = ["PASSWORD", "LiveDashboard", "dashboard", "password_hash"]
 
@@ -38,9 +38,7 @@ FLAGS = [
 class LiveDashboard:
     def __init__(self, board: Dashboard) -> None:
         self.board = board
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(WebSettings(secret="e2e-" + "s" * 32), db_url=board.db_url)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
@@ -64,7 +62,7 @@ class LiveDashboard:
         self._thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's loop must end before other tests run
 def browser() -> Iterator[Browser]:
     assert CHROMIUM.exists(), "install Debian's chromium package (make test does, as root)"
     with sync_playwright() as playwright:

@@ -5,8 +5,6 @@ concurrent writers keep one valid audit chain."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,43 +18,14 @@ from core.hashing import hash_media
 from core.store import open_store
 from tests.core.engine_helpers import BANNED
 from tests.pg import PostgresServer
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-class Workers:
-    def __init__(self) -> None:
-        self.running: list[subprocess.Popen[str]] = []
-
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "tests.scale_worker", *args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        self.running.append(worker)
-        return worker
-
-    @staticmethod
-    def expect(worker: subprocess.Popen[str], word: str, timeout: float = 60) -> str:
-        assert worker.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = worker.stdout.readline()
-            if line.startswith(word):
-                return line.strip()
-            if not line and worker.poll() is not None:
-                raise AssertionError(worker.stderr.read() if worker.stderr else "worker died")
-        raise AssertionError(f"no {word!r} within {timeout} s")
+from tests.scale_worker import Workers
 
 
 @pytest.fixture
 def workers() -> Iterator[Workers]:
     pool = Workers()
     yield pool
-    for worker in pool.running:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait()
+    pool.close()
 
 
 @pytest.fixture
