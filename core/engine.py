@@ -9,12 +9,10 @@ On start, effects left pending by a crash are performed again.
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -25,7 +23,8 @@ from core.effects import Effect, EffectKind, new_id
 from core.engine_config import EngineConfig
 from core.errors import AlreadyProcessed, InputError, PlatformError
 from core.flows import verdict_effects
-from core.hashing import MediaSignals, hash_media
+from core.hashing import Digester, MediaSignals
+from core.hashing_pool import HashingPool
 from core.journal import (
     Audit,
     Enqueue,
@@ -78,8 +77,7 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         self._matcher = matcher
         self._clock = clock or SystemClock()
         self._config = config or EngineConfig()
-        self._executor = executor
-        self._owns_executor = executor is None
+        self._hashing = HashingPool(self._config.limits, executor)
         self._journal = GroupCommit(store)
         self._performer = Performer(
             self._platforms, self._card, max_attempts=self._config.max_attempts
@@ -101,6 +99,11 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         return len(self._matcher)
 
     @property
+    def hashing_problems(self) -> Mapping[str, int]:
+        """Hashing jobs past their deadline, lost with a dead worker; pools replaced."""
+        return self._hashing.counts
+
+    @property
     def counts(self) -> Mapping[str, int]:
         """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
         return self._performer.counts
@@ -111,8 +114,7 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
 
     async def __aexit__(self, *exc: object | TracebackType) -> None:
         await self._journal.close()
-        if self._owns_executor and self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        self._hashing.close()
 
     async def on_message(self, message: Message) -> Handled:
         key = message.update_key
@@ -179,15 +181,11 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         rest of the message is still checked."""
         hashed: list[MediaSignals] = []
         ops: list[Op] = []
-        limit = self._config.limits.max_bytes
         for ref in refs:
             key = Signal("file_key", f"{platform}:{ref.file_key}")
             banked_key = MediaSignals((key,), {"file_key": (key.value,)})
             if self._matcher.match(banked_key.queries):
                 hashed.append(banked_key)  # a confirmed file again: no download needed
-                continue
-            if ref.size is not None and ref.size > limit:
-                hashed.append(banked_key)
                 continue
             cached = self._recent.get(ref.file_key)
             if cached is None:
@@ -205,12 +203,17 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         self, ref: MediaRef, platform: str, ops: list[Op]
     ) -> MediaSignals | None:
         limit = self._config.limits.max_bytes
+        big = ref.size is not None and ref.size > limit
         for attempt in range(2):
             try:
+                if big:
+                    return await self._digest(ref, platform)
                 data = await self._platforms[platform].fetch_media(ref, limit)
                 return await self._hash(data)  # the bytes go no further than the hash
             except InputError:
-                return None  # over the limit after all: nothing to match on
+                if big:
+                    return None  # over even the digest limit: nothing to match on
+                big = True  # over the decoding limit after all: its digests still match
             except PlatformError as exc:
                 if attempt == 0 and not exc.impossible:
                     await asyncio.sleep(min(exc.retry_after or 0.25, 2.0))
@@ -222,6 +225,15 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
                     Audit(AuditRecord(kind="fetch_failed", platform=platform, reason=reason))
                 )
         return None
+
+    async def _digest(self, ref: MediaRef, platform: str) -> MediaSignals:
+        """The exact digests of a file too large to decode, streamed (never held whole)."""
+        limits = self._config.limits
+        digester = Digester()
+        async for chunk in self._platforms[platform].stream_media(ref, limits.max_digest_bytes):
+            await asyncio.to_thread(digester.feed, chunk)
+        why = f"{ref.kind} is over the {limits.max_bytes}-byte limit: only its digests are checked"
+        return digester.result(why)
 
     def _remember(self, file_key: str, signals: MediaSignals) -> None:
         self._recent[file_key] = signals
@@ -251,13 +263,9 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         await self._journal.submit([Audit(record)])
 
     async def _hash(self, data: bytes) -> MediaSignals:
-        if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context)
-        loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:
-            return await loop.run_in_executor(self._executor, hash_media, data, self._config.limits)
+            return await self._hashing.hash(data)
         finally:
             self.stats.hashing.observe(time.perf_counter() - started)
 

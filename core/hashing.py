@@ -2,18 +2,32 @@
 
 Exact digests need no decoding, so a file that is not a decodable image still
 gets them (a video or a truncated JPEG can be on an exact list); the decoding
-error is reported beside them.
+error is reported beside them. Bytes that look like a video but do not decode
+as one are tried as an image too: an attacker picks a file's first bytes, and
+a photo must not escape image matching by looking like an MP4. A file over
+the byte limit can still be digested as a stream (``digest_stream``).
 """
 
+import hashlib
+import itertools
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from core.containers import video_container
 from core.errors import InputError
-from core.media import MediaLimits, decode_image
+from core.files import CHUNK, iter_file
+from core.media import FrameSink, MediaLimits, decode_image
 from core.model import Signal
 from core.signals import SIGNAL_TYPES, ExactSignalType, PerceptualSignalType
-from core.video import Frame, animation, frames_to_json, hash_animation, hash_video, is_video
+from core.video import Frame, frames_to_json, hash_video, within_limits
 
-__all__ = ["MediaSignals", "hash_media"]
+__all__ = ["Digester", "MediaSignals", "digest_stream", "hash_file", "hash_media"]
 
 _DEFAULT_LIMITS = MediaLimits()
 _EXACT = [t for t in SIGNAL_TYPES.values() if issubclass(t, ExactSignalType) and not t.video_only]
@@ -38,49 +52,102 @@ def hash_media(data: bytes, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSigna
     """Hash ``data`` with every signal type; ``InputError`` if over the byte limit."""
     if len(data) > limits.max_bytes:
         raise InputError(f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
+    deadline = time.monotonic() + limits.max_hash_seconds
     signals: list[Signal] = []
     queries: dict[str, tuple[str, ...]] = {}
-    for exact in _EXACT:
-        signals.append(Signal(exact.name, exact.digest(data)))
-        queries[exact.name] = (signals[-1].value,)
-    if is_video(data):
-        return _video(data, limits, signals, queries)
+    video = video_container(data) is not None
+    for exact in _EXACT + (_VIDEO_EXACT if video else []):
+        _add(signals, queries, Signal(exact.name, exact.digest(data)))
+    video_error = None
+    if video:
+        try:
+            _add(signals, queries, _vpdq(hash_video(data, limits)))
+            return MediaSignals(tuple(signals), queries)
+        except InputError as exc:
+            video_error = str(exc)  # and the bytes are tried as an image
+    timeline: list[Frame] = []
     try:
-        media = decode_image(data, limits)
+        media = decode_image(data, limits, on_frame=_pdq_frames(timeline), deadline=deadline)
     except InputError as exc:
-        return MediaSignals(tuple(signals), queries, str(exc))
+        return MediaSignals(tuple(signals), queries, video_error or str(exc))
     for perceptual in _PERCEPTUAL:
         signal, values = perceptual.analyse(media)
         signals.append(signal)
         if values:
             queries[perceptual.name] = tuple(values)
-    animated = animation(data) if media.frames else None
-    if animated is not None:
+    error = media.note
+    if timeline and media.note is None:
         try:
-            _add_frames(hash_animation(animated, limits), signals, queries)
+            _add(signals, queries, _vpdq(within_limits(timeline, limits)))
         except InputError as exc:
-            return MediaSignals(tuple(signals), queries, str(exc))
-    return MediaSignals(tuple(signals), queries)
+            error = str(exc)
+    return MediaSignals(tuple(signals), queries, error)
 
 
-def _video(
-    data: bytes, limits: MediaLimits, signals: list[Signal], queries: dict[str, tuple[str, ...]]
-) -> MediaSignals:
-    """Digests under their video names too (lists carry either), then vPDQ.
-    Over a limit or undecodable: the digests still match, the error says why."""
-    for exact in _VIDEO_EXACT:
-        signals.append(Signal(exact.name, exact.digest(data)))
-        queries[exact.name] = (signals[-1].value,)
-    try:
-        _add_frames(hash_video(data, limits), signals, queries)
-    except InputError as exc:
-        return MediaSignals(tuple(signals), queries, str(exc))
-    return MediaSignals(tuple(signals), queries)
+class Digester:
+    """The exact digests of a file fed in chunks (one too large to hold and decode);
+    its video names too when its first bytes are a video's."""
+
+    def __init__(self) -> None:
+        self._hashers: dict[str, hashlib._Hash] = {}
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._hashers and chunk:
+            video = video_container(chunk) is not None
+            kinds = _EXACT + (_VIDEO_EXACT if video else [])
+            self._hashers = {kind.name: kind.hasher() for kind in kinds}
+        for hasher in self._hashers.values():
+            hasher.update(chunk)
+        self.size += len(chunk)
+
+    def result(self, reason: str) -> MediaSignals:
+        """The digests, with ``reason`` (why nothing else was computed) as the error."""
+        signals: list[Signal] = []
+        queries: dict[str, tuple[str, ...]] = {}
+        for name, hasher in self._hashers.items():
+            _add(signals, queries, Signal(name, hasher.hexdigest()))
+        return MediaSignals(tuple(signals), queries, reason)
 
 
-def _add_frames(
-    frames: list[Frame], signals: list[Signal], queries: dict[str, tuple[str, ...]]
-) -> None:
-    value = frames_to_json(frames)
-    signals.append(Signal("vpdq", value))
-    queries["vpdq"] = (value,)
+def digest_stream(chunks: Iterable[bytes], reason: str) -> MediaSignals:
+    """``Digester`` over ``chunks`` in one call."""
+    digester = Digester()
+    for chunk in chunks:
+        digester.feed(chunk)
+    return digester.result(reason)
+
+
+def hash_file(path: Path, limits: MediaLimits = _DEFAULT_LIMITS) -> MediaSignals:
+    """``hash_media`` of a local file; one over the byte limit gets its exact digests,
+    read in chunks (up to ``max_digest_bytes``). ``InputError`` if it cannot be read."""
+    chunks = iter_file(path, limits.max_digest_bytes)
+    head = b"".join(itertools.islice(chunks, limits.max_bytes // CHUNK + 1))
+    if len(head) <= limits.max_bytes:
+        return hash_media(head, limits)
+    digester = Digester()
+    digester.feed(head)
+    for chunk in chunks:
+        digester.feed(chunk)
+    size = f"{digester.size} bytes, over the {limits.max_bytes}-byte limit"
+    return digester.result(f"file is {size}: only its exact digests were computed")
+
+
+def _add(signals: list[Signal], queries: dict[str, tuple[str, ...]], signal: Signal) -> None:
+    signals.append(signal)
+    queries[signal.signal_type] = (signal.value,)
+
+
+def _vpdq(frames: list[Frame]) -> Signal:
+    return Signal("vpdq", frames_to_json(frames))
+
+
+def _pdq_frames(timeline: list[Frame]) -> FrameSink:
+    """A sink hashing an animation's frame-a-second samples like vPDQ's frames."""
+
+    def sink(elapsed_ms: int, image: Image.Image) -> None:
+        bits, quality = pdqhash.compute(np.asarray(image))
+        pdq = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+        timeline.append(Frame(pdq, int(quality), elapsed_ms / 1000))
+
+    return sink

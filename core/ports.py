@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.accounts import User
-from core.audit import AuditEntry, AuditFilter
+from core.audit import AuditEntry, AuditFilter, Verification
 from core.banks import Bank, BankChange, Entry, EntryStatus
 from core.cases import Case, CaseFilter
 from core.effects import Effect
@@ -168,6 +168,12 @@ class Store(Protocol):
 
     async def audit_anchors(self) -> dict[int, str]: ...
 
+    async def audit_head(self) -> tuple[int, str] | None:
+        """The head checkpoint: the chain's last entry as last written."""
+        ...
+
+    async def verify_audit(self, expect: tuple[int, str] | None = None) -> Verification: ...
+
     async def purge_audit(self, before: datetime, actor: str) -> int: ...
 
     async def lead(self, role: str) -> bool:
@@ -194,6 +200,11 @@ class Platform(Protocol):
 
     async def fetch_media(self, ref: MediaRef, max_bytes: int) -> bytes:
         """The file's bytes, refusing (``InputError``) anything over ``max_bytes``."""
+        ...
+
+    def stream_media(self, ref: MediaRef, max_bytes: int) -> AsyncIterator[bytes]:
+        """The file in chunks, for the digests of a file too large to decode;
+        ``InputError`` once it is over ``max_bytes``."""
         ...
 
     async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None: ...

@@ -4,24 +4,24 @@ A video is hashed by Meta's reference vPDQ (the ``vpdq`` package, FFmpeg
 inside), one PDQ hash per second with its quality and timestamp. ``vpdq``
 reads from a path, so the bytes go into an anonymous in-memory file
 (``memfd_create``) that is closed right after: nothing touches the disk. An
-animated GIF or WebP is sampled the same way (a frame per second) through
-Pillow, so an animation made from a banked video's frames can match.
+animated GIF or WebP is sampled the same way (a frame per second, by
+``core.media`` as it walks the animation), so an animation made from a banked
+video's frames can match.
 
 Frame lists are serialised exactly as python-threatexchange's vPDQ extension
 does (a JSON list of ``"hex,quality,timestamp"``, the timestamp in Python's
 ``.3`` format), so HMA lists import and export unchanged.
 """
 
-import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-import pdqhash
 import vpdq
-from PIL import Image, ImageSequence
 
+from core.containers import mp4_duration
 from core.errors import InputError
 from core.media import MediaLimits
 
@@ -29,12 +29,10 @@ __all__ = [
     "Frame",
     "frames_from_json",
     "frames_to_json",
-    "hash_animation",
     "hash_video",
-    "is_video",
+    "within_limits",
 ]
 
-_VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3", b"FLV")  # Matroska/WebM, Flash video
 _TIMESTAMP_FORMAT = ".3"  # python-threatexchange's VPDQ_TIMESTAMP_PRECISION, as it formats it
 
 
@@ -46,13 +44,6 @@ class Frame:
 
     def __str__(self) -> str:
         return f"{self.pdq},{self.quality},{self.timestamp:{_TIMESTAMP_FORMAT}}"
-
-
-def is_video(data: bytes) -> bool:
-    """MP4/MOV/3GP (an ``ftyp`` box), Matroska/WebM, AVI or FLV, by their first bytes."""
-    if data[4:8] == b"ftyp" or data.startswith(_VIDEO_MAGIC):
-        return True
-    return data[:4] == b"RIFF" and data[8:12] == b"AVI "
 
 
 def frames_to_json(frames: list[Frame]) -> str:
@@ -83,39 +74,48 @@ def _frame(item: str) -> Frame:
 
 
 def hash_video(data: bytes, limits: MediaLimits) -> list[Frame]:
-    """One PDQ frame hash a second, by vPDQ, from an in-memory file."""
+    """One PDQ frame hash a second, by vPDQ, from an in-memory file. An MP4 whose header
+    declares it over the duration limit is refused before any frame is decoded."""
+    declared = mp4_duration(data)
+    if declared is not None and declared > limits.max_seconds:
+        raise InputError(
+            f"the video is {declared:.0f} s long, over the {limits.max_seconds}-second limit"
+        )
     fd = os.memfd_create("blockfirst-video", os.MFD_CLOEXEC)
     try:
         os.write(fd, data)
         try:
-            features = vpdq.computeHash(f"/proc/self/fd/{fd}", seconds_per_hash=1.0, thread_count=1)
+            with _quiet_stderr():
+                path = f"/proc/self/fd/{fd}"
+                features = vpdq.computeHash(path, seconds_per_hash=1.0, thread_count=1)
         except Exception as exc:
-            raise InputError(f"cannot decode video: {exc}") from exc
+            raise InputError(f"cannot decode video: {_first_line(exc)}") from exc
     finally:
         os.close(fd)
     frames = [Frame(f.hex, int(f.quality), round(float(f.timestamp), 3)) for f in features]
-    return _within_limits(frames, limits)
+    return within_limits(frames, limits)
 
 
-def hash_animation(image: Image.Image, limits: MediaLimits) -> list[Frame]:
-    """A frame a second of an animated GIF/WebP/PNG, hashed like vPDQ's frames."""
-    frames: list[Frame] = []
-    elapsed_ms = next_sample_ms = 0  # whole milliseconds: no drift from float sums
-    for frame in ImageSequence.Iterator(image):
-        frame.load()  # WebP frames know their duration only once loaded
-        if elapsed_ms >= next_sample_ms:
-            rgb = np.asarray(frame.convert("RGB"))
-            bits, quality = pdqhash.compute(rgb)
-            pdq = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-            frames.append(Frame(pdq, int(quality), elapsed_ms / 1000))
-            next_sample_ms += 1000
-            if len(frames) > limits.max_video_frames:
-                break
-        elapsed_ms += max(int(frame.info.get("duration", 100) or 100), 20)
-    return _within_limits(frames, limits)
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """FFmpeg, inside vPDQ, writes its complaints about a broken file straight to
+    file descriptor 2: keep them off the user's terminal (the error says why)."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
-def _within_limits(frames: list[Frame], limits: MediaLimits) -> list[Frame]:
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def within_limits(frames: list[Frame], limits: MediaLimits) -> list[Frame]:
     if not frames:
         raise InputError("the video has no decodable frames")
     if frames[-1].timestamp > limits.max_seconds:
@@ -123,12 +123,3 @@ def _within_limits(frames: list[Frame], limits: MediaLimits) -> list[Frame]:
     if len(frames) > limits.max_video_frames:
         raise InputError(f"the video has over {limits.max_video_frames} sampled frames")
     return frames
-
-
-def animation(data: bytes) -> Image.Image | None:
-    """The image if ``data`` is an animation (several frames), else None."""
-    try:
-        image = Image.open(io.BytesIO(data), formats=("GIF", "WEBP", "PNG"))
-    except (OSError, ValueError, SyntaxError):
-        return None
-    return image if getattr(image, "n_frames", 1) > 1 else None

@@ -1,7 +1,7 @@
 """Fakes for the core's ports (no MagicMock anywhere)."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class FakePlatform:
         self.deleted: set[tuple[str, str]] = set()
         self.cards: dict[str, ReviewCard] = {}
         self.fetches = 0
+        self.streams = 0
         self._journal = journal
 
     def _maybe_fail(self, method: str) -> None:
@@ -59,6 +60,15 @@ class FakePlatform:
             raise InputError(f"file is over the {max_bytes}-byte limit")
         self.fetches += 1
         return data
+
+    async def stream_media(self, ref: MediaRef, max_bytes: int) -> AsyncIterator[bytes]:
+        self._maybe_fail("stream_media")
+        data = self.files[ref.file_ref]
+        if len(data) > max_bytes:
+            raise InputError(f"file is over the {max_bytes}-byte limit")
+        self.streams += 1
+        for start in range(0, len(data), 1 << 16):
+            yield data[start : start + (1 << 16)]
 
     async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
         self._maybe_fail("delete_messages")

@@ -6,7 +6,7 @@ limits carry ``retry_after``. Discord cannot re-send an upload by reference,
 so restoring an overturned removal reposts its text and says so.
 """
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import discord
 from adapters.discord.translate import PLATFORM
 from adapters.discord.views import card_view
 from core.errors import InputError, PlatformError
+from core.files import CHUNK
 from core.model import Chat, MediaRef, Sender, SenderKind
 from core.texts import ReviewCard
 
@@ -49,6 +50,17 @@ class DiscordPlatform:
         if len(data) > max_bytes:
             raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
         return bytes(data)
+
+    async def stream_media(self, ref: MediaRef, max_bytes: int) -> AsyncIterator[bytes]:
+        """discord.py reads a CDN file whole; it is handed on in chunks and dropped
+        (Discord's own upload cap bounds it)."""
+        if ref.size is not None and ref.size > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        data = await _translated(self._client.http.get_from_cdn(ref.file_ref))
+        if len(data) > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        for start in range(0, len(data), CHUNK):
+            yield bytes(data[start : start + CHUNK])
 
     async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
         channel = await self._channel(_id(chat.id))

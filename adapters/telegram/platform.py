@@ -6,8 +6,9 @@ Telegram's errors become ``PlatformError``: a message that is already gone is
 retried), flood waits carry ``retry_after``, network errors are retryable.
 """
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import telegram
@@ -16,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from adapters.telegram.translate import PLATFORM, message_link
 from core.errors import InputError, PlatformError
+from core.files import CHUNK, read_chunks
 from core.model import Chat, MediaRef, Sender, SenderKind
 from core.texts import ReviewCard
 
@@ -66,6 +68,24 @@ class TelegramPlatform:
         if len(data) > max_bytes:
             raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
         return data
+
+    async def stream_media(self, ref: MediaRef, max_bytes: int) -> AsyncIterator[bytes]:
+        """The cloud Bot API serves files up to 20 MB (over it, Telegram refuses and
+        the fetch is recorded as failed); a local Bot API server hands over a path,
+        read here in chunks."""
+        file = await _translated(self._bot.get_file(ref.file_ref))
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        path = Path(file.file_path or "")
+        if self._bot.local_mode and path.is_absolute():
+            async for chunk in read_chunks(path, max_bytes):
+                yield chunk
+            return
+        data = await _translated(file.download_as_bytearray())
+        if len(data) > max_bytes:
+            raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
+        for start in range(0, len(data), CHUNK):
+            yield bytes(data[start : start + CHUNK])
 
     async def delete_messages(self, chat: Chat, message_ids: Sequence[str]) -> None:
         ids = [_id(m) for m in message_ids]

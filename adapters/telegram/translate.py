@@ -112,11 +112,12 @@ def _media(msg: telegram.Message, max_bytes: int) -> Iterator[MediaRef]:
     for kind, item in (("animation", msg.animation), ("video", msg.video)):
         if item is None:
             continue
-        if (item.file_size or 0) <= max_bytes:
-            yield MediaRef(
-                kind, item.file_unique_id, item.file_id, item.mime_type or "", item.file_size
-            )
-        elif item.thumbnail is not None:
+        # Over the decoding limit, the file still gets its exact digests (streamed)
+        # and its thumbnail the perceptual hashes.
+        yield MediaRef(
+            kind, item.file_unique_id, item.file_id, item.mime_type or "", item.file_size
+        )
+        if (item.file_size or 0) > max_bytes and item.thumbnail is not None:
             yield _thumbnail(kind, item.thumbnail)
 
 

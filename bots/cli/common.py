@@ -2,37 +2,69 @@
 
 import asyncio
 import getpass
-import os
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 from tqdm import tqdm
 
-from core.errors import BlockfirstError, InputError
+from bots.secrets import redact
+from core.audit import AuditRecord
+from core.errors import BlockfirstError
+from core.journal import Audit
+from core.ports import Store
+from core.store import SqlStore, open_store
 
-__all__ = ["DB_OPTION_HELP", "CliState", "fail", "progress", "read_file", "run", "whoami"]
+__all__ = [
+    "DB_OPTION_HELP",
+    "EXIT_BUG",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "CliState",
+    "audited",
+    "fail",
+    "progress",
+    "run",
+    "whoami",
+]
 
 T = TypeVar("T")
 
 DB_OPTION_HELP = "Store URL (env BLOCKFIRST_DB)."
 EXIT_USAGE = 2
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 @dataclass(frozen=True, slots=True)
 class CliState:
     db_url: str
 
+    def store(self, *, create: bool = False) -> AbstractAsyncContextManager[SqlStore]:
+        """The store (--db). Only commands that set a deployment up create one: any
+        other, given a path with no database, says so instead of making an empty one."""
+        return open_store(self.db_url, create=create)
+
+
+async def audited(store: Store, kind: str, *, bank: str = "", reason: str = "") -> None:
+    """Audit a change made from the command line (a bank, its entries, who decides),
+    as the dashboard and the bots audit theirs; the actor is ``cli:<user>``."""
+    record = AuditRecord(kind=kind, bank=bank, actor=f"cli:{whoami()}", reason=reason[:500])
+    await store.apply([Audit(record)])
+
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    """Run one async command body; a blockfirst error becomes one line and exit 2."""
+    """Run one async command body; a blockfirst error becomes one line and exit 2,
+    Ctrl-C exit 130."""
     try:
         return asyncio.run(_await(coro_fn))
     except BlockfirstError as exc:
-        fail(str(exc))
+        fail(redact(str(exc)))
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERRUPTED)
 
 
 async def _await(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -42,26 +74,6 @@ async def _await(coro_fn: Callable[[], Awaitable[T]]) -> T:
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-def read_file(path: Path, max_bytes: int) -> bytes:
-    """A regular file's bytes, refusing anything over ``max_bytes`` before reading it.
-
-    Devices and FIFOs are refused before opening (opening a FIFO would block).
-    """
-    if path.exists() and not path.is_file():
-        raise InputError(f"{path}: not a regular file")
-    try:
-        with path.open("rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_size > max_bytes:
-                raise InputError(f"{path}: {stat.st_size} bytes, over the {max_bytes}-byte limit")
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if len(data) > max_bytes:
-        raise InputError(f"{path}: over the {max_bytes}-byte limit")
-    return data
 
 
 def progress(total: int | None, unit: str, desc: str) -> "tqdm[Any]":

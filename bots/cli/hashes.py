@@ -6,16 +6,14 @@ from pathlib import Path
 
 import click
 
-from bots.cli.common import CliState, fail, read_file, run, whoami
+from bots.cli.common import CliState, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
 from core.banks import EntryStatus
 from core.catalog import entries_for_media
 from core.errors import InputError
 from core.formats import ListFormat
-from core.hashing import hash_media
-from core.media import MediaLimits
+from core.hashing import hash_file
 from core.signals import SIGNAL_TYPES, get_signal_type
-from core.store import open_store
 
 __all__ = ["hash_files", "hashes"]
 
@@ -34,7 +32,7 @@ def hash_files(files: tuple[Path, ...]) -> None:
     failed = False
     for path in files:
         try:
-            media = hash_media(read_file(path, MediaLimits().max_bytes))
+            media = hash_file(path)
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             failed = True
@@ -68,7 +66,7 @@ def add(
     entries = []
     for path in images:
         try:
-            media = hash_media(read_file(path, MediaLimits().max_bytes))
+            media = hash_file(path)
         except InputError as exc:
             fail(f"{exc} (nothing was added)")
         if media.error:
@@ -78,8 +76,9 @@ def add(
         )
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             result = await store.add_entries(bank, entries)
+            await audited(store, "entries_added", bank=bank, reason=f"{result.added} from images")
         click.echo(
             f"added {result.added} signals from {len(images)} images to {bank} "
             f"(already present {result.duplicates}, previously removed {result.tombstoned})"
@@ -167,10 +166,12 @@ def _status_command(verb: str) -> click.Command:
         canonical = list(_canonical(signal_type, values))
 
         async def body() -> None:
-            async with open_store(state.db_url) as store:
+            async with state.store() as store:
                 changed = await store.set_entry_status(
                     bank, signal_type, canonical, status, by or whoami()
                 )
+                reason = f"{status.value}: {changed} {signal_type} " + " ".join(canonical)
+                await audited(store, "entries_status", bank=bank, reason=reason)
             click.echo(f"{done} {changed} of {len(canonical)} in {bank}")
 
         run(body)

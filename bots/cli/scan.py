@@ -6,22 +6,23 @@ worker per core); matching stays in this process, where the index lives.
 
 import json
 import os
+import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bots.cli.common import CliState, progress, read_file, run
+from bots.cli.common import CliState, progress, run
 from core.catalog import load_matcher
 from core.errors import InputError
-from core.hashing import MediaSignals, hash_media
-from core.media import MediaLimits
+from core.hashing import MediaSignals, hash_file
+from core.hashing_pool import stop_workers
 from core.model import Match
-from core.store import open_store
 
 __all__ = ["scan"]
 
@@ -53,15 +54,16 @@ def scan(state: CliState, paths: tuple[Path, ...], as_json: bool, workers: int |
     """
 
     async def body() -> int:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             matcher = await load_matcher(store)
         files, missing = _collect(paths)
         matched = errors = False
         for path in missing:
             _emit(_Hashed(str(path), None, f"{path}: no such file or directory"), [], as_json)
             errors = True
-        with progress(len(files), "file", "scanning") as bar:
-            for hashed in _hash_all(files, workers or os.cpu_count() or 1):
+        hashing = closing(_hash_all(files, workers or os.cpu_count() or 1))
+        with progress(len(files), "file", "scanning") as bar, hashing as results:
+            for hashed in results:
                 bar.update()
                 matches = matcher.match(hashed.media.queries) if hashed.media else []
                 _emit(hashed, matches, as_json)
@@ -92,18 +94,29 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def _hash_all(files: list[Path], workers: int) -> Iterator[_Hashed]:
+def _hash_all(files: list[Path], workers: int) -> Generator[_Hashed, None, None]:
     if workers < 2 or len(files) < _POOL_MIN_FILES:
         yield from map(_hash_one, files)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+    try:
         yield from pool.map(_hash_one, files, chunksize=4)
+    except BaseException:  # Ctrl-C (or the consumer gone): stop now, not after every file
+        stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Workers ignore Ctrl-C (the terminal sends it to all): the parent stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _hash_one(path: Path) -> _Hashed:
     """Runs in a worker: read (bounded), hash in memory, return only the hashes."""
     try:
-        media = hash_media(read_file(path, MediaLimits().max_bytes))
+        media = hash_file(path)
     except InputError as exc:
         return _Hashed(str(path), None, str(exc))
     error = f"{path}: {media.error}; matched on exact hashes only" if media.error else None

@@ -73,6 +73,15 @@ class _Snapshot:
                 failures.add_metric([kind], count)
         yield effects
         yield failures
+        hashing = CounterMetricFamily(
+            "blockfirst_hashing_problems",
+            "Hashing jobs past their deadline (timeout), lost with a dead worker"
+            " (worker_died), and worker pools replaced (restart).",
+            labels=["kind"],
+        )
+        for kind in ("timeout", "worker_died", "restart"):
+            hashing.add_metric([kind], moderator.hashing_problems.get(kind, 0))
+        yield hashing
         yield _counter(
             "blockfirst_deletions", "Messages deleted.", moderator.counts.get("delete:done", 0)
         )

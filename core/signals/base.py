@@ -4,6 +4,7 @@ A signal type is one hash algorithm under a stored name. The name is written
 into banks and audit rows, so it never changes once released.
 """
 
+import hashlib
 import inspect
 import re
 from abc import ABC, abstractmethod
@@ -55,6 +56,13 @@ class SignalType(ABC):
     decisive: ClassVar[bool] = True
 
     @classmethod
+    def max_distance(cls) -> int:
+        """The widest threshold a bank may set: 0 for an exact type; a quarter of the
+        bits for a perceptual one (unrelated photos are ~100 of PDQ's 256 bits apart,
+        17 of pHash's 64: a wider band matches strangers' pictures)."""
+        return 0 if cls.exact else cls.bits // 4
+
+    @classmethod
     def canonical(cls, value: str) -> str:
         """The lowercase-hex form of ``value``, or ``InputError`` saying what is wrong."""
         text = value.strip().lower()
@@ -84,8 +92,15 @@ class ExactSignalType(SignalType):
 
     @classmethod
     @abstractmethod
+    def hasher(cls) -> "hashlib._Hash":
+        """A new digest object (files too large to hold are digested in chunks)."""
+
+    @classmethod
     def digest(cls, data: bytes) -> str:
         """Hex digest of ``data``."""
+        hasher = cls.hasher()
+        hasher.update(data)
+        return hasher.hexdigest()
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:

@@ -12,5 +12,5 @@ class Md5(ExactSignalType):
     bits = 128
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.md5(usedforsecurity=False)

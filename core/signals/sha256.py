@@ -12,5 +12,5 @@ class Sha256(ExactSignalType):
     bits = 256
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.sha256()

@@ -25,8 +25,8 @@ class VideoMd5(ExactSignalType):
     video_only = True
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.md5(usedforsecurity=False)
 
 
 class VideoSha256(ExactSignalType):
@@ -35,8 +35,8 @@ class VideoSha256(ExactSignalType):
     video_only = True
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.sha256()
 
 
 class Vpdq(SignalType):

@@ -310,3 +310,33 @@ async def test_a_re_encoded_banked_video_is_deleted(store: SqlStore, clock: Fake
         assert handled.case is not None
         assert [m.signal_type for m in handled.verdict.matches] == ["vpdq"]
         assert (CHAT.id, "60") in w.platform.deleted
+
+
+async def test_a_file_over_the_byte_limit_is_matched_on_its_streamed_digests(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """Issue 13, item 7: a banked large video used to get no hashes at all."""
+    import hashlib
+
+    from core.engine import EngineConfig
+    from core.media import MediaLimits
+    from core.model import MediaRef, Message
+    from tests.core.engine_helpers import USER
+
+    payload = bytes(range(256)) * 2000  # 512 KB
+    big = (
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+        + (8 + len(payload)).to_bytes(4, "big")
+        + b"mdat"
+        + payload
+    )
+    banked = Entry("sha256", hashlib.sha256(big).hexdigest(), source="t", added_by="t")
+    config = EngineConfig(limits=MediaLimits(max_bytes=100_000))
+    async with world(store, clock, banked=[banked], config=config) as w:
+        w.platform.files["big"] = big
+        ref = MediaRef("video", "key-big", "big", "video/mp4", len(big))
+        handled = await w.moderator.on_message(Message(CHAT, "9", USER, media=(ref,)))
+        assert Action.DELETE_MESSAGE in handled.verdict.actions
+        assert (w.platform.fetches, w.platform.streams) == (0, 1)
+        assert handled.case is not None
+        assert "video_sha256" in {s.signal_type for s in handled.case.signals}

@@ -196,8 +196,8 @@ class _Good(ExactSignalType):
     bits = 64
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return hashlib.blake2b(data, digest_size=8).hexdigest()
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.blake2b(digest_size=8)
 
 
 class _Abstract(ExactSignalType):
@@ -209,8 +209,8 @@ class _NoBits(ExactSignalType):
     name = "nobits"
 
     @classmethod
-    def digest(cls, data: bytes) -> str:
-        return ""
+    def hasher(cls) -> "hashlib._Hash":
+        return hashlib.sha256()
 
 
 class _BadThresholds(_Good):

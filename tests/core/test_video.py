@@ -7,13 +7,14 @@ from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq, vpdq_to_json
 
 from core.banks import Bank
 from core.catalog import entries_for_media
+from core.containers import video_container
 from core.errors import InputError
 from core.hashing import MediaSignals, hash_media
 from core.matcher import Matcher
 from core.media import MediaLimits
 from core.model import Band, BankAction
 from core.signals import SIGNAL_TYPES
-from core.video import frames_from_json, is_video
+from core.video import frames_from_json
 from tests.core.canonical_auto import CanonicalFormAutoTest
 from tests.core.videos import video
 
@@ -78,7 +79,7 @@ def test_animation_frames_are_a_second_apart() -> None:
 
 def test_a_truncated_video_still_has_its_digests() -> None:
     data = video("source")[:5000]
-    assert is_video(data)
+    assert video_container(data) == "mp4"
     media = hash_media(data)
     assert [s.signal_type for s in media.signals] == ["sha256", "md5", "video_md5", "video_sha256"]
     assert media.error is not None
@@ -92,7 +93,7 @@ def test_an_empty_file_is_refused_cleanly() -> None:
 
 def test_a_video_over_the_duration_limit_keeps_its_digests() -> None:
     media = hash_media(video("source"), MediaLimits(max_seconds=5))
-    assert media.error == "the video is over the 5-second limit"
+    assert media.error == "the video is 10 s long, over the 5-second limit"
     assert "video_md5" in media.queries
 
 

@@ -138,7 +138,7 @@ def test_the_largest_photo_within_the_limit() -> None:
                     "thumbnail": photo_size("vt", 320, 9),
                 }
             },
-            [("video_thumbnail", "vt", "id-vt")],
+            [("video", "uv", "v"), ("video_thumbnail", "vt", "id-vt")],
         ),
         (
             {
