@@ -20,7 +20,7 @@ from core.errors import ConfigError, InputError
 from core.media import MediaLimits
 from core.model import CaseKind
 from core.policy import ChatSettings, Deadlines, Mode, Sanction
-from core.store import DEFAULT_URL
+from core.store import DEFAULT_URL, driver_url
 from core.texts import WARNING
 
 __all__ = ["Config", "DiscordConfig", "TelegramConfig", "load", "load_config"]
@@ -65,7 +65,15 @@ _SECTIONS = {
     "storage": {"url"},
     "telegram": {"review_chat_id", "reviewers", "api_url", "local_mode"},
     "policy": {"mode", "language", "notice", "sanction", "block_first", "trusted_reporters"},
-    "limits": {"max_bytes", "max_pixels", "max_seconds", "max_video_frames"},
+    "limits": {
+        "max_bytes",
+        "max_pixels",
+        "max_seconds",
+        "max_video_frames",
+        "max_hash_seconds",
+        "max_decode_mib",
+        "max_digest_bytes",
+    },
     "deadlines": {"match_review_hours", "deletion_request_hours", "reporter_reply_days"},
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
@@ -74,8 +82,9 @@ _SECTIONS = {
 }
 
 
-def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
-    """The configuration in ``path`` (None: all defaults) with secrets from ``env``."""
+def load_config(path: Path | None, env: Mapping[str, str], *, tokens: bool = True) -> Config:
+    """The configuration in ``path`` (None: all defaults) with secrets from ``env``;
+    without ``tokens``, bot tokens are not required (the dashboard alone runs no bot)."""
     data = _read(path) if path is not None else {}
     _no_unknown_keys(data)
     try:
@@ -83,17 +92,21 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> Config:
             limits=MediaLimits(**_typed(data.get("limits", {}), "limits", int)),
             deadlines=_deadlines(data.get("deadlines", {})),
             default_settings=_policy(data.get("policy", {})),
-            reports_per_hour=_get(data, "reports.per_hour", int, 10),
+            reports_per_hour=_positive(data, "reports.per_hour", 10, 100_000),
             fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
         )
     except InputError as exc:
         raise ConfigError(str(exc)) from exc
-    telegram = _telegram(data["telegram"], env) if "telegram" in data else None
-    discord = _discord(data["discord"], env) if "discord" in data else None
+    telegram = _telegram(data["telegram"], env, tokens) if "telegram" in data else None
+    discord = _discord(data["discord"], env, tokens) if "discord" in data else None
     reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ())) | {
         f"discord:{r}" for r in (discord.reviewers if discord else ())
     }
     storage_url = _get(data, "storage.url", str, DEFAULT_URL)
+    try:
+        driver_url(storage_url)  # a scheme we cannot open fails here, not at start-up
+    except ConfigError as exc:
+        raise ConfigError(f"storage.url: {exc}") from None
     # On PostgreSQL several processes may serve one platform: effects are claimed.
     lease = _LEASE if storage_url.startswith("postgres") else timedelta(0)
     return Config(
@@ -146,6 +159,13 @@ def _get(data: Mapping[str, Any], dotted: str, kind: type, default: Any) -> Any:
     return value
 
 
+def _positive(data: Mapping[str, Any], dotted: str, default: int, high: int) -> int:
+    value: int = _get(data, dotted, int, default)
+    if not 1 <= value <= high:
+        raise ConfigError(f"{dotted}: between 1 and {high}, got {value}")
+    return value
+
+
 def _typed(values: Mapping[str, Any], section: str, kind: type) -> dict[str, Any]:
     return {key: _get({section: values}, f"{section}.{key}", kind, None) for key in values}
 
@@ -184,9 +204,9 @@ def _policy(values: Mapping[str, Any]) -> ChatSettings:
         raise ConfigError(f"policy: {exc}") from exc
 
 
-def _telegram(values: Mapping[str, Any], env: Mapping[str, str]) -> TelegramConfig:
+def _telegram(values: Mapping[str, Any], env: Mapping[str, str], tokens: bool) -> TelegramConfig:
     token = env.get(TOKEN_ENV, "").strip()
-    if not token:
+    if not token and tokens:
         raise ConfigError(f"{TOKEN_ENV}: not set (the bot token comes from the environment only)")
     data = {"telegram": values}
     if "review_chat_id" not in values:
@@ -213,9 +233,9 @@ def _ids(data: Mapping[str, Any], dotted: str) -> frozenset[int]:
     return frozenset(values)
 
 
-def _discord(values: Mapping[str, Any], env: Mapping[str, str]) -> DiscordConfig:
+def _discord(values: Mapping[str, Any], env: Mapping[str, str], tokens: bool) -> DiscordConfig:
     token = env.get(DISCORD_TOKEN_ENV, "").strip()
-    if not token:
+    if not token and tokens:
         raise ConfigError(
             f"{DISCORD_TOKEN_ENV}: not set (the bot token comes from the environment only)"
         )

@@ -14,18 +14,20 @@ import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
+import aiohttp
 import discord
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from adapters.telegram.handlers import register
 from adapters.telegram.platform import TelegramPlatform
-from bots.config import Config
+from bots.config import DISCORD_TOKEN_ENV, TOKEN_ENV, Config
 from bots.discord_bot import INTENTS_HELP, build_bot
 from bots.web import Services, create_app
 from bots.web.server import listen, serve
 from core.catalog import load_matcher
 from core.engine import Moderator
-from core.errors import ConfigError
+from core.errors import ConfigError, PlatformError
 from core.ports import Store, SystemClock
 from core.store import open_store
 
@@ -76,7 +78,7 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
             )
         await stack.enter_async_context(moderator)
         if app is not None:
-            await stack.enter_async_context(app)
+            await _start_telegram(stack, app)
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(
@@ -110,6 +112,21 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
     log.info("stopped")
 
 
+async def _start_telegram(stack: AsyncExitStack, app: Application) -> None:  # type: ignore[type-arg]
+    """Initialise the bot (its first call, getMe), saying in one line what is wrong:
+    python-telegram-bot's own message for a rejected token contains the token."""
+    try:
+        await stack.enter_async_context(app)
+    except InvalidToken:
+        raise ConfigError(
+            f"{TOKEN_ENV}: Telegram refused the token; copy it again from @BotFather"
+        ) from None
+    except NetworkError:
+        raise PlatformError(
+            "cannot reach Telegram's Bot API: check the network, a proxy, or [telegram] api_url"
+        ) from None
+
+
 def _web_task(
     config: Config,
     moderator: Moderator,
@@ -131,8 +148,12 @@ async def _run_discord(bot: Any, config: Config) -> None:
         await bot.start(config.discord.token)
     except discord.PrivilegedIntentsRequired as exc:
         raise ConfigError(f"discord: {INTENTS_HELP}") from exc
-    except discord.LoginFailure as exc:
-        raise ConfigError("DISCORD_BOT_TOKEN: Discord refused the token") from exc
+    except discord.LoginFailure:
+        raise ConfigError(
+            f"{DISCORD_TOKEN_ENV}: Discord refused the token; reset it in the developer portal"
+        ) from None
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound):
+        raise PlatformError("cannot reach Discord: check the network or a proxy") from None
 
 
 def _stop_on_signals() -> asyncio.Event:

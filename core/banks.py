@@ -79,13 +79,14 @@ def parse_threshold(text: str) -> tuple[str, Thresholds]:
     try:
         act = int(act_text)
         default_width = signal_type.thresholds.review - signal_type.thresholds.act
-        review = int(review_text) if review_text else min(act + default_width, signal_type.bits)
+        widest = signal_type.max_distance()
+        review = int(review_text) if review_text else min(act + default_width, widest)
     except ValueError:
         raise InputError(f"bad threshold {text!r}: expected TYPE=N or TYPE=N:M") from None
     if not sep:
         raise InputError(f"bad threshold {text!r}: expected TYPE=N or TYPE=N:M")
     limits = Thresholds(act, review)
-    limits.check(signal_type.bits)
+    limits.check(signal_type.max_distance())
     return signal_type.name, limits
 
 

@@ -48,11 +48,19 @@ class FetchPolicy:
 
 
 def refused_address(ip: _IP, allow: Sequence[_Network] = ()) -> str | None:
-    """Why ``ip`` may not be fetched from, or None if it may."""
+    """Why ``ip`` may not be fetched from, or None if it may. An IPv6 address that
+    carries an IPv4 one (mapped, 6to4, Teredo, NAT64) is judged by that one too."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if any(ip in network for network in allow):
         return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return "site-local"
+        for inner in _embedded_ipv4(ip):
+            why = refused_address(inner, allow)
+            if why:
+                return f"{why} (inside {ip})"
     for test, why in (
         (ip.is_loopback, "loopback"),
         (ip.is_link_local, "link-local"),
@@ -67,8 +75,22 @@ def refused_address(ip: _IP, allow: Sequence[_Network] = ()) -> str | None:
     return None
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# What a server on the other end can make go wrong: refused or reset connections,
+# TLS failures, replies that are not HTTP, a port out of range, a bad redirect.
+_FETCH_ERRORS = (OSError, EOFError, h11.ProtocolError, ValueError, UnicodeError)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    inner = [ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+    if ip in _NAT64:
+        inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in inner if address is not None]
+
+
 async def fetch_image(url: str, policy: FetchPolicy) -> bytes:
-    """The image at ``url`` (following at most ``max_redirects``), or ``InputError``."""
+    """The image at ``url`` (following at most ``max_redirects``), or ``InputError``:
+    whatever the network or the server does, nothing else escapes."""
     try:
         async with asyncio.timeout(policy.timeout):
             for _ in range(policy.max_redirects + 1):
@@ -77,7 +99,10 @@ async def fetch_image(url: str, policy: FetchPolicy) -> bytes:
                     return _image(status, body, url)
                 url = urljoin(url, location)
     except TimeoutError as exc:
-        raise InputError(f"fetching {url} took longer than {policy.timeout} s") from exc
+        raise InputError(f"fetching {url[:200]} took longer than {policy.timeout} s") from exc
+    except _FETCH_ERRORS as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise InputError(f"fetching {url[:200]} failed: {reason}") from exc
     raise InputError(f"more than {policy.max_redirects} redirects")
 
 

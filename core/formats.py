@@ -147,7 +147,7 @@ def _hma_row(number: int, text: str, signal_type: str | None, source: str) -> Ro
     value, external_id, added_on, tags = (*(f.strip() for f in fields), "", "", "")[:4]
     try:
         added_at = _timestamp(added_on)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # a date past year 9999, say
         return BadRow(number, f"added_on {added_on[:40]!r} is not a date or Unix time")
     return _entry(
         number,

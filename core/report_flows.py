@@ -10,6 +10,7 @@ reports an hour, and their record (how many of their reports were
 overturned) is on every case they open.
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
@@ -30,6 +31,8 @@ from core.ports import Clock, Store
 from core.texts import report_ack_text
 
 __all__ = ["ReportFlows"]
+
+log = logging.getLogger(__name__)
 
 
 class ReportFlows:
@@ -128,8 +131,9 @@ class ReportFlows:
             if url.lower().startswith(("http://", "https://")):
                 try:
                     found.append(await self._hash(await fetch_image(url, policy)))
-                except InputError:
-                    continue  # not an image, refused, too big: the link rules still apply
+                except InputError as exc:  # refused, unreachable, not an image, too big:
+                    log.info("reported URL not hashed: %s", exc)  # the link rules still apply
+                    continue
         return found
 
     def _matches(self, report: Report, hashed: list[MediaSignals]) -> list[Match]:

@@ -1,5 +1,6 @@
 """``blockfirst audit`` (verify, export, purge) and ``blockfirst report compliance``."""
 
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -7,8 +8,7 @@ import click
 
 from bots.cli.common import CliState, run, whoami
 from bots.reports import audit_export, compliance_report, metric_rows_csv, metric_rows_json
-from core.audit import ChainVerifier
-from core.store import open_store
+from core.audit import RETENTION
 
 __all__ = ["audit", "report"]
 
@@ -25,20 +25,40 @@ def audit() -> None:
     """The tamper-evident audit log."""
 
 
+def _head(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    seq, _, value = text.partition(":")
+    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise click.BadParameter("expected SEQ:HASH, as 'audit verify' prints it")
+    return int(seq), value
+
+
 @audit.command("verify")
+@click.option(
+    "--expect",
+    default=None,
+    metavar="SEQ:HASH",
+    help="A head written down earlier: it must still be in the chain.",
+)
 @click.pass_obj
-def verify_log(state: CliState) -> None:
-    """Check the whole chain; exit 1 naming the first bad entry if it was tampered with."""
+def verify_log(state: CliState, expect: str | None) -> None:
+    """Check the whole chain; exit 1 naming the first bad entry if it was tampered with.
+
+    It finds edited, deleted, inserted, reordered or unreadable entries, a cut-off
+    end (against the head checkpoint) and purges of entries younger than three
+    years. Write down the SEQ:HASH it prints, elsewhere: '--expect SEQ:HASH'
+    later also finds a rewrite of the whole log.
+    """
+    expected = _head(expect)
 
     async def body() -> int:
-        async with open_store(state.db_url) as store:
-            verifier = ChainVerifier(await store.audit_anchors())
-            async for entry in store.iter_audit():
-                if not verifier.feed(entry):
-                    break
-            result = verifier.result()
+        async with state.store() as store:
+            result = await store.verify_audit(expected)
+            head = await store.audit_head()
         if result.ok:
-            click.echo(f"ok: {result.checked} entries, head {result.head}")
+            seq = head[0] if head else 0
+            click.echo(f"ok: {result.checked} entries, head {seq}:{result.head}")
             return 0
         click.echo(f"TAMPERED at entry {result.first_bad}: {result.problem}", err=True)
         click.echo(f"({result.checked} entries before it verified)", err=True)
@@ -58,23 +78,32 @@ def export(state: CliState, since: datetime | None, until: datetime | None, fmt:
     """Write entries to standard output, streamed."""
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
+            head = await store.audit_head()
             async for chunk in audit_export(store, _utc(since), _utc(until), fmt):
                 sys.stdout.write(chunk)
+        seq, digest = head if head is not None else (0, "")
+        click.echo(f"the log's head when exported: {seq}:{digest}", err=True)
 
     run(body)
 
 
 @audit.command("purge")
-@click.option("--older-than-days", default=3 * 365, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--older-than-days",
+    default=RETENTION.days,
+    show_default=True,
+    type=click.IntRange(RETENTION.days, 365 * 1000),
+    help="Records are kept at least three years (the legal keeping period).",
+)
 @click.option("--yes", is_flag=True, help="Do it (otherwise only say what would go).")
 @click.pass_obj
 def purge(state: CliState, older_than_days: int, yes: bool) -> None:
-    """Remove entries past retention (default 3 years), keeping the chain verifiable."""
+    """Remove entries past retention (3 years at least), keeping the chain verifiable."""
 
     async def body() -> None:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             if not yes:
                 old = [e async for e in store.iter_audit(until=cutoff)]
                 click.echo(
@@ -104,7 +133,7 @@ def compliance(state: CliState, start: datetime | None, end: datetime | None, fm
 
     async def body() -> None:
         period = (_utc(start), _utc(end))
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             rows = (await compliance_report(store, period, datetime.now(UTC))).rows()
         if fmt == "json":
             click.echo(metric_rows_json(rows), nl=False)

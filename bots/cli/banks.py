@@ -2,11 +2,10 @@
 
 import click
 
-from bots.cli.common import CliState, run
+from bots.cli.common import CliState, audited, run
 from core.banks import Bank, check_bank_name, parse_threshold
 from core.model import CATEGORIES, BankAction
 from core.signals import SIGNAL_TYPES
-from core.store import open_store
 
 __all__ = ["banks"]
 
@@ -55,8 +54,9 @@ def create(
         check_bank_name(name)
         limits = dict(map(parse_threshold, thresholds))
         bank = Bank(name, BankAction(action), description, True, limits, category=category)
-        async with open_store(state.db_url) as store:
+        async with state.store(create=True) as store:
             await store.create_bank(bank)
+            await audited(store, "bank_created", bank=name, reason=f"{action}, {category}")
         click.echo(f"created bank {name} (action {action}, category {category})")
 
     run(body)
@@ -68,7 +68,7 @@ def list_banks(state: CliState) -> None:
     """List banks with their entry counts and thresholds."""
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             summaries = await store.list_banks()
         if not summaries:
             click.echo("no banks yet: blockfirst banks create NAME")
@@ -100,8 +100,9 @@ def _set_enabled(enabled: bool) -> click.Command:
     @click.pass_obj
     def command(state: CliState, name: str) -> None:
         async def body() -> None:
-            async with open_store(state.db_url) as store:
+            async with state.store() as store:
                 await store.set_bank_enabled(name, enabled)
+                await audited(store, f"bank_{verb}d", bank=name, reason=verb)
             click.echo(f"{verb}d bank {name}")
 
         run(body)

@@ -11,12 +11,11 @@ from typing import Any
 
 import click
 
-from bots.cli.common import CliState, run, whoami
+from bots.cli.common import CliState, audited, run, whoami
 from core.cases import Case
 from core.engine import Moderator
 from core.matcher import Matcher
 from core.model import CaseState, Decision
-from core.store import open_store
 
 __all__ = ["cases", "reviewers"]
 
@@ -39,7 +38,7 @@ def list_cases(
 
     async def body() -> None:
         now = datetime.now(UTC)
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             found = await store.list_cases(
                 [CaseState(s) for s in states], overdue_at=now if overdue else None, limit=limit
             )
@@ -86,7 +85,7 @@ def show(state: CliState, case_id: str) -> None:
     """Every fact recorded on a case (never its media), as JSON."""
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             case = await store.get_case(case_id)
             history = await store.case_history(case_id)
             audit = [e async for e in store.iter_audit() if e.record.case_id == case_id]
@@ -118,13 +117,14 @@ def decide(
 
     async def body() -> None:
         async with (
-            open_store(state.db_url) as store,
+            state.store() as store,
             Moderator(store, {}, Matcher([])) as moderator,
         ):
             case = await moderator.on_decision(
                 case_id, Decision(decision), reviewer, note=note, ban=ban
             )
-            queued = len(await store.pending_effects([case.platform]))
+            pending = await store.pending_effects([case.platform], limit=10_000)
+            queued = sum(1 for effect in pending if effect.case_id == case.id)
         click.echo(f"case {case.id} is {case.state.value} (by {case.decided_by})")
         if queued:
             click.echo(f"{queued} platform effects queued for the running bot")
@@ -141,7 +141,7 @@ def reviewers() -> None:
 @click.pass_obj
 def list_reviewers(state: CliState) -> None:
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             for reviewer in sorted(await store.reviewers()):
                 click.echo(reviewer)
 
@@ -153,8 +153,9 @@ def list_reviewers(state: CliState) -> None:
 @click.pass_obj
 def add_reviewer(state: CliState, reviewer: str) -> None:
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store(create=True) as store:
             await store.add_reviewer(reviewer, by=whoami())
+            await audited(store, "reviewer_added", reason=reviewer)
         click.echo(f"{reviewer} may now decide cases")
 
     run(body)
@@ -165,8 +166,10 @@ def add_reviewer(state: CliState, reviewer: str) -> None:
 @click.pass_obj
 def remove_reviewer(state: CliState, reviewer: str) -> None:
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             removed = await store.remove_reviewer(reviewer)
+            if removed:
+                await audited(store, "reviewer_removed", reason=reviewer)
         click.echo(f"{reviewer} removed" if removed else f"{reviewer} was not a reviewer")
 
     run(body)

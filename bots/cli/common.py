@@ -3,7 +3,7 @@
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from bots.secrets import redact
 from core.audit import AuditRecord
+from core.banks import Entry, EntryStatus
 from core.errors import BlockfirstError
 from core.journal import Audit
 from core.ports import Store
@@ -24,6 +25,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "CliState",
+    "add_on_purpose",
     "audited",
     "fail",
     "progress",
@@ -47,6 +49,25 @@ class CliState:
         """The store (--db). Only commands that set a deployment up create one: any
         other, given a path with no database, says so instead of making an empty one."""
         return open_store(self.db_url, create=create)
+
+
+async def add_on_purpose(store: Store, bank: str, entries: Sequence[Entry]) -> str:
+    """Add ``entries`` named one by one on the command line: unlike an import, which
+    skips what was removed before, a value given on purpose is restored (audited).
+    Returns what happened, to print."""
+    result = await store.add_entries(bank, entries)
+    restored = 0
+    if result.tombstoned:
+        for kind in sorted({e.signal_type for e in entries}):
+            values = [e.value for e in entries if e.signal_type == kind]
+            restored += await store.set_entry_status(
+                bank, kind, values, EntryStatus.ACTIVE, f"cli:{whoami()}"
+            )
+    rules = " ".join(f"{e.signal_type}:{e.value[:80]}" for e in entries)
+    reason = f"{result.added} added, {restored} restored: {rules}"
+    await audited(store, "entries_added", bank=bank, reason=reason)
+    restored_text = f", restored {restored} removed or disabled earlier" if restored else ""
+    return f"added {result.added} (already present {result.duplicates}{restored_text})"
 
 
 async def audited(store: Store, kind: str, *, bank: str = "", reason: str = "") -> None:

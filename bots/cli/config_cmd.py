@@ -7,6 +7,7 @@ import click
 
 from bots.cli.common import run
 from bots.config import load_config
+from bots.web.server import exposure_warning
 
 __all__ = ["config"]
 
@@ -30,6 +31,9 @@ def check(file: Path) -> None:
                 f"telegram: review chat {tg.review_chat_id}, {len(tg.reviewers)} reviewers, "
                 f"api {tg.api_url or 'https://api.telegram.org'} (token from the environment)"
             )
+        warning = exposure_warning(loaded.web.bind) if loaded.web.enabled else None
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
         settings = loaded.engine.default_settings
         block_first = ", ".join(sorted(settings.block_first)) or "none"
         click.echo(

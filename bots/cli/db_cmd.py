@@ -3,7 +3,7 @@
 import click
 
 from bots.cli.common import CliState, progress, run
-from core.store import open_store, redacted
+from core.store import redacted
 from core.store.copy import copy_database
 
 __all__ = ["db"]
@@ -20,7 +20,7 @@ def migrate(state: CliState) -> None:
     """Bring the store (--db) to the current schema (every command does so too)."""
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store(create=True) as store:
             revision = await store.schema_revision()
         click.echo(f"{redacted(state.db_url)} is at schema revision {revision}")
 

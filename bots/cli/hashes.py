@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bots.cli.common import CliState, audited, fail, run, whoami
+from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
 from core.banks import EntryStatus
 from core.catalog import entries_for_media
@@ -77,12 +77,8 @@ def add(
 
     async def body() -> None:
         async with state.store() as store:
-            result = await store.add_entries(bank, entries)
-            await audited(store, "entries_added", bank=bank, reason=f"{result.added} from images")
-        click.echo(
-            f"added {result.added} signals from {len(images)} images to {bank} "
-            f"(already present {result.duplicates}, previously removed {result.tombstoned})"
-        )
+            done = await add_on_purpose(store, bank, entries)
+        click.echo(f"{bank}, from {len(images)} images: {done}")
 
     run(body)
 

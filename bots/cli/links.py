@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from bots.cli.common import CliState, fail, run, whoami
+from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
 from core.banks import Entry, EntryStatus
 from core.catalog import load_matcher
@@ -14,7 +14,6 @@ from core.formats import ListFormat
 from core.link_matching import check_links
 from core.signals import SIGNAL_TYPES, LinkSignalType
 from core.signals.links import rule_for
-from core.store import open_store
 
 __all__ = ["links"]
 
@@ -52,14 +51,11 @@ def add(
         entries.append(Entry(kind, value, source="cli", added_by=whoami(), note=note, allow=allow))
 
     async def body() -> None:
-        async with open_store(state.db_url) as store:
-            result = await store.add_entries(bank, entries)
+        async with state.store() as store:
+            done = await add_on_purpose(store, bank, entries)
         for entry in entries:
             click.echo(f"{'allow' if allow else 'block'} {entry.signal_type} {entry.value}")
-        click.echo(
-            f"added {result.added} (already present {result.duplicates}, "
-            f"previously removed {result.tombstoned})"
-        )
+        click.echo(done)
 
     run(body)
 
@@ -110,12 +106,14 @@ def remove(state: CliState, bank: str, rules: tuple[str, ...], signal_type: str 
 
     async def body() -> None:
         removed = 0
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             for kind in {k for k, _ in parsed}:
                 values = [v for k, v in parsed if k == kind]
                 removed += await store.set_entry_status(
                     bank, kind, values, EntryStatus.REMOVED, whoami()
                 )
+            rules = " ".join(f"{k}:{v}" for k, v in parsed)
+            await audited(store, "entries_status", bank=bank, reason=f"removed: {rules}")
         click.echo(f"removed {removed} of {len(parsed)} from {bank}")
 
     run(body)
@@ -128,7 +126,7 @@ def check(state: CliState, text: str) -> None:
     """Show the canonical form of each link in TEXT and any match; exit 1 on a match."""
 
     async def body() -> int:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             matcher = await load_matcher(store)
         results = check_links(matcher, text, [text] if " " not in text.strip() else [])
         matched = False

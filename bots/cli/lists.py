@@ -2,16 +2,16 @@
 format detection, progress, streamed export."""
 
 import itertools
+import stat
 import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
-from bots.cli.common import CliState, progress
+from bots.cli.common import CliState, audited, progress
 from core.catalog import ImportReport, export_chunks, import_rows
 from core.errors import InputError
 from core.formats import ListFormat, read_hash_list, resolve_format
-from core.store import open_store
 
 __all__ = ["export_list", "import_list"]
 
@@ -37,10 +37,13 @@ async def import_list(
         )
         with progress(size, "B", f"importing {file.name or 'stdin'}") as bar:
             tick = _ticker(bar, stream)
-            async with open_store(state.db_url) as store:
-                return await import_rows(
+            async with state.store() as store:
+                report = await import_rows(
                     store, bank, rows, strict=strict, added_by=added_by, progress=tick
                 )
+                reason = f"{file.name or 'stdin'}: {report.summary()}"
+                await audited(store, "bank_import", bank=bank, reason=reason)
+                return report
 
 
 async def export_list(
@@ -52,7 +55,7 @@ async def export_list(
     only: Callable[[str], bool] | None = None,
 ) -> None:
     """Write ``bank``'s active entries to standard output, streamed."""
-    async with open_store(state.db_url) as store:
+    async with state.store() as store:
         async for chunk in export_chunks(store, bank, fmt, signal_type=signal_type, only=only):
             sys.stdout.write(chunk)
 
@@ -68,10 +71,13 @@ class _open_list:
         if str(self._path) == "-":
             return sys.stdin.buffer, None
         try:
+            mode = self._path.stat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # /dev/zero never ends
+                raise InputError(f"{self._path}: not a file or a pipe")
             self._handle = self._path.open("rb")
         except OSError as exc:
             raise InputError(f"{self._path}: cannot read: {exc.strerror or exc}") from exc
-        return self._handle, self._path.stat().st_size
+        return self._handle, self._path.stat().st_size if stat.S_ISREG(mode) else None
 
     def __exit__(self, *exc: object) -> None:
         if self._handle is not None:

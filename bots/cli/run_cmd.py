@@ -9,6 +9,7 @@ import click
 from bots.cli.common import run
 from bots.config import load_config
 from bots.run import run_bots
+from bots.secrets import install_redaction
 
 __all__ = ["run_command"]
 
@@ -28,6 +29,7 @@ def run_command(config_path: Path) -> None:
     )
     for noisy in ("httpx", "telegram.ext", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_redaction()
 
     async def body() -> None:
         await run_bots(load_config(config_path, os.environ))

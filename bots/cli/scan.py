@@ -22,6 +22,7 @@ from core.catalog import load_matcher
 from core.errors import InputError
 from core.hashing import MediaSignals, hash_file
 from core.hashing_pool import stop_workers
+from core.matcher import Matcher
 from core.model import Match
 
 __all__ = ["scan"]
@@ -53,25 +54,27 @@ def scan(state: CliState, paths: tuple[Path, ...], as_json: bool, workers: int |
     Exit 2 if nothing matched but some input could not be read.
     """
 
-    async def body() -> int:
+    async def load() -> Matcher:
         async with state.store() as store:
-            matcher = await load_matcher(store)
-        files, missing = _collect(paths)
-        matched = errors = False
-        for path in missing:
-            _emit(_Hashed(str(path), None, f"{path}: no such file or directory"), [], as_json)
-            errors = True
-        hashing = closing(_hash_all(files, workers or os.cpu_count() or 1))
-        with progress(len(files), "file", "scanning") as bar, hashing as results:
-            for hashed in results:
-                bar.update()
-                matches = matcher.match(hashed.media.queries) if hashed.media else []
-                _emit(hashed, matches, as_json)
-                matched |= bool(matches)
-                errors |= hashed.error is not None
-        return 1 if matched else 2 if errors else 0
+            return await load_matcher(store)
 
-    sys.exit(run(body))
+    matcher = run(load)
+    # The scan itself runs outside the event loop, where Ctrl-C interrupts at once
+    # (asyncio.run would only cancel its task, after every file was hashed).
+    files, missing = _collect(paths)
+    matched = errors = False
+    for path in missing:
+        _emit(_Hashed(str(path), None, f"{path}: no such file or directory"), [], as_json)
+        errors = True
+    hashing = closing(_hash_all(files, workers or os.cpu_count() or 1))
+    with progress(len(files), "file", "scanning") as bar, hashing as results:
+        for hashed in results:
+            bar.update()
+            matches = matcher.match(hashed.media.queries) if hashed.media else []
+            _emit(hashed, matches, as_json)
+            matched |= bool(matches)
+            errors |= hashed.error is not None
+    sys.exit(1 if matched else 2 if errors else 0)
 
 
 def _collect(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:

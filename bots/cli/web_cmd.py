@@ -13,14 +13,14 @@ import click
 
 from bots.cli.common import CliState, fail, run, whoami
 from bots.config import load_config
+from bots.secrets import install_redaction
 from bots.web import create_app
 from bots.web.security import MIN_PASSWORD, hash_password
 from bots.web.server import listen, serve
 from core.accounts import Role, User, valid_name
 from core.audit import AuditRecord
-from core.errors import InputError
+from core.errors import BlockfirstError, InputError
 from core.journal import Audit
-from core.store import open_store
 
 __all__ = ["users", "web"]
 
@@ -44,7 +44,11 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = load_config(config_path, os.environ)
+    install_redaction()
+    try:
+        config = load_config(config_path, os.environ, tokens=False)
+    except BlockfirstError as exc:
+        fail(str(exc))
     settings = replace(config.web, bind=bind or config.web.bind)
     db_url = config.storage_url if config_path is not None else state.db_url
 
@@ -90,7 +94,7 @@ def add(state: CliState, name: str, role: str) -> None:
     async def body() -> None:
         password_hash = await hash_password(password)
         actor = f"cli:{whoami()}"
-        async with open_store(state.db_url) as store:
+        async with state.store(create=True) as store:
             await store.add_user(User(name, Role(role), password_hash, datetime.now(UTC), actor))
             record = AuditRecord(kind="user_added", actor=actor, reason=f"{name} as {role}")
             await store.apply([Audit(record)])
@@ -108,7 +112,7 @@ def passwd(state: CliState, name: str) -> None:
 
     async def body() -> None:
         password_hash = await hash_password(password)
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             if not await store.set_password(name, password_hash):
                 fail(f"no account {name!r}")
             record = AuditRecord(kind="password_changed", actor=f"cli:{whoami()}", reason=name)
@@ -122,7 +126,7 @@ def passwd(state: CliState, name: str) -> None:
 @click.pass_obj
 def list_users(state: CliState) -> None:
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             for user in await store.list_users():
                 created = f"created {user.created_at:%Y-%m-%d} by {user.created_by}"
                 click.echo(f"{user.name}\t{user.role.value}\t{created}")
@@ -135,7 +139,7 @@ def list_users(state: CliState) -> None:
 @click.pass_obj
 def remove(state: CliState, name: str) -> None:
     async def body() -> None:
-        async with open_store(state.db_url) as store:
+        async with state.store() as store:
             if not await store.remove_user(name):
                 fail(f"no account {name!r}")
             record = AuditRecord(kind="user_removed", actor=f"cli:{whoami()}", reason=name)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from starlette.applications import Starlette
 
 from core.errors import ConfigError
 
-__all__ = ["listen", "parse_bind", "serve"]
+__all__ = ["exposure_warning", "listen", "parse_bind", "serve"]
 
 log = logging.getLogger("blockfirst.web")
 
@@ -29,9 +30,27 @@ def parse_bind(bind: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def exposure_warning(bind: str) -> str | None:
+    """What to say when the dashboard listens beyond this machine."""
+    host, _ = parse_bind(bind)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    return (
+        f"web.bind {bind} serves the dashboard beyond this machine: /metrics and /readyz "
+        "need no account. Put it behind a TLS proxy on loopback, or bind 127.0.0.1"
+    )
+
+
 def listen(bind: str) -> socket.socket:
     """The listening socket, opened now so a taken port is one clear error."""
     host, port = parse_bind(bind)
+    warning = exposure_warning(bind)
+    if warning:
+        log.warning(warning)
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         return socket.create_server((host, port), family=family, reuse_port=False)

@@ -1,36 +1,25 @@
 """The audit log: browse and filter, the chain's verification, CSV/JSON export."""
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from bots.reports import audit_export
 from bots.web.context import ChainCheck, Ctx, view
+from bots.web.params import parse_number, parse_period
 from core.audit import AuditFilter, ChainVerifier, Verification
 from core.errors import InputError
 
-__all__ = ["parse_day", "routes"]
+__all__ = ["routes"]
 
 _PAGE = 100
 _FULL_CHECK_S = 3600.0
 
 
-def parse_day(text: str, name: str) -> datetime | None:
-    """A ``YYYY-MM-DD`` form field as midnight UTC (empty: None)."""
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise InputError(f"{name}: {text[:20]!r} is not a date (YYYY-MM-DD)") from exc
-
-
 def _period(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
-    params = ctx.request.query_params
-    until = parse_day(params.get("until", ""), "until")
-    return parse_day(params.get("since", ""), "since"), until + timedelta(days=1) if until else None
+    return parse_period(ctx.request.query_params, "since", "until")
 
 
 async def _verification(ctx: Ctx, full: bool) -> tuple[Verification, datetime]:
@@ -51,7 +40,7 @@ async def _verification(ctx: Ctx, full: bool) -> tuple[Verification, datetime]:
             if not check.verifier.feed(entry):
                 break
         check.checked_at = ctx.now
-    return check.verifier.result(), check.checked_at
+    return check.verifier.result(await ctx.store.audit_head()), check.checked_at
 
 
 @view()
@@ -65,12 +54,8 @@ async def audit_page(ctx: Ctx) -> Response:
         since=since,
         until=until,
     )
-    before = params.get("before", "")
-    if before and not before.isdigit():
-        raise InputError(f"before: {before[:20]!r} is not an entry number")
-    entries = await ctx.store.audit_page(
-        where, before_seq=int(before) if before else None, limit=_PAGE
-    )
+    before = parse_number(params.get("before"), "before", 0, 1, 2**62) or None
+    entries = await ctx.store.audit_page(where, before_seq=before, limit=_PAGE)
     verification, checked_at = await _verification(ctx, params.get("verify") == "1")
     shown = {k: params.get(k, "") for k in ("kind", "case", "actor", "since", "until")}
     return ctx.render(
@@ -90,7 +75,12 @@ async def audit_download(ctx: Ctx) -> Response:
         raise InputError(f"format: {fmt[:20]!r} is not csv or json")
     since, until = _period(ctx)
     media = "text/csv" if fmt == "csv" else "application/json"
-    headers = {"Content-Disposition": f'attachment; filename="audit.{fmt}"'}
+    head = await ctx.store.audit_head()
+    seq, digest = head if head is not None else (0, "")
+    headers = {
+        "Content-Disposition": f'attachment; filename="audit-to-{seq}.{fmt}"',
+        "X-Audit-Head": f"{seq}:{digest}",  # write it down: 'audit verify --expect' checks it
+    }
     return StreamingResponse(
         audit_export(ctx.store, since, until, fmt), media_type=media, headers=headers
     )

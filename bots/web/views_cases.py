@@ -11,6 +11,7 @@ from starlette.routing import Route
 from adapters.discord.translate import message_link as discord_link
 from adapters.telegram.translate import message_link as telegram_link
 from bots.web.context import Ctx, safe_next, view
+from bots.web.params import parse_number
 from core.accounts import Permission
 from core.audit import AuditFilter, AuditRecord
 from core.cases import Case, CaseFilter
@@ -54,20 +55,12 @@ def _filter(ctx: Ctx) -> tuple[CaseFilter, dict[str, str]]:
     return where, {k: v for k, v in shown.items() if v}
 
 
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value else default
-    except ValueError as exc:
-        raise InputError(f"{value!r} is not a number") from exc
-    return max(low, min(high, number))
-
-
 @view()
 async def queue(ctx: Ctx) -> Response:
     where, shown = _filter(ctx)
     params = ctx.request.query_params
-    per = _int(params.get("per"), ctx.state.settings.page_size, 1, _MAX_PAGE)
-    page = _int(params.get("page"), 1, 1, 10**9)
+    per = parse_number(params.get("per"), "per", ctx.state.settings.page_size, 1, _MAX_PAGE)
+    page = parse_number(params.get("page"), "page", 1, 1, 10**9)
     cases, total = await ctx.store.page_cases(where, offset=(page - 1) * per, limit=per)
     overdue = (await ctx.store.page_cases(CaseFilter(states=_OPEN, overdue_at=ctx.now), limit=0))[1]
     query = [("state", s.value) for s in where.states] + list(shown.items()) + [("per", str(per))]

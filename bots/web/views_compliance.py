@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from bots.reports import compliance_report, metric_rows_csv, metric_rows_json
 from bots.web.context import Ctx, view
-from bots.web.views_audit import parse_day
+from bots.web.params import parse_number, parse_period
 from core.errors import InputError
 
 __all__ = ["routes"]
@@ -23,8 +23,7 @@ def _period(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
     if "from" not in params and "to" not in params:
         today = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
         return today - timedelta(days=29), today + timedelta(days=1)
-    end = parse_day(params.get("to", ""), "to")
-    return parse_day(params.get("from", ""), "from"), end + timedelta(days=1) if end else None
+    return parse_period(params, "from", "to")
 
 
 def _day(value: datetime | None, shift: timedelta = timedelta()) -> str:
@@ -63,9 +62,9 @@ async def compliance_download(ctx: Ctx) -> Response:
 @view()
 async def transparency(ctx: Ctx) -> Response:
     text = ctx.request.query_params.get("year", str(ctx.now.year))
-    if not text.isdigit() or not _FIRST_YEAR <= int(text) <= ctx.now.year:
+    year = parse_number(text, "year", 0, 0, 10**6)
+    if not _FIRST_YEAR <= year <= ctx.now.year:
         raise InputError(f"year: {text[:10]!r} is not a year from {_FIRST_YEAR} to now")
-    year = int(text)
     period = (datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
     report = await compliance_report(ctx.store, period, ctx.now)
     categories: dict[str, dict[str, int]] = {}

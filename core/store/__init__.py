@@ -14,7 +14,15 @@ from core.errors import ConfigError, StorageError
 from core.ports import Clock, SystemClock
 from core.store.sql import SqlStore
 
-__all__ = ["DEFAULT_URL", "MIGRATION_LOCK", "SqlStore", "driver_url", "open_store", "redacted"]
+__all__ = [
+    "DEFAULT_URL",
+    "MIGRATION_LOCK",
+    "SqlStore",
+    "driver_url",
+    "open_store",
+    "redacted",
+    "sqlite_path",
+]
 
 DEFAULT_URL = "sqlite:///blockfirst.db"
 MIGRATION_LOCK = 0x62660001  # PostgreSQL advisory lock keys: "bf" + a number
@@ -35,6 +43,15 @@ def driver_url(url: str) -> str:
     raise ConfigError(
         f"storage URL {redacted(url)!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
     )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names (None for other stores and in-memory ones)."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("sqlite", "sqlite+aiosqlite") or not rest.startswith("/"):
+        return None
+    name = rest[1:].split("?", 1)[0]
+    return None if name in ("", ":memory:") else Path(name)
 
 
 def redacted(url: str) -> str:
@@ -60,9 +77,17 @@ def _upgrade(sync_conn: sa.Connection) -> None:
 
 
 @asynccontextmanager
-async def open_store(url: str = DEFAULT_URL, clock: Clock | None = None) -> AsyncIterator[SqlStore]:
-    """Open (creating and migrating as needed) the store at ``url``."""
+async def open_store(
+    url: str = DEFAULT_URL, clock: Clock | None = None, *, create: bool = True
+) -> AsyncIterator[SqlStore]:
+    """Open (migrating as needed) the store at ``url``; a SQLite file that does not
+    exist is created only if ``create`` (a mistyped path must not yield an empty store)."""
     driver = driver_url(url)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise StorageError(
+            f"no database at {path} (is the --db path right? 'blockfirst db migrate' creates one)"
+        )
     engine = create_async_engine(driver, connect_args={"timeout": 30}, pool_pre_ping=True)
     if driver.startswith("sqlite"):
         sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

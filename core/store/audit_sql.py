@@ -1,20 +1,33 @@
-"""The audit log in SQL: appending (chained), reading, verifying input, purging."""
+"""The audit log in SQL: appending (chained, with the head checkpoint), reading
+(a row that cannot be read is reported at its entry, never raised), verifying,
+purging."""
 
+import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.audit import PURGE, AuditEntry, AuditFilter, AuditRecord, chain, parse_anchor
+from core.audit import (
+    PURGE,
+    AuditEntry,
+    AuditFilter,
+    AuditRecord,
+    ChainVerifier,
+    Verification,
+    chain,
+    parse_anchor,
+)
 from core.ports import Clock
-from core.store.base import storage_errors, utc
-from core.store.schema import audit_log
+from core.store.base import storage_errors
+from core.store.schema import audit_head, audit_log
 
 __all__ = ["AuditTables", "append_audit"]
 
 _BATCH = 2000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 AUDIT_LOCK = 0x62660002  # PostgreSQL advisory lock: one chain writer at a time
@@ -46,7 +59,15 @@ async def append_audit(
         previous = (entry.seq, entry.hash)
     if entries:
         await conn.execute(sa.insert(audit_log), [_row(e) for e in entries])
+        await _set_head(conn, entries[-1])
     return entries
+
+
+async def _set_head(conn: AsyncConnection, entry: AuditEntry) -> None:
+    values = {"seq": entry.seq, "hash": entry.hash}
+    done = await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(values))
+    if not done.rowcount:
+        await conn.execute(sa.insert(audit_head).values(id=1, **values))
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
@@ -59,7 +80,7 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "chat_id": record.chat_id,
         "message_id": record.message_id,
         "sender_id": record.sender_id,
-        "signals": " ".join(record.signals),
+        "signals": json.dumps(list(record.signals), ensure_ascii=False),
         "bank": record.bank,
         "distance": record.distance,
         "action": record.action,
@@ -74,23 +95,70 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _entry(row: Any) -> AuditEntry:
-    record = AuditRecord(
-        kind=row["kind"],
-        platform=row["platform"],
-        chat_id=row["chat_id"],
-        message_id=row["message_id"],
-        sender_id=row["sender_id"],
-        signals=tuple(row["signals"].split()),
-        bank=row["bank"],
-        distance=row["distance"],
-        action=row["action"],
-        result=row["result"],
-        actor=row["actor"],
-        reason=row["reason"],
-        case_id=row["case_id"],
-        anchor=row["anchor"],
-    )
-    return AuditEntry(row["seq"], utc(row["at"]), record, row["prev_hash"], row["hash"])  # type: ignore[arg-type]
+    """The entry a row holds; a row that cannot be read (a value of the wrong
+    type, a date that is not one) becomes an entry carrying its ``problem``."""
+    try:
+        record = AuditRecord(
+            kind=_text(row["kind"]),
+            platform=_text(row["platform"]),
+            chat_id=_text(row["chat_id"]),
+            message_id=_text(row["message_id"]),
+            sender_id=_text(row["sender_id"]),
+            signals=_signals(row["signals"]),
+            bank=_text(row["bank"]),
+            distance=_distance(row["distance"]),
+            action=_text(row["action"]),
+            result=_text(row["result"]),
+            actor=_text(row["actor"]),
+            reason=_text(row["reason"]),
+            case_id=_text(row["case_id"]),
+            anchor=_text(row["anchor"]),
+        )
+        at = _at(row["at"])
+        return AuditEntry(row["seq"], at, record, _text(row["prev_hash"]), _text(row["hash"]))
+    except (TypeError, ValueError, OverflowError) as exc:
+        problem = str(exc)[:200]
+        return AuditEntry(
+            row["seq"], datetime.min.replace(tzinfo=UTC), AuditRecord(kind="?"), "", "", problem
+        )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _signals(value: Any) -> tuple[str, ...]:
+    text = _text(value)
+    if not text:
+        return ()
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError("signals are not a list of text")
+    return tuple(items)
+
+
+def _distance(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"distance is {type(value).__name__}, not a number")
+    return value
+
+
+def _at(value: Any) -> datetime:
+    """A stored time; read raw on SQLite (where the column is text) and parsed here."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"time is {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The time column is read as stored, so one unparseable value is reported at its
+# entry instead of failing the whole read inside the driver.
+_COLUMNS = [
+    sa.type_coerce(c, sa.String).label("at") if c.name == "at" else c for c in audit_log.columns
+]
 
 
 class AuditTables:
@@ -108,7 +176,7 @@ class AuditTables:
     ) -> AsyncIterator[AuditEntry]:
         """Entries in sequence order, streamed, optionally within [since, until) and
         after entry ``after_seq``."""
-        query = sa.select(audit_log).order_by(audit_log.c.seq)
+        query = sa.select(*_COLUMNS).order_by(audit_log.c.seq)
         if after_seq:
             query = query.where(audit_log.c.seq > after_seq)
         if since is not None:
@@ -125,7 +193,7 @@ class AuditTables:
         self, where: AuditFilter, *, before_seq: int | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         """Entries ``where`` selects, newest first, below ``before_seq`` when given."""
-        query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+        query = sa.select(*_COLUMNS).order_by(audit_log.c.seq.desc()).limit(limit)
         for column, value in (
             (audit_log.c.kind, where.kind),
             (audit_log.c.case_id, where.case_id),
@@ -144,13 +212,36 @@ class AuditTables:
                 rows = (await conn.execute(query)).all()
         return [_entry(r._mapping) for r in rows]
 
+    async def audit_head(self) -> tuple[int, str] | None:
+        """The head checkpoint: the last entry's number and hash, as last written."""
+        with storage_errors("reading the audit log"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash))).first()
+        return (row.seq, row.hash) if row else None
+
+    async def verify_audit(self, expect: tuple[int, str] | None = None) -> Verification:
+        """The whole chain checked, streamed, against its anchors, its head
+        checkpoint and a head written down elsewhere (``expect``)."""
+        verifier = ChainVerifier(await self.audit_anchors(), expect)
+        async for entry in self.iter_audit():
+            if not verifier.feed(entry):
+                break
+        return verifier.result(await self.audit_head())
+
     async def audit_anchors(self) -> dict[int, str]:
         """Purged-through sequence number -> hash, from every purge entry."""
         query = sa.select(audit_log.c.anchor).where(audit_log.c.kind == PURGE)
         with storage_errors("reading the audit log"):
             async with self._engine.connect() as conn:
                 anchors = (await conn.execute(query)).scalars().all()
-        return dict(parse_anchor(a) for a in anchors)
+        found = {}
+        for anchor in anchors:
+            try:
+                seq, value = parse_anchor(anchor)
+            except ValueError:
+                continue  # the purge entry itself fails verification
+            found[seq] = value
+        return found
 
     async def purge_audit(self, before: datetime, actor: str) -> int:
         """Delete entries older than ``before``, keeping the chain checkable (see core.audit)."""

@@ -29,7 +29,8 @@ _KEY_MAX = 128  # bank_entries.value_key
 _STATUS_FROM = {
     EntryStatus.REMOVED: (EntryStatus.ACTIVE, EntryStatus.DISABLED),
     EntryStatus.DISABLED: (EntryStatus.ACTIVE,),
-    EntryStatus.ACTIVE: (EntryStatus.DISABLED,),
+    # An operator adding or enabling a value on purpose revives it; imports never do.
+    EntryStatus.ACTIVE: (EntryStatus.DISABLED, EntryStatus.REMOVED),
 }
 
 

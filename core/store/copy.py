@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.audit import ChainVerifier
 from core.errors import InputError, StorageError
 from core.store import SqlStore, open_store
 from core.store.base import storage_errors, utc
@@ -34,7 +33,7 @@ async def copy_database(
 ) -> CopyReport:
     """Copy every table of ``source_url`` into the empty store at ``target_url``."""
     report = CopyReport()
-    async with open_store(source_url) as source, open_store(target_url) as target:
+    async with open_store(source_url, create=False) as source, open_store(target_url) as target:
         src, dst = source._engine, target._engine  # this module is the store's own
         with storage_errors("copying"):
             async with src.connect() as reader, dst.begin() as writer:
@@ -92,14 +91,7 @@ async def _advance_sequences(conn: AsyncConnection) -> None:
 
 async def _check(source: SqlStore, target: SqlStore, report: CopyReport) -> None:
     """Counts equal, and the target's audit chain valid with the source's head."""
-    heads = []
-    for store in (source, target):
-        verifier = ChainVerifier(await store.audit_anchors())
-        async for entry in store.iter_audit():
-            if not verifier.feed(entry):
-                break
-        heads.append(verifier.result())
-    src, dst = heads
+    src, dst = [await store.verify_audit() for store in (source, target)]
     if not dst.ok or dst.head != src.head or dst.checked != src.checked:
         raise StorageError(
             f"the copied audit log does not verify like the source's "

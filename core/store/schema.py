@@ -153,6 +153,16 @@ audit_log = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+# The audit chain's head checkpoint (one row), written with every append, so a
+# cut-off end of the chain is found (core.audit).
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", _Id, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
 processed_updates = sa.Table(
     "processed_updates",
     metadata,

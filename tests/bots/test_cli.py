@@ -21,6 +21,9 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def run(db_url: str) -> Run:
+    """The CLI on a deployment's store (created, as 'banks create' would)."""
+    CliRunner().invoke(cli, ["--db", db_url, "db", "migrate"], catch_exceptions=False)
+
     def invoke(*args: str, input: str | bytes | None = None) -> Result:
         return CliRunner().invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
 
@@ -176,7 +179,10 @@ def test_removed_hashes_stay_out(run: Run) -> None:
 
 def test_scan_finds_the_banked_image_and_its_mirror(run: Run, images: dict[str, Path]) -> None:
     run("banks", "create", "local")
-    assert "added 5 signals" in run("hashes", "add", "local", str(images["astronaut"])).output
+    assert (
+        "from 1 images: added 5 (already present 0)"
+        in run("hashes", "add", "local", str(images["astronaut"])).output
+    )
     result = run("scan", str(images["astronaut"].parent))
     assert result.exit_code == 1  # a match outranks the unreadable junk.jpg
     by_file: dict[str, list[str]] = {}

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner, Result
@@ -118,20 +119,23 @@ async def test_audit_verify_detects_a_tampered_row(
 
 
 async def test_audit_export_and_purge(store: SqlStore, clock: FakeClock, run) -> None:  # type: ignore[no-untyped-def]
+    clock.current = datetime(2022, 1, 1, tzinfo=UTC)  # past the three years kept
     await fill(store, clock)
-    rows = list(csv.DictReader(io.StringIO((await run("audit", "export")).output)))
-    as_json = json.loads((await run("audit", "export", "--format", "json")).output)
+    rows = list(csv.DictReader(io.StringIO((await run("audit", "export")).stdout)))
+    exported = await run("audit", "export", "--format", "json")
+    as_json = json.loads(exported.stdout)
+    assert "the log's head when exported:" in exported.stderr
     assert len(rows) == len(as_json) > 5
     assert rows[0]["seq"] == "1"
     assert as_json[-1]["hash"] == rows[-1]["hash"]
     assert (
         json.loads(
-            (await run("audit", "export", "--format", "json", "--since", "2030-01-01")).output
+            (await run("audit", "export", "--format", "json", "--since", "2030-01-01")).stdout
         )
         == []
     )
-    assert "add --yes" in (await run("audit", "purge", "--older-than-days", "30")).output
-    purged = await run("audit", "purge", "--older-than-days", "30", "--yes")
+    assert "add --yes" in (await run("audit", "purge")).output
+    purged = await run("audit", "purge", "--yes")
     assert f"purged {len(rows)} entries" in purged.output
     after = await run("audit", "verify")
     assert after.exit_code == 0, after.stderr
@@ -157,5 +161,9 @@ async def test_compliance_report(store: SqlStore, clock: FakeClock, run) -> None
 
 
 async def test_cases_on_an_empty_store(run) -> None:  # type: ignore[no-untyped-def]
+    missing = await run("cases", "list")  # issue 13, item 16: no empty store made by a typo
+    assert (missing.exit_code, missing.stdout) == (2, "")
+    assert "no database at" in missing.stderr
+    assert (await run("db", "migrate")).exit_code == 0
     assert (await run("cases", "list")).output == "no cases\n"
     assert (await run("audit", "verify")).output.startswith("ok: 0 entries")

@@ -109,6 +109,10 @@ def test_every_section(tmp_path: Path) -> None:
         ("[web]\nsession_hours = 0\n", {}, "web.session_hours: between 1 and 720"),
         ("[web]\nenabled = 'yes'\n", {}, "web.enabled: expected bool"),
         ("", {"BLOCKFIRST_WEB_SECRET": "short"}, "BLOCKFIRST_WEB_SECRET: use at least 32"),
+        # issue 13, item 17: what used to pass the check and fail later
+        ("[storage]\nurl = 'mysql://u@h/db'\n", {}, "storage.url: .* expected sqlite"),
+        ("[reports]\nper_hour = -5\n", {}, "reports.per_hour: between 1 and 100000"),
+        ("[limits]\nmax_hash_seconds = 0\n", {}, "max_hash_seconds must be positive"),
     ],
 )
 def test_one_clear_error_naming_the_key(
@@ -148,3 +152,9 @@ def test_config_check_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert bad.stderr.startswith("error: ")
     assert "no such file" in bad.stderr
     assert "Traceback" not in bad.output
+
+
+def test_the_dashboard_alone_needs_no_bot_token(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[telegram]\nreview_chat_id = 1\n"), {}, tokens=False)
+    assert config.telegram is not None
+    assert config.telegram.review_chat_id == 1

@@ -92,7 +92,7 @@ def test_a_purged_head_verifies_only_with_its_anchor() -> None:
 def test_export_rows_are_flat_strings() -> None:
     entry = chain(None, AuditRecord(kind="match", signals=("pdq:ab", "md5:cd"), distance=None), T0)
     row = export_row(entry)
-    assert row["signals"] == "pdq:ab md5:cd"
+    assert row["signals"] == '["pdq:ab", "md5:cd"]'
     assert row["distance"] == ""
     assert row["at"] == "2026-03-01T09:00:00.000000Z"
     assert row["hash"] == entry.hash
