@@ -78,7 +78,7 @@ _SECTIONS = {
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
-    "web": {"enabled", "bind", "session_hours", "max_upload_mb"},
+    "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
 }
 
 
@@ -262,10 +262,14 @@ def _web(data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
         raise ConfigError(f"{WEB_SECRET_ENV}: use at least 32 random characters")
     bind = _get(data, "web.bind", str, "127.0.0.1:8080")
     parse_bind(bind)
+    hosts = _get(data, "web.hosts", list, [])
+    if not all(isinstance(h, str) and h and " " not in h for h in hosts):
+        raise ConfigError("web.hosts: expected a list of host names (e.g. ['dash.example.org'])")
     return WebSettings(
         enabled=_get(data, "web.enabled", bool, True),
         bind=bind,
         secret=secret,
         session_hours=hours,
         max_upload_bytes=upload * _MIB,
+        hosts=tuple(h.lower() for h in hosts),
     )

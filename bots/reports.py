@@ -9,6 +9,7 @@ from datetime import datetime
 
 from core.audit import export_row
 from core.compliance import ComplianceReport, summarise
+from core.formats import spreadsheet_safe
 from core.ports import Store
 
 __all__ = ["audit_export", "compliance_report", "metric_rows_csv", "metric_rows_json"]
@@ -28,7 +29,7 @@ def metric_rows_csv(rows: Iterable[tuple[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["metric", "value"])
-    writer.writerows(rows)
+    writer.writerows((spreadsheet_safe(k), spreadsheet_safe(v)) for k, v in rows)
     return out.getvalue()
 
 
@@ -45,6 +46,8 @@ async def audit_export(
         yield "["
     async for entry in store.iter_audit(since, until):
         row = export_row(entry)
+        if fmt == "csv":  # reasons and notes are free text (a reporter's, a list's)
+            row = {key: spreadsheet_safe(value) for key, value in row.items()}
         if fmt == "json":
             yield ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
         else:

@@ -49,6 +49,7 @@ class User:
     password_hash: str
     created_at: datetime
     created_by: str = ""
+    signed_out_at: datetime | None = None  # when its owner last signed out
 
     @property
     def actor(self) -> str:
@@ -57,8 +58,10 @@ class User:
 
     @property
     def epoch(self) -> str:
-        """Changes with the password hash, so a new password ends old sessions."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password hash and at every sign-out, so a new password or
+        signing out ends every session (a copied cookie included)."""
+        signed_out = self.signed_out_at.isoformat() if self.signed_out_at else ""
+        return hashlib.sha256(f"{self.password_hash}|{signed_out}".encode()).hexdigest()[:16]
 
     def may(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]

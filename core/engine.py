@@ -42,7 +42,7 @@ from core.performer import Performer
 from core.policy import ChatSettings, decide
 from core.ports import Clock, Platform, Store, SystemClock
 from core.report_flows import ReportFlows
-from core.review_flows import ReviewFlows
+from core.review_flows import RefusalThrottle, ReviewFlows
 from core.texts import ReviewCard, card_for
 from core.upkeep import Upkeep
 
@@ -87,6 +87,7 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         self._recent: OrderedDict[str, MediaSignals] = OrderedDict()
         self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
         self._settings: dict[tuple[str, str], tuple[datetime, ChatSettings]] = {}
+        self._refusals = RefusalThrottle()
         self.stats = Stats()
 
     def add_platform(self, platform: Platform) -> None:

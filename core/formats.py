@@ -37,6 +37,7 @@ __all__ = [
     "parse_format",
     "read_hash_list",
     "resolve_format",
+    "spreadsheet_safe",
     "write_hash_list",
 ]
 
@@ -271,10 +272,23 @@ def write_hash_list(
 
 
 def _csv_row(entry: Entry, fmt: ListFormat) -> list[str]:
+    """A row; the free-text fields (source, category, tags, ids from a third party's
+    list) are made safe to open in a spreadsheet."""
     categories = [t.removeprefix(_CATEGORY) for t in entry.tags if t.startswith(_CATEGORY)]
-    tags = " ".join(t for t in entry.tags if not t.startswith(_CATEGORY))
+    tags = spreadsheet_safe(" ".join(t for t in entry.tags if not t.startswith(_CATEGORY)))
     if fmt is ListFormat.PYTX_CSV:
-        category = categories[0] if categories else "POSITIVE_CLASS"
-        return [entry.signal_type, entry.value, entry.source, category, tags]
+        category = spreadsheet_safe(categories[0]) if categories else "POSITIVE_CLASS"
+        return [entry.signal_type, entry.value, spreadsheet_safe(entry.source), category, tags]
     added = entry.added_at.isoformat() if entry.added_at else ""
-    return [entry.value, entry.external_id, added, " ".join(entry.tags)]
+    safe_tags = spreadsheet_safe(" ".join(entry.tags))
+    return [entry.value, spreadsheet_safe(entry.external_id), added, safe_tags]
+
+
+# A cell a spreadsheet would run as a formula (CSV injection): =, +, -, @, tab, CR,
+# and their full-width forms, which some spreadsheets accept too.
+_FORMULA = tuple("=+-@\t\r＝＋－＠")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA) else cell

@@ -7,21 +7,28 @@ parameters, normalised percent-encoding and path. Telegram invite links
 reduce to one invite key, Discord invites to theirs (keys keep their case);
 ``t.me/<name>`` reduces to the channel name (lowercase, as Telegram treats it).
 
+Links are parsed as the WHATWG URL standard says, the way browsers and
+Telegram's clients open them (the ``ada`` parser): ``https://evil.example\\@t.me``
+goes to evil.example, ``http://2130706433/`` to 127.0.0.1, ``evil。example`` (an
+ideographic full stop) to evil.example, and an IPv6 literal keeps its brackets.
+
 A host written in another script to look Latin (Cyrillic "а" for "a") is not
 canonicalised into its look-alike: the link keeps its own punycode host, and
-``lookalike_of`` names the host it imitates, so a match on that is flagged.
+``lookalike_of`` names the host it imitates (``core.confusables``, Unicode's
+UTS #39 data), so a match on that is flagged.
 """
 
+import ipaddress
 import re
-import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-import idna
+import ada_url
 
+from core.confusables import imitated_host
 from core.errors import InputError
 
-__all__ = ["MAX_URL", "Link", "canonical_link", "extract_links", "link_queries"]
+__all__ = ["MAX_URL", "Link", "canonical_link", "extract_links", "is_ip", "link_queries"]
 
 MAX_URL = 2048
 _TRACKING = {
@@ -46,11 +53,9 @@ _UNRESERVED = "-._~"
 _PATH_SAFE = "/:@!$&'()*+,;=%" + _UNRESERVED
 _TRAILING = ".,;:!?'\"»”’…>"
 
-# Letters from other scripts that render like Latin ones.
-_CONFUSABLE = str.maketrans(
-    "аеорсухіјѕԁһӏԛԝаАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcyxijsdhlqwaabekmhopctxyijsabeiknoptuxabezhikmnoptyx",
-)
+# What IDNA (UTS #46) and browsers read as a label separator besides ".".
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_SPECIAL = ("http", "https")
 
 _SCHEMED = r"(?:https?|tg)://[^\s<>\"'`]+"
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
@@ -76,7 +81,7 @@ class Link:
 def extract_links(text: str) -> list[str]:
     """Every link-looking span in ``text``, with or without a scheme, in order, once."""
     found = []
-    for match in _FIND.finditer(text):
+    for match in _FIND.finditer(text.translate(_DOTS)):
         span = _trim(match.group(0))
         if "." in span or span.lower().startswith("tg://"):
             found.append(span)
@@ -100,26 +105,25 @@ def canonical_link(raw: str) -> Link:
         raise InputError(f"a link must be 1-{MAX_URL} characters")
     if any(ord(c) < 0x21 for c in text):
         raise InputError("a link cannot contain spaces or control characters")
-    if "://" not in text:
-        prefix = re.match(r"([a-z][a-z0-9+.-]*):", text, re.IGNORECASE)
-        if prefix and "." not in prefix.group(1):  # mailto:, javascript:, data:, ...
-            raise InputError(f"not a web link (scheme {prefix.group(1).lower()!r})")
+    prefix = re.match(r"([a-z][a-z0-9+.-]*):", text, re.IGNORECASE)
+    scheme = prefix.group(1).lower() if prefix else ""
+    if scheme == "tg":
+        return _tg_scheme(text)
+    if scheme not in _SPECIAL:
+        if "://" in text or (prefix and "." not in scheme):  # ftp://, mailto:, javascript:
+            raise InputError(f"not a web link (scheme {scheme!r})")
         text = "https://" + text.removeprefix("//")
     try:
-        parts = urlsplit(text)
-        port = parts.port
+        parsed = ada_url.URL(text)
     except ValueError as exc:
-        raise InputError(f"not a valid link: {exc}") from exc
-    scheme = parts.scheme.lower()
-    if scheme == "tg":
-        return _tg_scheme(parts.netloc.lower(), parts.query)
-    if scheme not in ("http", "https"):
-        raise InputError(f"not a web link (scheme {scheme!r})")
-    host, lookalike = _host(parts.hostname or "")
-    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
-    path = _path(parts.path)
-    query = _query(parts.query)
-    url = f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+        raise InputError(f"not a valid link: {text[:80]!r}") from exc
+    if parsed.protocol.rstrip(":") not in _SPECIAL:
+        raise InputError(f"not a web link (scheme {parsed.protocol.rstrip(':')!r})")
+    host, lookalike = _host(parsed.hostname)
+    netloc = f"{host}:{parsed.port}" if parsed.port else host
+    path = _path(parsed.pathname)
+    query = _query(parsed.search.removeprefix("?"))
+    url = f"{parsed.protocol}//{netloc}{path}" + (f"?{query}" if query else "")
     special = _special(host, path)
     if special is None:
         return Link(url, host, "url", url, lookalike)
@@ -128,34 +132,27 @@ def canonical_link(raw: str) -> Link:
     return Link(short, short.split("/")[2], kind, key, lookalike)
 
 
-def _host(raw: str) -> tuple[str, str | None]:
-    host = raw.rstrip(".").lower()
+def _host(hostname: str) -> tuple[str, str | None]:
+    """The parser's host (already IDNA, IP forms normalised) and the host it imitates."""
+    host = hostname.rstrip(".")
     if not host:
         raise InputError("a link needs a host")
-    if host.startswith("[") or re.fullmatch(r"[\d.]+", host):
+    if is_ip(host):
         return host, None
     try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-        unicode_host = idna.decode(ascii_host)
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise InputError(f"host {raw[:80]!r} is not a valid domain name: {exc}") from exc
-    return ascii_host, _lookalike(unicode_host)
+        unicode_host = ada_url.idna_to_unicode(host)
+    except (ValueError, UnicodeError):
+        return host, None
+    return host, imitated_host(unicode_host)
 
 
-def _lookalike(host: str) -> str | None:
-    """The Latin host ``host`` imitates, if its letters mix scripts or only look Latin."""
-    if host.isascii():
-        return None
-    skeleton = unicodedata.normalize("NFKC", host).translate(_CONFUSABLE)
-    mixed = any(_mixes_scripts(label) for label in host.split("."))
-    if skeleton.isascii() and (mixed or skeleton != host):
-        return skeleton
-    return None
-
-
-def _mixes_scripts(label: str) -> bool:
-    scripts = {unicodedata.name(c, "?").split()[0] for c in label if c.isalpha()}
-    return len(scripts) > 1
+def is_ip(host: str) -> bool:
+    """Whether ``host`` (as the parser gives it) is an IPv4 or bracketed IPv6 address."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _path(raw: str) -> str:
@@ -225,8 +222,17 @@ def _telegram_path(parts: list[str]) -> tuple[str, str] | None:
     return ("tg_channel", name) if _USERNAME.fullmatch(name) else None
 
 
-def _tg_scheme(action: str, query: str) -> Link:
-    params = dict(parse_qsl(query))
+def _tg_scheme(text: str) -> Link:
+    """``tg://join?invite=X`` and ``tg://resolve?domain=X``; a parameter given twice
+    counts by its first value, as URLSearchParams.get (and the clients) read it."""
+    try:
+        parsed = ada_url.URL(text)
+    except ValueError as exc:
+        raise InputError("an unsupported tg:// link") from exc
+    action = parsed.hostname.lower()
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(parsed.search.removeprefix("?")):
+        params.setdefault(key, value)
     if action == "join" and _INVITE.fullmatch(params.get("invite", "")):
         key = params["invite"]
         return Link(_SHORT["tg_invite"].format(key), "t.me", "tg_invite", key)
@@ -240,10 +246,10 @@ def link_queries(link: Link) -> dict[str, tuple[str, ...]]:
     """What to look up in the banks for ``link``: the URL, the host and each parent
     domain (a domain rule covers its subdomains), and any invite key or channel."""
     labels = link.host.split(".")
-    queries: dict[str, tuple[str, ...]] = {
-        "url": (link.url,),
-        "domain": tuple(".".join(labels[i:]) for i in range(len(labels) - 1)) or (link.host,),
-    }
+    parents = (
+        () if is_ip(link.host) else tuple(".".join(labels[i:]) for i in range(len(labels) - 1))
+    )
+    queries: dict[str, tuple[str, ...]] = {"url": (link.url,), "domain": parents or (link.host,)}
     if link.kind != "url":
         queries[link.kind] = (link.key,)
     return queries

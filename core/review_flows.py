@@ -6,6 +6,7 @@ join the local bank of its category so re-uploads are blocked.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
 from core.banks import Bank
@@ -22,9 +23,31 @@ from core.model import BankAction, CaseState, Decision
 from core.ports import Clock, Store
 from core.texts import alert_text, report_outcome_text
 
-__all__ = ["ReviewFlows"]
+__all__ = ["RefusalThrottle", "ReviewFlows"]
 
 _OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+
+
+class RefusalThrottle:
+    """Audits a refused decision at most once per person per ``window``, counting the
+    rest into the next entry: anyone can press a card's buttons, and a script pressing
+    them must not flood the audit log."""
+
+    def __init__(self, window: timedelta = timedelta(minutes=10), cap: int = 10_000) -> None:
+        self._window = window
+        self._cap = cap
+        self._last: dict[str, tuple[datetime, int]] = {}
+
+    def admit(self, who: str, now: datetime) -> int | None:
+        """Refusals of ``who`` not audited since the last entry, if one is due now."""
+        last = self._last.get(who)
+        if last is not None and now - last[0] < self._window:
+            self._last[who] = (last[0], last[1] + 1)
+            return None
+        if len(self._last) >= self._cap:
+            self._last = {k: v for k, v in self._last.items() if now - v[0] < self._window}
+        self._last[who] = (now, 0)
+        return last[1] if last is not None else 0
 
 
 class ReviewFlows:
@@ -37,6 +60,7 @@ class ReviewFlows:
     _config: EngineConfig
     _perform: Callable[[Sequence[Effect]], Awaitable[None]]
     _enqueue: Callable[[Sequence[Effect]], list[Enqueue]]
+    _refusals: RefusalThrottle
 
     async def on_decision(
         self,
@@ -58,8 +82,12 @@ class ReviewFlows:
         try:
             decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)
         except AuthorisationError as exc:
-            refusal = _decision_record(case, decision, reviewer, str(exc), "decision_refused")
-            await self._journal.submit([Audit(refusal)])
+            unaudited = self._refusals.admit(reviewer, now)
+            if unaudited is not None:
+                more = f" ({unaudited} more refused since the last entry)" if unaudited else ""
+                why = f"{exc}{more}"
+                refusal = _decision_record(case, decision, reviewer, why, "decision_refused")
+                await self._journal.submit([Audit(refusal)])
             raise
         if not changed:
             return case

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -46,6 +47,8 @@ _HEADERS = [
     (b"referrer-policy", b"same-origin"),  # no-referrer would make Origin "null"
     (b"cache-control", b"no-store"),
 ]
+# Over TLS (directly, or from a trusted proxy): browsers stay on https for a year.
+_HSTS = [(b"strict-transport-security", b"max-age=31536000")]
 
 
 class _SecurityHeaders:
@@ -57,9 +60,11 @@ class _SecurityHeaders:
             await self._app(scope, receive, send)
             return
 
+        extra = [*_HEADERS, *(_HSTS if scope.get("scheme") == "https" else [])]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_HEADERS]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self._app(scope, receive, with_headers)
@@ -130,4 +135,5 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan, max_body_size=settings.max_upload_bytes)
     app.state.web = state
     app.add_middleware(_SecurityHeaders)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts())
     return app

@@ -39,6 +39,15 @@ class WebSettings:
     session_hours: int = 12
     max_upload_bytes: int = 256 * 1024 * 1024  # a hash-list upload
     page_size: int = 50
+    # Host names the dashboard answers to (a DNS-rebinding page cannot reach it):
+    # loopback ones and the bind's host always; a proxy's public name when set.
+    hosts: tuple[str, ...] = ()
+
+    def allowed_hosts(self) -> list[str]:
+        bind_host = self.bind.rpartition(":")[0].strip("[]")
+        local = ["127.0.0.1", "localhost", "::1", "[::1]"]
+        named = [bind_host, f"[{bind_host}]"] if bind_host not in ("0.0.0.0", "::") else []
+        return sorted({*local, *named, *self.hosts})
 
 
 @dataclass(slots=True)

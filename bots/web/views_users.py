@@ -43,6 +43,10 @@ async def login(ctx: Ctx) -> Response:
 
 @view(None)
 async def logout(ctx: Ctx) -> Response:
+    """Sign out: this account's sessions end everywhere (a copied cookie too)."""
+    if ctx.user is not None:
+        await ctx.store.end_sessions(ctx.user.name, ctx.now)
+        await ctx.state.live.moderator.note(AuditRecord(kind="logout", actor=ctx.user.actor))
     ctx.new_session = Session(Session.fresh_csrf())
     return ctx.redirect("/login", "Signed out.")
 

@@ -6,8 +6,12 @@ stored in its canonical form (``core.links``); rules match exactly on the
 queries ``core.links.link_queries`` makes for a link.
 """
 
+from functools import cache
+
+from publicsuffixlist import PublicSuffixList
+
 from core.errors import InputError
-from core.links import canonical_link
+from core.links import canonical_link, is_ip
 from core.signals.base import LinkSignalType
 
 __all__ = ["DiscordInvite", "DomainRule", "TgChannel", "TgInvite", "UrlRule", "rule_for"]
@@ -29,7 +33,18 @@ class DomainRule(LinkSignalType):
         link = canonical_link(value)
         if link.url.split("/", 3)[3:] not in ([], [""]):
             raise InputError(f"a domain rule is a host name, not a link with a path: {value!r}")
+        if not is_ip(link.host) and _suffixes().is_public(link.host):
+            raise InputError(
+                f"{link.host} is a public suffix (every site under it is someone else's): "
+                "name the site's own domain"
+            )
         return link.host
+
+
+@cache
+def _suffixes() -> PublicSuffixList:
+    """The Public Suffix List shipped in the package (never fetched at run time)."""
+    return PublicSuffixList()
 
 
 class _KeyRule(LinkSignalType):
@@ -85,7 +100,7 @@ def rule_for(value: str, signal_type: str | None = None) -> tuple[str, str]:
     if link.kind != "url":
         return link.kind, link.key
     bare = "://" not in value and link.url == f"https://{link.host}/"
-    return ("domain", link.host) if bare else ("url", link.url)
+    return ("domain", DomainRule.canonical(value)) if bare else ("url", link.url)
 
 
 _RULES: dict[str, type[LinkSignalType]] = {

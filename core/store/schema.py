@@ -204,6 +204,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("signed_out_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 bank_changes = sa.Table(

@@ -1,5 +1,6 @@
 """Dashboard accounts in SQL."""
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ def _user(row: Any) -> User:
         password_hash=row["password_hash"],
         created_at=utc(row["created_at"]),  # type: ignore[arg-type]
         created_by=row["created_by"],
+        signed_out_at=utc(row["signed_out_at"]),
     )
 
 
@@ -59,6 +61,13 @@ class UserTables:
         """Replace an account's password hash (ending its sessions); False if no such account."""
         stmt = sa.update(users).where(users.c.name == name).values(password_hash=password_hash)
         with storage_errors("changing a password"):
+            async with self._engine.begin() as conn:
+                return bool((await conn.execute(stmt)).rowcount)
+
+    async def end_sessions(self, name: str, at: datetime) -> bool:
+        """End every session of an account (it signed out); False if no such account."""
+        stmt = sa.update(users).where(users.c.name == name).values(signed_out_at=at)
+        with storage_errors("signing out"):
             async with self._engine.begin() as conn:
                 return bool((await conn.execute(stmt)).rowcount)
 

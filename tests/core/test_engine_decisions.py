@@ -30,6 +30,24 @@ async def test_an_unauthorised_decision_is_refused_and_audited(
         assert not w.platform.of("restore")
 
 
+async def test_refusals_of_one_person_are_audited_once_per_ten_minutes(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """Issue 13, item 18: a script pressing the buttons must not flood the audit log."""
+    async with world(store, clock) as w:
+        case = (await w.moderator.on_message(photo("1"))).case
+        assert case is not None
+        for _ in range(50):
+            with pytest.raises(AuthorisationError):
+                await w.moderator.on_decision(case.id, Decision.OVERTURN, "fake:intruder")
+        clock.advance(minutes=11)
+        with pytest.raises(AuthorisationError):
+            await w.moderator.on_decision(case.id, Decision.OVERTURN, "fake:intruder")
+        refused = [e for e in await audit_of(store) if e.record.kind == "decision_refused"]
+        assert len(refused) == 2
+        assert "(49 more refused since the last entry)" in refused[1].record.reason
+
+
 async def test_confirming_banks_the_signals_so_a_re_upload_is_blocked(
     store: SqlStore, clock: FakeClock
 ) -> None:

@@ -48,3 +48,39 @@ def test_cli_changes_to_banks_entries_and_reviewers_are_audited(tmp_path: Path) 
     assert all(r["actor"].startswith("cli:") for r in rows)
     assert rows[3]["reason"].startswith("removed: 1 md5 " + "ab" * 16)
     assert runner.invoke(cli, [*db, "audit", "verify"]).exit_code == 0
+
+
+def test_a_value_removed_earlier_is_restored_when_named_again(tmp_path: Path) -> None:
+    """Issue 13, item 17: 'add' used to report success and add nothing."""
+    db = ["--db", f"sqlite:///{tmp_path / 'a.db'}"]
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, [*db, *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    md5 = "ab" * 16
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"md5 {md5}\n")
+    run("banks", "create", "b")
+    run("hashes", "import", "b", str(listing))
+    run("hashes", "remove", "b", "--type", "md5", md5)
+    assert "added 0" in run("hashes", "import", "b", str(listing))  # imports skip it
+    assert md5 not in run("hashes", "export", "b", "--format", "lines")
+    run("hashes", "enable", "b", "--type", "md5", md5)  # named on purpose: restored
+    assert md5 in run("hashes", "export", "b", "--format", "lines")
+    run("links", "add", "b", "leaks.example")
+    run("links", "remove", "b", "leaks.example")
+    assert "restored 1 removed or disabled earlier" in run("links", "add", "b", "leaks.example")
+    assert "leaks.example" in run("links", "export", "b")
+
+
+def test_config_check_warns_about_a_dashboard_open_to_the_network(tmp_path: Path) -> None:
+    config = tmp_path / "blockfirst.toml"
+    config.write_text('[web]\nbind = "0.0.0.0:8080"\n')
+    result = CliRunner().invoke(cli, ["config", "check", str(config)])
+    assert result.exit_code == 0
+    assert "warning: web.bind 0.0.0.0:8080 serves the dashboard beyond this machine" in (
+        result.stderr
+    )

@@ -17,37 +17,26 @@ POLICY = FetchPolicy(max_bytes=100_000, timeout=2.0, allow=LOOPBACK)
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def _garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-    writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff not http at all\r\n\r\n")
-    await writer.drain()
-    writer.close()
+def _replying(answer: bytes) -> Handler:
+    """A server that reads the request and answers ``answer`` (or resets, if empty)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        if not answer:
+            writer.transport.abort()  # a reset mid-request
+            return
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return handle
 
 
-async def _reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-    writer.transport.abort()  # a reset mid-request
-
-
-async def _bad_length(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: banana\r\n\r\nxx")
-    await writer.drain()
-    writer.close()
-
-
-async def _short_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n\x89PNG")
-    await writer.drain()
-    writer.close()
-
-
-async def _redirect_to_bad_port(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
-    writer.write(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:99999/x\r\n\r\n")
-    await writer.drain()
-    writer.close()
+_NOT_HTTP = _replying(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff not http at all\r\n\r\n")
+_RESET = _replying(b"")
+_BAD_LENGTH = _replying(b"HTTP/1.1 200 OK\r\nContent-Length: banana\r\n\r\nxx")
+_SHORT_BODY = _replying(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n\x89PNG")
+_BAD_PORT = _replying(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:99999/x\r\n\r\n")
 
 
 @pytest.fixture
@@ -66,7 +55,7 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
 
 @pytest.mark.parametrize(
     "handler",
-    [_garbage, _reset, _bad_length, _short_body, _redirect_to_bad_port],
+    [_NOT_HTTP, _RESET, _BAD_LENGTH, _SHORT_BODY, _BAD_PORT],
     ids=["not-http", "reset", "bad-length", "short-body", "bad-port-redirect"],
 )
 async def test_a_hostile_server_is_an_input_error(

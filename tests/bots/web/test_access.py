@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bots.web import WebSettings
 from tests.bots.web.conftest import PASSWORD, Dashboard, csrf_of, post, sign_in
 
 # (name, method, path, form, status when allowed)
@@ -130,10 +131,13 @@ def test_session_cookie_flags(dashboard: Dashboard) -> None:
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
     assert "secure" not in cookie  # plain HTTP on loopback
-    tls = dashboard.client(base_url="https://dash.example")
+    behind_proxy = WebSettings(secret="test-secret", hosts=("dash.example",))
+    tls = dashboard.client(settings=behind_proxy, base_url="https://dash.example")
     signed = sign_in(tls, "ann")
     assert signed.status_code == 303
     assert "secure" in signed.headers["set-cookie"].lower()
+    assert signed.headers["strict-transport-security"] == "max-age=31536000"  # issue 13, 18
+    assert "strict-transport-security" not in response.headers  # not over plain HTTP
 
 
 def test_wrong_passwords_are_throttled(dashboard: Dashboard) -> None:

@@ -24,7 +24,7 @@ async def test_probes_and_metrics(store: SqlStore, clock: FakeClock) -> None:
         services = Services(store, w.moderator, clock, hosts_bots=True)
         app = create_app(WebSettings(secret="s" * 32), services=services)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dash") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             assert (await client.get("/healthz")).json() == {"status": "ok"}
             ready = (await client.get("/readyz")).json()
             assert ready["status"] == "ready"
@@ -54,6 +54,6 @@ async def test_failures_are_counted_by_kind(store: SqlStore, clock: FakeClock) -
             WebSettings(secret="s" * 32), services=Services(store, w.moderator, clock, True)
         )
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dash") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             text = (await client.get("/metrics")).text
     assert 'blockfirst_failures_total{kind="delete"} 1.0' in text
