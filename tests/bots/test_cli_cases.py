@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bots.cli import cli
+from core.effects import Effect, EffectKind, new_id
+from core.journal import Enqueue
 from core.model import Decision
 from core.store import SqlStore
 from tests.core.engine_helpers import REVIEWER, photo, world
@@ -63,6 +65,8 @@ async def test_decide_from_the_shell_queues_effects_for_the_bot(
     store: SqlStore, clock: FakeClock, run
 ) -> None:  # type: ignore[no-untyped-def]
     ids = await fill(store, clock)
+    other = Effect(new_id(16), EffectKind.UPDATE_CARD, "fake", ids[0], clock.now())
+    await store.apply([Enqueue(other)])  # pending for another case: not this decision's
     refused = await run("cases", "decide", ids[2], "overturn", "--reviewer", "mallory")
     assert refused.exit_code == 2
     assert "mallory is not an authorised reviewer" in refused.stderr
@@ -73,7 +77,9 @@ async def test_decide_from_the_shell_queues_effects_for_the_bot(
     )
     assert decided.exit_code == 0, decided.output
     assert "is overturned (by alice)" in decided.output
-    assert "platform effects queued" in decided.output
+    queued = int(decided.output.split(" platform effects queued")[0].split()[-1])
+    mine = [e for e in await store.pending_effects(["fake"]) if e.case_id == ids[2]]
+    assert queued == len(mine)  # not another case's effect (issue 13, item 17)
     async with world_again(store, clock) as w:
         assert (
             "restore",

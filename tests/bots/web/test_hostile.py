@@ -59,3 +59,22 @@ def test_csv_exports_do_not_carry_formulas(dashboard: Dashboard) -> None:
     rows = list(csv.DictReader(io.StringIO(otto.get("/audit/export?format=csv").text)))
     reasons = [r["reason"] for r in rows if r["kind"] == "note"]
     assert reasons == ['\'=HYPERLINK("http://x","y")']
+
+
+def test_an_unreadable_audit_row_is_shown_as_tampering_not_a_server_error(
+    dashboard: Dashboard,
+) -> None:
+    """Issue 13, item 10: one malformed row gave a 500 on /audit."""
+    import sqlite3
+
+    records = [AuditRecord(kind="note", reason=str(i)) for i in range(3)]
+    dashboard.seed(lambda store: store.apply([Audit(r) for r in records]))
+    with sqlite3.connect(dashboard.db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("update audit_log set at = 'garbage' where seq = 2")
+    otto = dashboard.client("otto")
+    page = otto.get("/audit?verify=1")
+    assert page.status_code == 200
+    assert "CHAIN BROKEN at entry 2: the stored row cannot be read" in page.text
+    exported = otto.get("/audit/export?format=json")
+    assert exported.status_code == 200
+    assert len(exported.json()) == 4  # three notes and otto's sign-in, none lost

@@ -42,6 +42,8 @@ async def test_probes_and_metrics(store: SqlStore, clock: FakeClock) -> None:
     assert _metric(text, "blockfirst_hashing_seconds_count") == 2  # two photos hashed
     assert _metric(text, "blockfirst_matching_seconds_count") == 3
     assert 'blockfirst_hashing_seconds_bucket{le="+Inf"} 2.0' in text
+    for kind in ("timeout", "worker_died", "restart"):  # issue 13, item 5
+        assert f'blockfirst_hashing_problems_total{{kind="{kind}"}} 0.0' in text
 
 
 async def test_failures_are_counted_by_kind(store: SqlStore, clock: FakeClock) -> None:
