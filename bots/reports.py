@@ -4,7 +4,7 @@ audit log export, streamed as CSV or JSON text."""
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime
 
 from core.audit import export_row
@@ -39,7 +39,7 @@ def metric_rows_json(rows: Iterable[tuple[str, str]]) -> str:
 
 async def audit_export(
     store: Store, since: datetime | None, until: datetime | None, fmt: str
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The audit log in [since, until) as CSV (with a header) or a JSON array, in chunks."""
     first = True
     if fmt == "json":

@@ -1,7 +1,7 @@
 """Bank workflows over the Store port: import a hash list, bank an image, load the matcher."""
 
 import io
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from core.banks import Entry
@@ -155,7 +155,7 @@ async def export_chunks(
     *,
     signal_type: str | None = None,
     only: Callable[[str], bool] | None = None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """``bank``'s active entries as list text, a few thousand rows a chunk."""
     await store.get_bank(bank)  # a missing bank is an error before any output
     header = True

@@ -77,6 +77,8 @@ def main() -> None:
         fail(f"{exc.format_message()} (see '{where} --help')", EXIT_USAGE)
     except click.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
+    except BrokenPipeError:  # the reader of our output went away (| head): not an error
+        sys.exit(0)
     except (KeyboardInterrupt, click.exceptions.Abort):
         fail("interrupted", EXIT_INTERRUPTED)
     except BlockfirstError as exc:

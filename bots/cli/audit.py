@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from bots.cli.common import CliState, run, whoami
+from bots.cli.common import CliState, run, whoami, write_out
 from bots.reports import audit_export, compliance_report, metric_rows_csv, metric_rows_json
 from core.audit import RETENTION
 
@@ -80,8 +80,9 @@ def export(state: CliState, since: datetime | None, until: datetime | None, fmt:
     async def body() -> None:
         async with state.store() as store:
             head = await store.audit_head()
-            async for chunk in audit_export(store, _utc(since), _utc(until), fmt):
-                sys.stdout.write(chunk)
+            complete = await write_out(audit_export(store, _utc(since), _utc(until), fmt))
+        if not complete:
+            return
         seq, digest = head if head is not None else (0, "")
         click.echo(f"the log's head when exported: {seq}:{digest}", err=True)
 

@@ -2,9 +2,10 @@
 
 import asyncio
 import getpass
+import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "progress",
     "run",
     "whoami",
+    "write_out",
 ]
 
 T = TypeVar("T")
@@ -68,6 +70,26 @@ async def add_on_purpose(store: Store, bank: str, entries: Sequence[Entry]) -> s
     await audited(store, "entries_added", bank=bank, reason=reason)
     restored_text = f", restored {restored} removed or disabled earlier" if restored else ""
     return f"added {result.added} (already present {result.duplicates}{restored_text})"
+
+
+async def write_out(chunks: AsyncGenerator[str, None]) -> bool:
+    """Stream ``chunks`` to standard output; False if the reader stopped early
+    (``| head``): the stream is closed and the rest of the output dropped quietly."""
+    async with aclosing(chunks) as stream:
+        try:
+            async for chunk in stream:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _drop_stdout()
+            return False
+    return True
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so Python's own flush at exit cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 async def audited(store: Store, kind: str, *, bank: str = "", reason: str = "") -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
-from bots.cli.common import CliState, audited, progress
+from bots.cli.common import CliState, audited, progress, write_out
 from core.catalog import ImportReport, export_chunks, import_rows
 from core.errors import InputError
 from core.formats import ListFormat, read_hash_list, resolve_format
@@ -56,8 +56,7 @@ async def export_list(
 ) -> None:
     """Write ``bank``'s active entries to standard output, streamed."""
     async with state.store() as store:
-        async for chunk in export_chunks(store, bank, fmt, signal_type=signal_type, only=only):
-            sys.stdout.write(chunk)
+        await write_out(export_chunks(store, bank, fmt, signal_type=signal_type, only=only))
 
 
 class _open_list:

@@ -136,7 +136,7 @@ def _emit(hashed: _Hashed, matches: list[Match], as_json: bool) -> None:
             f"distance={m.distance} band={m.band.value} action={m.action.value}"
         )
     if hashed.error:
-        click.echo(f"{hashed.path}: error: {hashed.error}")
+        click.echo(f"{hashed.path}: error: {hashed.error.removeprefix(hashed.path + ': ')}")
     elif not matches:
         click.echo(f"{hashed.path}: no match")
 
