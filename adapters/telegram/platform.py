@@ -24,6 +24,7 @@ from core.texts import ReviewCard
 __all__ = ["CALLBACK_PREFIX", "TelegramPlatform", "card_markup"]
 
 CALLBACK_PREFIX = "bf"
+CLOUD_FILE_LIMIT = 20 * 1024 * 1024  # getFile's limit without a local Bot API server
 T = TypeVar("T")
 _GONE = ("message to delete not found", "message not found", "message_id_invalid")
 
@@ -71,8 +72,10 @@ class TelegramPlatform:
 
     async def stream_media(self, ref: MediaRef, max_bytes: int) -> AsyncIterator[bytes]:
         """The cloud Bot API serves files up to 20 MB (over it, Telegram refuses and
-        the fetch is recorded as failed); a local Bot API server hands over a path,
-        read here in chunks."""
+        nothing is asked); a local Bot API server hands over a path, read here in
+        chunks."""
+        if not self._bot.local_mode and (ref.size or 0) > CLOUD_FILE_LIMIT:
+            raise InputError(f"{ref.kind} is over the cloud Bot API's 20 MB download limit")
         file = await _translated(self._bot.get_file(ref.file_ref))
         if file.file_size is not None and file.file_size > max_bytes:
             raise InputError(f"{ref.kind} is over the {max_bytes}-byte limit")
