@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_engine
 	$(BIN)/python -m bench.bench_video
 	$(BIN)/python -m bench.bench_dashboard
+	$(BIN)/python -m bench.bench_memory
 	$(BIN)/python -m bench.bench_scale import --lines 1000000
 	$(BIN)/python -m bench.bench_scale processes
 

@@ -65,7 +65,7 @@ _MIN_FRAME_MS = 20  # browsers treat shorter GIF delays as this (or longer)
 # checks each bound): WebP decodes through an RGBA canvas and copies it; PNG
 # and TIFF hold the decoded frame and one conversion; a JPEG is decoded at a
 # reduced DCT scale (its cost divided by the scale squared).
-_BYTES_PER_PIXEL = {"WEBP": 18, "PNG": 8, "TIFF": 8, "GIF": 6, "BMP": 8, "JPEG": 6, "MPO": 6}
+_BYTES_PER_PIXEL = {"WEBP": 18, "PNG": 10, "TIFF": 8, "GIF": 7, "BMP": 8, "JPEG": 6, "MPO": 6}
 
 # Called with (elapsed milliseconds, frame) for a frame a second of an animation.
 FrameSink = Callable[[int, Image.Image], None]

@@ -1,0 +1,81 @@
+"""(i) Peak memory of decoding and hashing one large image, per format.
+
+    python -m bench.bench_memory [--side 7000]
+
+For each format a compressible ``side`` x ``side`` picture is written to a
+temporary file; a fresh process reads it, then hashes it with ``hash_media``,
+and reports how much its peak RSS grew during the hash. The baseline in the
+same run is Pillow alone opening and loading the same file in a fresh process
+(the decoded frame, nothing else); the limit column is the estimate that
+``MediaLimits.max_decode_mib`` is enforced by (a file over it is refused).
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from core.media import MediaLimits, decode_cost
+from tests.hostile.test_media import _big
+
+FORMATS = (("PNG", "RGBA"), ("PNG", "I;16"), ("TIFF", "RGB"), ("GIF", "P"), ("WEBP", "RGB"))
+# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss into a child across
+# fork and exec, so a child of a big process would report growth of 0.
+_PEAK = """
+import sys
+from pathlib import Path
+def peak():
+    status = Path("/proc/self/status").read_text()
+    return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1])
+data = Path(sys.argv[1]).read_bytes()
+before = peak()
+if sys.argv[2] == "pillow":
+    import io
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = None
+    Image.open(io.BytesIO(data)).load()
+    note = ""
+else:
+    from core.hashing import hash_media
+    note = hash_media(data).error or ""
+print((peak() - before) // 1024, note[:60])
+"""
+
+
+def _grown(path: Path, how: str) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path), how],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    mib, _, note = done.stdout.strip().partition(" ")
+    return int(mib), note
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--side", type=int, default=7000)
+    args = parser.parse_args()
+    limits = MediaLimits()
+    print(f"{args.side}x{args.side} = {args.side**2 / 1e6:.0f} Mpx; peak RSS growth in MiB")
+    print(
+        f"{'format':<12} {'Pillow load':>11} {'hash_media':>10} {'ratio':>6} {'estimate':>9}  note"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt, mode in FORMATS:
+            path = Path(folder) / f"big.{fmt.lower()}"
+            path.write_bytes(_big(fmt, mode, args.side))
+            baseline, _ = _grown(path, "pillow")
+            ours, note = _grown(path, "ours")
+            estimate = decode_cost(fmt, args.side, args.side, limits) // (1024 * 1024)
+            ratio = ours / baseline if baseline else float("nan")
+            print(
+                f"{fmt + ' ' + mode:<12} {baseline:>11} {ours:>10} {ratio:>5.2f}x {estimate:>9}  {note}"
+            )
+
+
+if __name__ == "__main__":
+    main()
