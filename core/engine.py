@@ -1,67 +1,48 @@
 """The Moderator: block first, review later, over the Platform and Store ports.
 
+The façade adapters, the CLI and the dashboard call. It composes the engine's
+collaborators, each a plain class given what it needs:
+
+- ``MediaSource`` (``core.media_source``): a media item's signals (file-key
+  cache, fetch with retry, the hashing pool, streamed digests);
+- ``Messages`` (``core.message_flow``): a message to its verdict, case and effects;
+- ``Reports`` and ``Reviews``: reports, decisions and deadline alerts;
+- ``Outbox``: effects queued with their case, then performed and recorded;
+- ``ChatSettingsCache`` and ``Upkeep`` (bank following, maintenance rounds).
+
 Every flow records its intent before acting: the case, the effects it calls
-for (the outbox, see ``core.effects``) and the update's key go into one
-transaction, then the effects are performed and each is marked done with its
-audit entry. Writes of concurrent flows share transactions (``GroupCommit``).
-On start, effects left pending by a crash are performed again.
+for and the update's key go into one transaction (``GroupCommit``), then the
+effects are performed and each is marked done with its audit entry. On start,
+effects left pending by a crash are performed again.
 """
 
-import asyncio
-import logging
-import time
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from types import TracebackType
 
 from core.audit import AuditRecord
-from core.cases import Case, target_of
-from core.effects import Effect, EffectKind, new_id
+from core.cases import Case
+from core.chat_settings import ChatSettingsCache
 from core.engine_config import EngineConfig
-from core.errors import AlreadyProcessed, InputError, PlatformError
-from core.flows import verdict_effects
-from core.hashing import Digester, MediaSignals
+from core.engine_parts import EngineParts
 from core.hashing_pool import HashingPool
-from core.journal import (
-    Audit,
-    Enqueue,
-    GroupCommit,
-    MarkProcessed,
-    Op,
-    OpenCase,
-    RememberSignals,
-)
-from core.link_matching import check_links
-from core.matcher import Matcher, nearest_matches
+from core.journal import Audit, GroupCommit
+from core.matcher import Matcher
+from core.media_source import MediaSource
+from core.message_flow import Handled, Messages
 from core.metrics import Stats
-from core.model import CaseKind, Match, MediaRef, Message, Signal, Verdict
-from core.performer import Performer
-from core.policy import ChatSettings, decide
+from core.model import Decision, Message, Report, Verdict
+from core.outbox import Outbox
+from core.policy import ChatSettings
 from core.ports import Clock, Platform, Store, SystemClock
-from core.report_flows import ReportFlows
-from core.review_flows import RefusalThrottle, ReviewFlows
-from core.texts import ReviewCard, card_for
+from core.report_flows import Reports
+from core.review_flows import Reviews
 from core.upkeep import Upkeep
 
 __all__ = ["EngineConfig", "Handled", "Moderator"]
 
-log = logging.getLogger(__name__)
 
-_RECENT_FILES = 4096  # file keys whose signals stay in memory
-_SETTINGS_TTL = timedelta(seconds=10)
-
-
-@dataclass(frozen=True, slots=True)
-class Handled:
-    verdict: Verdict
-    case: Case | None = None
-    duplicate: bool = False
-
-
-class Moderator(ReviewFlows, ReportFlows, Upkeep):
+class Moderator:
     def __init__(
         self,
         store: Store,
@@ -72,27 +53,107 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         config: EngineConfig | None = None,
         executor: Executor | None = None,
     ) -> None:
-        self._store = store
+        clock = clock or SystemClock()
+        config = config or EngineConfig()
         self._platforms = dict(platforms)
         self._matcher = matcher
-        self._clock = clock or SystemClock()
-        self._config = config or EngineConfig()
-        self._hashing = HashingPool(self._config.limits, executor)
+        self._clock = clock
         self._journal = GroupCommit(store)
-        self._performer = Performer(
-            self._platforms, self._card, max_attempts=self._config.max_attempts
-        )
-        self._inflight: set[str] = set()
-        self._performing: set[str] = set()
-        self._recent: OrderedDict[str, MediaSignals] = OrderedDict()
-        self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
-        self._settings: dict[tuple[str, str], tuple[datetime, ChatSettings]] = {}
-        self._refusals = RefusalThrottle()
+        self._hashing = HashingPool(config.limits, executor)
         self.stats = Stats()
+        self._outbox = Outbox(store, self._journal, self._platforms, clock, config)
+        self._settings = ChatSettingsCache(store, clock, config.default_settings)
+        media = MediaSource(
+            store, self._platforms, matcher, config, self._hashing,
+            stats=self.stats, outbox=self._outbox,
+        )  # fmt: skip
+        parts = EngineParts(store, clock, self._journal, matcher, config)
+        self._messages = Messages(
+            parts, media=media, settings=self._settings, outbox=self._outbox, stats=self.stats
+        )
+        self._reports = Reports(parts, media=media, settings=self._settings, outbox=self._outbox)
+        self._reviews = Reviews(parts, self._outbox)
+        self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
+        self._inflight: set[str] = set()
+
+    async def __aenter__(self) -> "Moderator":
+        await self._outbox.run()  # reconcile what a crash left pending
+        return self
+
+    async def __aexit__(self, *exc: object | TracebackType) -> None:
+        await self._journal.close()
+        self._hashing.close()
 
     def add_platform(self, platform: Platform) -> None:
         """Attach a platform that connects after start (a Discord bot's ``setup_hook``)."""
         self._platforms[platform.name] = platform
+
+    async def on_message(self, message: Message) -> Handled:
+        key = message.update_key
+        if key in self._inflight:  # the same update, twice at once: once is enough
+            return Handled(Verdict(), duplicate=True)
+        self._inflight.add(key)
+        try:
+            return await self._messages.handle(message)
+        finally:
+            self._inflight.discard(key)
+
+    async def on_report(self, report: Report) -> Case:
+        """Open (or join) the report's case; returns it, so the reporter can be told its id."""
+        return await self._reports.on_report(report)
+
+    async def case_for_reporter(self, case_id: str, reporter: str) -> Case | None:
+        """The case, if ``reporter`` reported it (a reporter sees only their own)."""
+        return await self._reports.case_for_reporter(case_id, reporter)
+
+    async def on_decision(
+        self,
+        case_id: str,
+        decision: Decision,
+        reviewer: str,
+        *,
+        note: str = "",
+        ban: bool = False,
+        vouched: bool = False,
+    ) -> Case:
+        """Decide a case. ``vouched``: the adapter checked the reviewer by other means
+        (a Discord reviewer role) and the allowlist does not apply."""
+        return await self._reviews.on_decision(
+            case_id, decision, reviewer, note=note, ban=ban, vouched=vouched
+        )
+
+    async def sweep_deadlines(self) -> int:
+        return await self._reviews.sweep_deadlines()
+
+    async def chat_settings(self, platform: str, chat_id: str) -> ChatSettings:
+        """A chat's settings, cached for a few seconds (changes made elsewhere arrive then)."""
+        return await self._settings.get(platform, chat_id)
+
+    async def set_chat_settings(
+        self, platform: str, chat_id: str, settings: ChatSettings, by: str
+    ) -> None:
+        """Change a chat's settings (the caller checked that ``by`` is its admin); audited."""
+        await self._settings.put(platform, chat_id, settings, by)
+        record = AuditRecord(
+            kind="settings", platform=platform, chat_id=chat_id, actor=by, reason=repr(settings)
+        )
+        await self.note(record)
+
+    async def note(self, record: AuditRecord) -> None:
+        """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""
+        await self._journal.submit([Audit(record)])
+
+    async def follow_banks(self) -> int:
+        return await self._upkeep.follow_banks()
+
+    async def follow(self, every: float = 2.0) -> None:
+        await self._upkeep.follow(every)
+
+    async def maintain(self, every: float = 30.0) -> None:
+        await self._upkeep.maintain(every)
+
+    async def run_outbox(self) -> int:
+        return await self._outbox.run()
 
     @property
     def indexed(self) -> int:
@@ -100,244 +161,11 @@ class Moderator(ReviewFlows, ReportFlows, Upkeep):
         return len(self._matcher)
 
     @property
+    def counts(self) -> Mapping[str, int]:
+        """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
+        return self._outbox.counts
+
+    @property
     def hashing_problems(self) -> Mapping[str, int]:
         """Hashing jobs past their deadline, lost with a dead worker; pools replaced."""
         return self._hashing.counts
-
-    @property
-    def counts(self) -> Mapping[str, int]:
-        """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
-        return self._performer.counts
-
-    async def __aenter__(self) -> "Moderator":
-        await self.run_outbox()  # reconcile what a crash left pending
-        return self
-
-    async def __aexit__(self, *exc: object | TracebackType) -> None:
-        await self._journal.close()
-        self._hashing.close()
-
-    async def on_message(self, message: Message) -> Handled:
-        key = message.update_key
-        if key in self._inflight:
-            return Handled(Verdict(), duplicate=True)
-        self._inflight.add(key)
-        try:
-            return await self._handle(message, key)
-        finally:
-            self._inflight.discard(key)
-
-    async def _handle(self, message: Message, key: str) -> Handled:
-        self.stats.events["messages"] += 1
-        hashed, cache_ops = await self._signals(message.media, message.chat.platform)
-        started = time.perf_counter()
-        found = [m for media in hashed for m in self._matcher.match(media.queries)]
-        if message.text or message.links:
-            checked = check_links(self._matcher, message.text, message.links)
-            found += [m for result in checked for m in result.matches]
-        matches = nearest_matches(found)
-        self.stats.matching.observe(time.perf_counter() - started)
-        if not matches:
-            await self._follow_album(message, cache_ops)
-            return Handled(Verdict())
-        # Only an update that would act is looked up: a redelivered harmless one costs nothing.
-        if await self._store.seen(key):
-            return Handled(Verdict(), duplicate=True)
-        self.stats.events["matches"] += 1
-        chat = message.chat
-        settings = await self.chat_settings(chat.platform, chat.settings_id)
-        now = self._clock.now()
-        verdict = decide(matches, message, settings, now, self._config.deadlines)
-        signals = tuple(s for media in hashed for s in media.signals)
-        case = Case(
-            id=new_id(),
-            kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
-            target=target_of(message),
-            opened_at=now,
-            deadline=verdict.deadline or now,
-            category=next((m.category for m in matches if m.category != "other"), "other"),
-            message=message,
-            signals=signals,
-            matches=verdict.matches,
-            reasons=verdict.reasons,
-            dry_run=verdict.dry_run,
-        )
-        effects = verdict_effects(case, message, verdict, settings, now)
-        audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
-        ops: list[Op] = [OpenCase(case), *self._enqueue(effects), *audits, MarkProcessed(key)]
-        try:
-            results = await self._journal.submit([*ops, *cache_ops])
-        except AlreadyProcessed:  # another process (a failover) handled it first
-            return Handled(Verdict(), duplicate=True)
-        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
-        await self._perform(queued, results[0])
-        return Handled(verdict, results[0])
-
-    async def _signals(
-        self, refs: Sequence[MediaRef], platform: str
-    ) -> tuple[list[MediaSignals], list[Op]]:
-        """Signals of every media item: from the file-key cache, else fetched and hashed.
-
-        A file that cannot be fetched (twice) is logged, counted and audited; the
-        rest of the message is still checked."""
-        hashed: list[MediaSignals] = []
-        ops: list[Op] = []
-        for ref in refs:
-            key = Signal("file_key", f"{platform}:{ref.file_key}")
-            banked_key = MediaSignals((key,), {"file_key": (key.value,)})
-            if self._matcher.match(banked_key.queries):
-                hashed.append(banked_key)  # a confirmed file again: no download needed
-                continue
-            cached = self._recent.get(ref.file_key)
-            if cached is None:
-                cached = await self._store.cached_signals(ref.file_key)
-            if cached is None:
-                cached = await self._fetch_and_hash(ref, platform, ops)
-                if cached is None:
-                    continue
-                ops.append(RememberSignals(ref.file_key, cached))
-            self._remember(ref.file_key, cached)
-            hashed.append(replace(cached, signals=(*cached.signals, key)))
-        return hashed, ops
-
-    async def _fetch_and_hash(
-        self, ref: MediaRef, platform: str, ops: list[Op]
-    ) -> MediaSignals | None:
-        limit = self._config.limits.max_bytes
-        big = ref.size is not None and ref.size > limit
-        for attempt in range(2):
-            try:
-                if big:
-                    return await self._digest(ref, platform)
-                data = await self._platforms[platform].fetch_media(ref, limit)
-                return await self._hash(data)  # the bytes go no further than the hash
-            except InputError:
-                if big:
-                    return None  # over even the digest limit: nothing to match on
-                big = True  # over the decoding limit after all: its digests still match
-            except PlatformError as exc:
-                if attempt == 0 and not exc.impossible:
-                    await asyncio.sleep(min(exc.retry_after or 0.25, 2.0))
-                    continue
-                log.warning("could not fetch %s from %s: %s", ref.file_key, platform, exc)
-                self._performer.counts["fetch:failed"] += 1
-                reason = f"could not fetch {ref.kind} {ref.file_key}: {exc}"
-                ops.append(
-                    Audit(AuditRecord(kind="fetch_failed", platform=platform, reason=reason))
-                )
-        return None
-
-    async def _digest(self, ref: MediaRef, platform: str) -> MediaSignals:
-        """The exact digests of a file too large to decode, streamed (never held whole)."""
-        limits = self._config.limits
-        digester = Digester()
-        async for chunk in self._platforms[platform].stream_media(ref, limits.max_digest_bytes):
-            await asyncio.to_thread(digester.feed, chunk)
-        why = f"{ref.kind} is over the {limits.max_bytes}-byte limit: only its digests are checked"
-        return digester.result(why)
-
-    def _remember(self, file_key: str, signals: MediaSignals) -> None:
-        self._recent[file_key] = signals
-        self._recent.move_to_end(file_key)
-        while len(self._recent) > _RECENT_FILES:
-            self._recent.popitem(last=False)
-
-    async def chat_settings(self, platform: str, chat_id: str) -> ChatSettings:
-        """A chat's settings, cached for a few seconds (changes made elsewhere arrive then)."""
-        now = self._clock.now()
-        cached = self._settings.get((platform, chat_id))
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        settings = await self._store.chat_settings(platform, chat_id, self._config.default_settings)
-        self._settings[(platform, chat_id)] = (now + _SETTINGS_TTL, settings)
-        return settings
-
-    async def set_chat_settings(
-        self, platform: str, chat_id: str, settings: ChatSettings, by: str
-    ) -> None:
-        """Change a chat's settings (the caller checked that ``by`` is its admin); audited."""
-        await self._store.set_chat_settings(platform, chat_id, settings, by)
-        self._settings[(platform, chat_id)] = (self._clock.now() + _SETTINGS_TTL, settings)
-        record = AuditRecord(
-            kind="settings", platform=platform, chat_id=chat_id, actor=by, reason=repr(settings)
-        )
-        await self._journal.submit([Audit(record)])
-
-    async def _hash(self, data: bytes) -> MediaSignals:
-        started = time.perf_counter()
-        try:
-            return await self._hashing.hash(data)
-        finally:
-            self.stats.hashing.observe(time.perf_counter() - started)
-
-    async def _follow_album(self, message: Message, cache_ops: list[Op]) -> None:
-        """An album item arriving after another item of it was blocked is removed too."""
-        ops = list(cache_ops)
-        effect = None
-        if message.album_id:
-            case = await self._store.open_case_for(target_of(message))
-            if case is not None and case.removed:
-                effect = Effect(
-                    new_id(16), EffectKind.DELETE, case.platform, case.id, self._clock.now(),
-                    message.chat, (message.message_id,), message.sender,
-                )  # fmt: skip
-                ops += [*self._enqueue([effect]), MarkProcessed(message.update_key)]
-        if ops:
-            try:
-                await self._journal.submit(ops)
-            except AlreadyProcessed:
-                return
-        if effect is not None:
-            await self._perform([effect])
-
-    async def note(self, record: AuditRecord) -> None:
-        """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""
-        await self._journal.submit([Audit(record)])
-
-    def _enqueue(self, effects: Sequence[Effect]) -> list[Enqueue]:
-        """Queue ops for ``effects``; those this process performs itself are claimed
-        for the lease, so another process's outbox round leaves them alone."""
-        until = self._clock.now() + self._config.outbox_lease
-        return [Enqueue(e, until if e.platform in self._platforms else None) for e in effects]
-
-    async def _perform(self, effects: Sequence[Effect], case: Case | None = None) -> None:
-        """Perform in order; record how they ended in one write. A crash before that
-        write leaves them pending, and they are performed (a delete: found gone) again."""
-        mine = [
-            e for e in effects if e.platform in self._platforms and e.id not in self._performing
-        ]
-        self._performing.update(e.id for e in mine)
-        if case is not None:  # just opened: its card needs no read from the store
-            self._fresh[case.id] = case
-        ops: list[Op] = []
-        try:
-            for effect in mine:
-                ops += await self._performer.perform(effect)
-        finally:
-            if ops:
-                await self._journal.submit(ops)
-            self._performing.difference_update(e.id for e in mine)
-            if case is not None:
-                self._fresh.pop(case.id, None)
-
-    async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
-        case = self._fresh.get(case_id) or await self._store.get_case(case_id)
-        return card_for(case, self._clock.now()), case.card_ref
-
-
-def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:
-    actions = ",".join(sorted(a.value for a in verdict.actions)) or "review"
-    return AuditRecord(
-        kind="match",
-        platform=message.chat.platform,
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        sender_id=message.sender.id,
-        signals=tuple(f"{s.signal_type}:{s.value}" for s in case.signals),
-        bank=match.bank,
-        distance=match.distance,
-        action=actions,
-        result="dry run: recorded only" if verdict.dry_run else "case opened",
-        reason=f"{match.signal_type} {match.band.value} band, {match.category}",
-        case_id=case.id,
-    )

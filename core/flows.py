@@ -53,6 +53,13 @@ def _stamped(effects: Iterable[Effect], now: datetime, dry_run: bool = False) ->
     ]
 
 
+def news_for_a_joined_case(effect: Effect) -> bool:
+    """Whether ``effect`` is still news when its case joins one already open (a later
+    album item, a second report): its deletion and a reply to its reporter are; the
+    card, notice, DM and sanction were done for the open case."""
+    return effect.kind in (EffectKind.DELETE, EffectKind.REPLY)
+
+
 def verdict_effects(
     case: Case, message: Message | None, verdict: Verdict, settings: ChatSettings, now: datetime
 ) -> list[Effect]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from core.audit import AuditRecord
+from core.audit import AuditEntry, AuditRecord
 from core.cases import Case
 from core.effects import Effect
 from core.hashing import MediaSignals
@@ -33,6 +33,7 @@ __all__ = [
     "RecordDecision",
     "RememberSignals",
     "UpdateCase",
+    "Written",
 ]
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,12 @@ class MarkProcessed:
 
 @dataclass(frozen=True, slots=True)
 class Enqueue:
+    """Queue ``effect``. ``only_if_new``: only if the batch's ``OpenCase`` opened a new
+    case (one that joined an open case had this effect done for it already)."""
+
     effect: Effect
     claimed_until: datetime | None = None  # the queuing process performs it itself
+    only_if_new: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,26 @@ Op = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one caller's ops did once durable: the case its ``OpenCase`` stored (the
+    open case it joined, if the target had one), the effects actually queued, and the
+    audit entries appended."""
+
+    case: Case | None = None
+    queued: tuple[Effect, ...] = ()
+    entries: tuple[AuditEntry, ...] = ()
+
+
+def _written(ops: Sequence[Op], results: Sequence[Any]) -> Written:
+    case = next((r for op, r in zip(ops, results, strict=True) if isinstance(op, OpenCase)), None)
+    queued = tuple(
+        op.effect for op, kept in zip(ops, results, strict=True) if isinstance(op, Enqueue) and kept
+    )
+    entries = tuple(r for op, r in zip(ops, results, strict=True) if isinstance(op, Audit))
+    return Written(case, queued, entries)
+
+
 class Applier(Protocol):
     async def apply(self, ops: Sequence[Op]) -> list[Any]: ...
 
@@ -131,13 +156,13 @@ class GroupCommit:
         self._queue: list[tuple[list[Op], asyncio.Future[list[Any]]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, ops: Sequence[Op]) -> list[Any]:
-        """Apply ``ops`` in one transaction (shared with others); their results, in order."""
+    async def submit(self, ops: Sequence[Op]) -> Written:
+        """Apply ``ops`` in one transaction (shared with others); what they did."""
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._queue.append((list(ops), future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name="blockfirst-group-commit")
-        return await future
+        return _written(ops, await future)
 
     async def close(self) -> None:
         """Wait for writes already submitted."""

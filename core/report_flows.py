@@ -1,4 +1,4 @@
-"""Report flows of the Moderator: reports from users, trusted flaggers and authorities.
+"""Reports: reports from users, trusted flaggers and authorities.
 
 A report opens a case or joins the one about the same message; the reported
 message is removed at once when the chat blocks its category first, the
@@ -11,43 +11,48 @@ overturned) is on every case they open.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from core.audit import AuditRecord
 from core.cases import Case, target_of
-from core.effects import Effect, new_id
-from core.engine_config import EngineConfig
+from core.chat_settings import ChatSettingsCache
+from core.effects import new_id
+from core.engine_parts import EngineParts
 from core.errors import InputError
 from core.fetch import FetchPolicy, fetch_image
 from core.flows import replies, verdict_effects
 from core.hashing import MediaSignals
-from core.journal import Audit, Enqueue, GroupCommit, Op, OpenCase
+from core.journal import Audit, Op, OpenCase
 from core.link_matching import check_links
-from core.matcher import Matcher, nearest_matches
-from core.model import CaseKind, Match, MediaRef, Report
-from core.policy import ChatSettings, decide_report
-from core.ports import Clock, Store
+from core.matcher import nearest_matches
+from core.media_source import MediaSource
+from core.model import CaseKind, Match, Report
+from core.outbox import Outbox
+from core.policy import decide_report
 from core.texts import report_ack_text
 
-__all__ = ["ReportFlows"]
+__all__ = ["Reports"]
 
 log = logging.getLogger(__name__)
 
 
-class ReportFlows:
-    """Mixed into ``Moderator``, whose state it shares."""
-
-    _store: Store
-    _clock: Clock
-    _journal: GroupCommit
-    _matcher: Matcher
-    _config: EngineConfig
-    _perform: Callable[[Sequence[Effect], Case | None], Awaitable[None]]
-    _enqueue: Callable[[Sequence[Effect]], list[Enqueue]]
-    _signals: Callable[[Sequence[MediaRef], str], Awaitable[tuple[list[MediaSignals], list[Op]]]]
-    _hash: Callable[[bytes], Awaitable[MediaSignals]]
-    chat_settings: Callable[[str, str], Awaitable[ChatSettings]]
+class Reports:
+    def __init__(
+        self,
+        parts: EngineParts,
+        *,
+        media: MediaSource,
+        settings: ChatSettingsCache,
+        outbox: Outbox,
+    ) -> None:
+        self._store = parts.store
+        self._clock = parts.clock
+        self._journal = parts.journal
+        self._matcher = parts.matcher
+        self._config = parts.config
+        self._media = media
+        self._settings = settings
+        self._outbox = outbox
 
     async def on_report(self, report: Report) -> Case:
         """Open (or join) the report's case; returns it, so the reporter can be told its id."""
@@ -59,10 +64,10 @@ class ReportFlows:
         await self._within_limit(report, platform)
         settings = self._config.default_settings
         if message is not None:
-            settings = await self.chat_settings(message.chat.platform, message.chat.settings_id)
+            settings = await self._settings.get(message.chat.platform, message.chat.settings_id)
         verdict = decide_report(report, settings, now, self._config.deadlines)
         refs = (*(message.media if message else ()), *report.media)
-        hashed, cache_ops = await self._signals(refs, platform)
+        hashed, cache_ops = await self._media.signals(refs, platform)
         hashed += await self._fetched(report)
         matches = self._matches(report, hashed)
         target = (
@@ -86,14 +91,13 @@ class ReportFlows:
         effects += replies(case, [(report.reporter, report.language)], ack, now)
         ops: list[Op] = [
             OpenCase(case, report),
-            *self._enqueue(effects),
+            *self._outbox.enqueue(effects, opening=True),
             Audit(_record_of(case, report)),
         ]
-        results = await self._journal.submit([*ops, *cache_ops])
-        queued = [e for e, kept in zip(effects, results[1 : 1 + len(effects)], strict=True) if kept]
-        stored: Case = results[0]
-        await self._perform(queued, stored)
-        return stored
+        written = await self._journal.submit([*ops, *cache_ops])
+        assert written.case is not None  # an OpenCase always stores (or joins) one
+        await self._outbox.perform(written.queued, written.case)
+        return written.case
 
     async def case_for_reporter(self, case_id: str, reporter: str) -> Case | None:
         """The case, if ``reporter`` reported it (a reporter sees only their own)."""
@@ -130,7 +134,7 @@ class ReportFlows:
         for url in report.links:
             if url.lower().startswith(("http://", "https://")):
                 try:
-                    found.append(await self._hash(await fetch_image(url, policy)))
+                    found.append(await self._media.hash(await fetch_image(url, policy)))
                 except InputError as exc:  # refused, unreachable, not an image, too big:
                     log.info("reported URL not hashed: %s", exc)  # the link rules still apply
                     continue

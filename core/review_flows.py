@@ -1,11 +1,10 @@
-"""Review flows of the Moderator: decisions and deadline alerts.
+"""Reviews: decisions and deadline alerts.
 
 A decision is recorded, audited and its effects queued in one transaction,
 then performed (if this process has the platform); a confirmed case's signals
 join the local bank of its category so re-uploads are blocked.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
@@ -13,17 +12,16 @@ from core.banks import Bank
 from core.cases import Case, apply_decision, due_alerts
 from core.catalog import entries_for_media
 from core.effects import Effect, EffectKind, new_id
-from core.engine_config import EngineConfig
+from core.engine_parts import EngineParts
 from core.errors import AuthorisationError, InputError
 from core.flows import decision_effects, replies
 from core.hashing import MediaSignals
-from core.journal import Audit, Enqueue, GroupCommit, Op, RecordDecision, UpdateCase
-from core.matcher import Matcher
+from core.journal import Audit, Op, RecordDecision, UpdateCase
 from core.model import BankAction, CaseState, Decision
-from core.ports import Clock, Store
+from core.outbox import Outbox
 from core.texts import alert_text, report_outcome_text
 
-__all__ = ["RefusalThrottle", "ReviewFlows"]
+__all__ = ["RefusalThrottle", "Reviews"]
 
 _OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
 
@@ -50,17 +48,15 @@ class RefusalThrottle:
         return last[1] if last is not None else 0
 
 
-class ReviewFlows:
-    """Mixed into ``Moderator``, whose state it shares."""
-
-    _store: Store
-    _clock: Clock
-    _journal: GroupCommit
-    _matcher: Matcher
-    _config: EngineConfig
-    _perform: Callable[[Sequence[Effect]], Awaitable[None]]
-    _enqueue: Callable[[Sequence[Effect]], list[Enqueue]]
-    _refusals: RefusalThrottle
+class Reviews:
+    def __init__(self, parts: EngineParts, outbox: Outbox) -> None:
+        self._store = parts.store
+        self._clock = parts.clock
+        self._journal = parts.journal
+        self._matcher = parts.matcher
+        self._config = parts.config
+        self._outbox = outbox
+        self._refusals = RefusalThrottle()
 
     async def on_decision(
         self,
@@ -107,12 +103,12 @@ class ReviewFlows:
             UpdateCase(case.id, fields),
             RecordDecision(case.id, decision, reviewer, now, note),
             Audit(_decision_record(case, decision, reviewer, note or "decided")),
-            *self._enqueue(effects),
+            *self._outbox.enqueue(effects),
         ]
         await self._journal.submit(ops)
         if decision is Decision.CONFIRM:
             await self._bank_signals(decided, reviewer)
-        await self._perform(effects)
+        await self._outbox.perform(effects)
         return decided
 
     async def _bank_signals(self, case: Case, reviewer: str) -> None:
@@ -157,11 +153,11 @@ class ReviewFlows:
             await self._journal.submit(
                 [
                     UpdateCase(case.id, (("alerts_sent", alerts),)),
-                    *self._enqueue([effect]),
+                    *self._outbox.enqueue([effect]),
                     Audit(record),
                 ]
             )
-            await self._perform([effect])
+            await self._outbox.perform([effect])
             sent += 1
         return sent
 

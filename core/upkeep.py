@@ -1,4 +1,4 @@
-"""The Moderator's standing work: deadlines, the outbox, and following the banks.
+"""The engine's standing work: deadlines, the outbox, and following the banks.
 
 Each runs as a loop in ``blockfirst run``; a round that fails is logged and
 the next one goes ahead.
@@ -6,14 +6,13 @@ the next one goes ahead.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 
 from core.catalog import follow_changes
-from core.effects import Effect
-from core.engine_config import EngineConfig
 from core.errors import BlockfirstError
 from core.matcher import Matcher
-from core.ports import Clock, Platform, Store
+from core.outbox import Outbox
+from core.ports import Store
+from core.review_flows import Reviews
 
 __all__ = ["Upkeep"]
 
@@ -21,16 +20,11 @@ log = logging.getLogger("core.engine")
 
 
 class Upkeep:
-    """Mixed into ``Moderator``, whose state it shares."""
-
-    _store: Store
-    _clock: Clock
-    _matcher: Matcher
-    _config: EngineConfig
-    _platforms: dict[str, Platform]
-    _performing: set[str]
-    _perform: Callable[[Sequence[Effect]], Awaitable[None]]
-    sweep_deadlines: Callable[[], Awaitable[int]]
+    def __init__(self, store: Store, matcher: Matcher, outbox: Outbox, reviews: Reviews) -> None:
+        self._store = store
+        self._matcher = matcher
+        self._outbox = outbox
+        self._reviews = reviews
 
     async def follow_banks(self) -> int:
         """Apply bank changes made since the last call (here, by the CLI, the dashboard
@@ -53,18 +47,8 @@ class Upkeep:
         while True:
             try:
                 if await self._store.lead("sweeper"):
-                    await self.sweep_deadlines()
-                await self.run_outbox()
+                    await self._reviews.sweep_deadlines()
+                await self._outbox.run()
             except BlockfirstError:
                 log.exception("maintenance round failed; retrying in %s s", every)
             await asyncio.sleep(every)
-
-    async def run_outbox(self) -> int:
-        """Perform effects left pending (by a crash, a retry, the CLI or the dashboard)
-        that no other process has claimed, claiming them first."""
-        if not self._platforms:
-            return 0
-        until = self._clock.now() + self._config.outbox_lease
-        pending = await self._store.claim_effects(list(self._platforms), until)
-        await self._perform([e for e in pending if e.id not in self._performing])
-        return len(pending)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audit import AuditRecord
 from core.cases import Case
-from core.effects import EffectKind
 from core.errors import AlreadyProcessed
 from core.journal import (
     Audit,
@@ -46,8 +45,6 @@ from core.store.schema import (
 __all__ = ["apply_ops", "insert_ignoring_duplicates"]
 
 OPEN = (CaseState.OPEN.value, CaseState.ESCALATED.value)
-# Effects that still matter when a case already existed (the rest were done for it).
-_ALWAYS = (EffectKind.DELETE, EffectKind.REPLY)
 
 
 def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -97,10 +94,8 @@ def _collect(op: Op, batch: _Batch) -> Any:
     """Queue ``op``'s row; the op's result."""
     if isinstance(op, Enqueue):
         effect = op.effect
-        # A case that already existed (another album item opened it) needs no second
-        # card, notice, DM or sanction: only the deletion is still news.
-        if effect.case_id in batch.aliases and effect.kind not in _ALWAYS:
-            return False
+        if op.only_if_new and effect.case_id in batch.aliases:
+            return False  # the case existed (another album item opened it): done already
         batch.rows["outbox"].append(
             {
                 "id": effect.id,
