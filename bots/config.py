@@ -5,7 +5,6 @@ Every problem is one ``ConfigError`` naming the key (``telegram.review_chat_id:
 default. Tokens are never part of a message or a repr.
 """
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from core.policy import ChatSettings, Deadlines, Mode, Sanction
 from core.store import DEFAULT_URL, driver_url
 from core.texts import WARNING
 
-__all__ = ["Config", "DiscordConfig", "TelegramConfig", "load", "load_config"]
+__all__ = ["Config", "DiscordConfig", "TelegramConfig", "load_config"]
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DISCORD_TOKEN_ENV = "DISCORD_BOT_TOKEN"
@@ -82,9 +81,16 @@ _SECTIONS = {
 }
 
 
-def load_config(path: Path | None, env: Mapping[str, str], *, tokens: bool = True) -> Config:
+def load_config(
+    path: Path | None,
+    env: Mapping[str, str],
+    *,
+    tokens: bool = True,
+    storage_url: str | None = None,
+) -> Config:
     """The configuration in ``path`` (None: all defaults) with secrets from ``env``;
-    without ``tokens``, bot tokens are not required (the dashboard alone runs no bot)."""
+    without ``tokens``, bot tokens are not required (the dashboard alone runs no bot).
+    ``storage_url`` (``--db`` or BLOCKFIRST_DB) outranks the file's ``[storage] url``."""
     data = _read(path) if path is not None else {}
     _no_unknown_keys(data)
     try:
@@ -102,7 +108,7 @@ def load_config(path: Path | None, env: Mapping[str, str], *, tokens: bool = Tru
     reviewers = frozenset(f"telegram:{r}" for r in (telegram.reviewers if telegram else ())) | {
         f"discord:{r}" for r in (discord.reviewers if discord else ())
     }
-    storage_url = _get(data, "storage.url", str, DEFAULT_URL)
+    storage_url = storage_url or _get(data, "storage.url", str, DEFAULT_URL)
     try:
         driver_url(storage_url)  # a scheme we cannot open fails here, not at start-up
     except ConfigError as exc:
@@ -120,11 +126,6 @@ def load_config(path: Path | None, env: Mapping[str, str], *, tokens: bool = Tru
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
         },
     )
-
-
-def load(path: Path | str | None) -> Config:
-    """``load_config`` with this process's environment (what ``blockfirst run`` does)."""
-    return load_config(Path(path) if path is not None else None, os.environ)
 
 
 def _read(path: Path) -> dict[str, Any]:

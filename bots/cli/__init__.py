@@ -43,10 +43,12 @@ __all__ = ["cli", "main"]
 @click.option(
     "--db", envvar="BLOCKFIRST_DB", default=DEFAULT_URL, show_default=True, help=DB_OPTION_HELP
 )
+@click.version_option(package_name="blockfirst", prog_name="blockfirst")
 @click.pass_context
 def cli(ctx: click.Context, db: str) -> None:
     """blockfirst: match images against hash banks, block first, review later."""
-    ctx.obj = CliState(db_url=db)
+    given = ctx.get_parameter_source("db") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = CliState(db_url=db, db_given=given)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 

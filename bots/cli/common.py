@@ -46,6 +46,12 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 @dataclass(frozen=True, slots=True)
 class CliState:
     db_url: str
+    db_given: bool = False  # by --db or BLOCKFIRST_DB: outranks a config file's [storage]
+
+    @property
+    def db_override(self) -> str | None:
+        """The store to use instead of a config file's, if one was named."""
+        return self.db_url if self.db_given else None
 
     def store(self, *, create: bool = False) -> AbstractAsyncContextManager[SqlStore]:
         """The store (--db). Only commands that set a deployment up create one: any

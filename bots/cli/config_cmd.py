@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from bots.cli.common import run
+from bots.cli.common import CliState, run
 from bots.config import load_config
 from bots.web.server import exposure_warning
 
@@ -19,11 +19,12 @@ def config() -> None:
 
 @config.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
-def check(file: Path) -> None:
+@click.pass_obj
+def check(state: CliState, file: Path) -> None:
     """Validate FILE (and the secrets it needs from the environment); exit 2 naming the key."""
 
     async def body() -> None:
-        loaded = load_config(file, os.environ)
+        loaded = load_config(file, os.environ, storage_url=state.db_override)
         click.echo(f"ok: storage {loaded.storage_url}")
         if loaded.telegram is not None:
             tg = loaded.telegram

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bots.cli.common import run
+from bots.cli.common import CliState, run
 from bots.config import load_config
 from bots.run import run_bots
 from bots.secrets import install_redaction
@@ -22,7 +22,8 @@ __all__ = ["run_command"]
     default=Path("blockfirst.toml"),
     show_default=True,
 )
-def run_command(config_path: Path) -> None:
+@click.pass_obj
+def run_command(state: CliState, config_path: Path) -> None:
     """Run the configured bots until SIGINT or SIGTERM."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -32,6 +33,6 @@ def run_command(config_path: Path) -> None:
     install_redaction()
 
     async def body() -> None:
-        await run_bots(load_config(config_path, os.environ))
+        await run_bots(load_config(config_path, os.environ, storage_url=state.db_override))
 
     run(body)

@@ -46,11 +46,11 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
     )
     install_redaction()
     try:
-        config = load_config(config_path, os.environ, tokens=False)
+        config = load_config(config_path, os.environ, tokens=False, storage_url=state.db_override)
     except BlockfirstError as exc:
         fail(str(exc))
     settings = replace(config.web, bind=bind or config.web.bind)
-    db_url = config.storage_url if config_path is not None else state.db_url
+    db_url = config.storage_url
 
     async def body() -> None:
         stop = asyncio.Event()

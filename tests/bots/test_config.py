@@ -158,3 +158,29 @@ def test_the_dashboard_alone_needs_no_bot_token(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[telegram]\nreview_chat_id = 1\n"), {}, tokens=False)
     assert config.telegram is not None
     assert config.telegram.review_chat_id == 1
+
+
+def test_a_named_store_outranks_the_files(tmp_path: Path) -> None:
+    """Issue 14, item 8: --db / BLOCKFIRST_DB > [storage] url > the default."""
+    path = write(tmp_path, "[storage]\nurl = 'sqlite:///from-file.db'\n")
+    assert load_config(path, {}).storage_url == "sqlite:///from-file.db"
+    named = load_config(path, {}, storage_url="sqlite:///named.db")
+    assert named.storage_url == "sqlite:///named.db"
+
+
+def test_version_and_the_store_precedence_on_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bots.cli import cli
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--version"]).output.startswith("blockfirst, version ")
+    path = write(tmp_path, "[storage]\nurl = 'sqlite:///from-file.db'\n")
+    from_file = runner.invoke(cli, ["config", "check", str(path)], env={"BLOCKFIRST_DB": None})
+    assert "ok: storage sqlite:///from-file.db" in from_file.output
+    from_env = runner.invoke(
+        cli, ["config", "check", str(path)], env={"BLOCKFIRST_DB": "sqlite:///env.db"}
+    )
+    assert "ok: storage sqlite:///env.db" in from_env.output
+    flag = runner.invoke(cli, ["--db", "sqlite:///flag.db", "config", "check", str(path)])
+    assert "ok: storage sqlite:///flag.db" in flag.output
