@@ -7,7 +7,7 @@ import logging
 import os
 import re
 
-__all__ = ["SECRET_ENVS", "RedactingFilter", "install_redaction", "redact"]
+__all__ = ["SECRET_ENVS", "RedactingFilter", "redact"]
 
 SECRET_ENVS = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "BLOCKFIRST_WEB_SECRET", "PGPASSWORD")
 # A Telegram token's shape, wherever it appears (a bot's URL path included).
@@ -36,10 +36,3 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
-
-
-def install_redaction() -> None:
-    """Redact every record that reaches the root logger's handlers."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())

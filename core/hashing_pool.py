@@ -24,7 +24,7 @@ from core.media import MediaLimits
 
 __all__ = ["HashingPool", "stop_workers"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 _GRACE_SECONDS = 10.0
 _CHUNK = 1 << 20

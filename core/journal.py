@@ -36,7 +36,7 @@ __all__ = [
     "Written",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 
 @dataclass(frozen=True, slots=True)

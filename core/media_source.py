@@ -29,7 +29,7 @@ from core.ports import Platform, Store
 
 __all__ = ["MediaSource"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 _RECENT_FILES = 4096  # file keys whose signals stay in memory
 

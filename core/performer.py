@@ -22,7 +22,7 @@ from core.texts import ReviewCard
 
 __all__ = ["Outcome", "Performer"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 # Waits longer than this are left to the next outbox run rather than held inline.
 _INLINE_WAIT = 2.0

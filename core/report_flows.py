@@ -33,7 +33,7 @@ from core.texts import report_ack_text
 
 __all__ = ["Reports"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 
 class Reports:

@@ -16,7 +16,7 @@ from core.review_flows import Reviews
 
 __all__ = ["Upkeep"]
 
-log = logging.getLogger("core.engine")
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 
 class Upkeep:

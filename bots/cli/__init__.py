@@ -32,6 +32,7 @@ from bots.cli.links import links
 from bots.cli.run_cmd import run_command
 from bots.cli.scan import scan
 from bots.cli.web_cmd import users, web
+from bots.logs import LEVELS
 from bots.secrets import redact
 from core.errors import BlockfirstError
 from core.store import DEFAULT_URL
@@ -43,12 +44,28 @@ __all__ = ["cli", "main"]
 @click.option(
     "--db", envvar="BLOCKFIRST_DB", default=DEFAULT_URL, show_default=True, help=DB_OPTION_HELP
 )
+@click.option(
+    "--log-level",
+    envvar="BLOCKFIRST_LOG_LEVEL",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="For run and web (env BLOCKFIRST_LOG_LEVEL).",
+)
+@click.option(
+    "--log-format",
+    envvar="BLOCKFIRST_LOG_FORMAT",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object a line (env BLOCKFIRST_LOG_FORMAT).",
+)
 @click.version_option(package_name="blockfirst", prog_name="blockfirst")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, log_level: str, log_format: str) -> None:
     """blockfirst: match images against hash banks, block first, review later."""
     given = ctx.get_parameter_source("db") is not click.core.ParameterSource.DEFAULT
-    ctx.obj = CliState(db_url=db, db_given=given)
+    ctx.obj = CliState(db, given, log_level.upper(), log_format)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 

@@ -47,6 +47,8 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 class CliState:
     db_url: str
     db_given: bool = False  # by --db or BLOCKFIRST_DB: outranks a config file's [storage]
+    log_level: str = "INFO"  # for the long-running commands (run, web)
+    log_format: str = "text"
 
     @property
     def db_override(self) -> str | None:

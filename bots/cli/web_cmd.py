@@ -1,7 +1,6 @@
 """``blockfirst web`` (the dashboard alone) and ``blockfirst users`` (its accounts)."""
 
 import asyncio
-import logging
 import os
 import signal
 import sys
@@ -13,7 +12,7 @@ import click
 
 from bots.cli.common import CliState, fail, run, whoami
 from bots.config import load_config
-from bots.secrets import install_redaction
+from bots.logs import setup_logging
 from bots.web import create_app
 from bots.web.security import MIN_PASSWORD, hash_password
 from bots.web.server import listen, serve
@@ -41,10 +40,7 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
     Decisions made here queue their chat effects (a card's update, a restore)
     for the running bot, which performs them on its next round.
     """
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    install_redaction()
+    setup_logging(state.log_level, state.log_format)
     try:
         config = load_config(config_path, os.environ, tokens=False, storage_url=state.db_override)
     except BlockfirstError as exc:

@@ -15,7 +15,7 @@ from core.errors import InputError
 
 __all__ = ["ROLES", "LeaseTables"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"blockfirst.{__name__}")
 
 ROLES = {"sweeper": 0x62660010}
 

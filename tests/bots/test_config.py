@@ -184,3 +184,23 @@ def test_version_and_the_store_precedence_on_the_command_line(tmp_path: Path) ->
     assert "ok: storage sqlite:///env.db" in from_env.output
     flag = runner.invoke(cli, ["--db", "sqlite:///flag.db", "config", "check", str(path)])
     assert "ok: storage sqlite:///flag.db" in flag.output
+
+
+def test_json_logs_one_object_a_line_without_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+
+    from bots.logs import setup_logging
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAsecretsecretsecretsecret")
+    setup_logging("DEBUG", "json")
+    logging.getLogger("blockfirst.core.engine").info(
+        "calling https://api.telegram.org/bot123456:AAsecretsecretsecretsecret/getMe"
+    )
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"]) == ("INFO", "blockfirst.core.engine")
+    assert "secret" not in line
+    logging.getLogger().handlers.clear()
