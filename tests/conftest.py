@@ -1,8 +1,11 @@
 """Shared fixtures: real photographs (scikit-image's permissively licensed samples,
 loaded from the installed package, never committed) and a real SQLite store."""
 
+import asyncio
 import io
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +61,31 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once for the session; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "blockfirst.db"
+
+    async def migrate() -> None:
+        async with open_store(f"sqlite:///{path}"):
+            pass
+
+    with ThreadPoolExecutor(1) as pool:  # whether or not a loop runs in this thread
+        pool.submit(asyncio.run, migrate()).result()
+    return path
+
+
+def copy_of(template: Path, folder: Path) -> str:
+    """A store's URL in ``folder``: a copy of ``template`` (already migrated)."""
+    target = folder / "blockfirst.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'blockfirst.db'}"
+def db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A store already at the current schema (a copy of one migrated once)."""
+    return copy_of(sqlite_template, tmp_path)
 
 
 @pytest.fixture
