@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pdqhash
 from PIL import Image
 
 from core.containers import video_container
@@ -25,6 +23,8 @@ from core.files import CHUNK, iter_file
 from core.media import FrameSink, MediaLimits, decode_image
 from core.model import Signal
 from core.signals import SIGNAL_TYPES, ExactSignalType, PerceptualSignalType
+from core.signals.pdq import Pdq
+from core.signals.video import Vpdq
 from core.video import Frame, frames_to_json, hash_video, within_limits
 
 __all__ = ["Digester", "MediaSignals", "digest_stream", "hash_file", "hash_media"]
@@ -139,15 +139,14 @@ def _add(signals: list[Signal], queries: dict[str, tuple[str, ...]], signal: Sig
 
 
 def _vpdq(frames: list[Frame]) -> Signal:
-    return Signal("vpdq", frames_to_json(frames))
+    return Signal(Vpdq.name, frames_to_json(frames))
 
 
 def _pdq_frames(timeline: list[Frame]) -> FrameSink:
     """A sink hashing an animation's frame-a-second samples like vPDQ's frames."""
 
     def sink(elapsed_ms: int, image: Image.Image) -> None:
-        bits, quality = pdqhash.compute(np.asarray(image))
-        pdq = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-        timeline.append(Frame(pdq, int(quality), elapsed_ms / 1000))
+        signal = Pdq.hash_image(image)
+        timeline.append(Frame(signal.value, signal.quality or 0, elapsed_ms / 1000))
 
     return sink

@@ -59,10 +59,9 @@ class ExactIndex:
     def __init__(self) -> None:
         self._ids: dict[str, list[int]] = {}
         self._size = 0
-        self._dead: set[int] = set()
 
     def __len__(self) -> int:
-        return self._size - len(self._dead)
+        return self._size
 
     def add(self, values: Iterable[str]) -> list[int]:
         ids = []
@@ -72,11 +71,8 @@ class ExactIndex:
             self._size += 1
         return ids
 
-    def remove(self, ids: Iterable[int]) -> None:
-        self._dead.update(i for i in ids if 0 <= i < self._size)
-
     def search(self, value: str) -> list[int]:
-        return [i for i in self._ids.get(value, ()) if i not in self._dead]
+        return list(self._ids.get(value, ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +93,7 @@ class _ProbePlan:
 class HammingIndex:
     """Radius search over fixed-length binary hashes (``bits`` a multiple of 64).
 
-    Not thread-safe: callers serialise ``add``/``remove`` with ``search``.
+    Not thread-safe: callers serialise ``add`` with ``search``.
     """
 
     def __init__(self, bits: int) -> None:
@@ -108,19 +104,17 @@ class HammingIndex:
         self._chunks = bits // _CHUNK_BITS
         self._words = bits // 64
         self._rows: _U64 = np.zeros((0, self._words), dtype=np.uint64)
-        self._dead = np.zeros(0, dtype=bool)
         self._size = 0
-        self._ndead = 0
         self._segments: list[_Segment] = []
 
     def __len__(self) -> int:
-        return self._size - self._ndead
+        return self._size
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (what 'fits in 1 GB' is measured on)."""
         tables = sum(s.tables.nbytes + s.offsets.nbytes for s in self._segments)
-        return int(self._rows.nbytes + self._dead.nbytes + tables)
+        return int(self._rows.nbytes + tables)
 
     def add(self, hashes: npt.ArrayLike, *, seal: bool = True) -> Sequence[int]:
         """Add hashes (uint8, shape (n, bits // 8)); returns their ids, in order.
@@ -143,13 +137,6 @@ class HammingIndex:
         """Stored hash ``i`` in hex, as it was added."""
         return bytes(self._rows[i].tobytes()).hex()
 
-    def remove(self, ids: Iterable[int]) -> None:
-        """Drop ids from every later search result."""
-        for i in ids:
-            if 0 <= i < self._size and not self._dead[i]:
-                self._dead[i] = True
-                self._ndead += 1
-
     def search(self, query: npt.ArrayLike, radius: int) -> list[tuple[int, int]]:
         """Every live ``(id, distance)`` with distance <= radius, nearest first."""
         q = np.ascontiguousarray(query, dtype=np.uint8).reshape(-1)
@@ -162,11 +149,6 @@ class HammingIndex:
         sealed = self._segments[-1].stop if self._segments else 0
         parts.append(np.arange(sealed, self._size, dtype=np.int64))
         return self._verify(np.concatenate(parts), q, radius)
-
-    def search_many(self, queries: npt.ArrayLike, radius: int) -> list[list[tuple[int, int]]]:
-        """``search`` for each row of ``queries``."""
-        rows = np.asarray(queries, dtype=np.uint8).reshape(-1, self._nbytes)
-        return [self.search(row, radius) for row in rows]
 
     def _as_rows(self, hashes: npt.ArrayLike) -> _U8:
         arr = np.ascontiguousarray(hashes, dtype=np.uint8)
@@ -181,7 +163,6 @@ class HammingIndex:
             # rather than copies), so a 10M index never holds its rows twice.
             capacity = max(need, self._size + self._size // 8, _PENDING_MAX)
             self._rows.resize((capacity, self._words), refcheck=False)
-            self._dead.resize(capacity, refcheck=False)
         self._rows[self._size : need] = arr.view(np.uint64)
         self._size = need
 
@@ -247,7 +228,7 @@ class HammingIndex:
         dist = np.bitwise_count(rows[:, 0] ^ np.uint64(qwords[0])).astype(np.int64)
         for w in range(1, self._words):
             dist += np.bitwise_count(rows[:, w] ^ np.uint64(qwords[w]))
-        keep = (dist <= radius) & ~self._dead.take(cands)
+        keep = dist <= radius
         ids, first = np.unique(cands[keep], return_index=True)
         found = dist[keep][first]
         order = np.lexsort((ids, found))

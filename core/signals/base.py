@@ -11,15 +11,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from PIL import Image
 
 from core.errors import InputError
 from core.media import DecodedMedia
-from core.model import Signal
+from core.model import Band, Signal
+from core.signals.indexes import ExactValues, HammingHashes, IndexHit, SignalIndex
 
 __all__ = [
+    "BankRules",
     "ExactSignalType",
     "ImageHashSignalType",
     "LinkSignalType",
@@ -45,8 +47,20 @@ class Thresholds:
             raise InputError(f"thresholds need 0 <= act <= review <= {bits}, got {self}")
 
 
+class BankRules(Protocol):
+    """What a bank says about matching (``core.banks.Bank``)."""
+
+    @property
+    def vpdq_query_percent(self) -> float: ...
+
+    @property
+    def vpdq_compared_percent(self) -> float: ...
+
+    def thresholds_for(self, signal_type: "type[SignalType]") -> Thresholds: ...
+
+
 class SignalType(ABC):
-    """A hash algorithm: how to validate, compare and threshold its hex strings."""
+    """A hash algorithm: how to validate, compare, index and threshold its values."""
 
     name: ClassVar[str]
     bits: ClassVar[int]
@@ -54,6 +68,30 @@ class SignalType(ABC):
     thresholds: ClassVar[Thresholds]
     # May a match of this type alone apply a bank's delete action?
     decisive: ClassVar[bool] = True
+
+    @classmethod
+    def index(cls) -> SignalIndex:
+        """A new, empty index for values of this type."""
+        return ExactValues() if cls.exact else HammingHashes(cls.bits)
+
+    @classmethod
+    def band(cls, hit: IndexHit, bank: BankRules) -> Band | None:
+        """Where ``hit`` falls by ``bank``'s thresholds: its act band, its review band,
+        or neither (None)."""
+        limits = bank.thresholds_for(cls)
+        if hit.distance > limits.review:
+            return None
+        return Band.ACT if hit.distance <= limits.act else Band.REVIEW
+
+    @classmethod
+    def shown(cls, value: str) -> str:
+        """How a matched value is shown (on a case, a card, in the audit log)."""
+        return value
+
+    @classmethod
+    def note(cls, hit: IndexHit) -> str:
+        """What to say of a hit beyond its distance."""
+        return ""
 
     @classmethod
     def max_distance(cls) -> int:

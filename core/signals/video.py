@@ -11,7 +11,10 @@ import re
 from typing import ClassVar
 
 from core.errors import InputError
-from core.signals.base import ExactSignalType, SignalType, Thresholds
+from core.model import Band
+from core.signals.base import BankRules, ExactSignalType, SignalType, Thresholds
+from core.signals.indexes import FrameLists, IndexHit, SignalIndex
+from core.signals.pdq import Pdq
 from core.video import frames_from_json, frames_to_json
 
 __all__ = ["FileKey", "VideoMd5", "VideoSha256", "Vpdq"]
@@ -48,8 +51,8 @@ class Vpdq(SignalType):
     name = "vpdq"
     bits = 256
     exact = False
-    thresholds = Thresholds(31, 31)  # per-frame distance
-    min_quality: ClassVar[int] = 50
+    thresholds = Thresholds(Pdq.thresholds.act, Pdq.thresholds.act)  # per-frame distance
+    min_quality: ClassVar[int] = Pdq.min_quality
     max_frames: ClassVar[int] = 100_000
 
     @classmethod
@@ -60,13 +63,42 @@ class Vpdq(SignalType):
         return frames_to_json(frames)
 
     @classmethod
+    def index(cls) -> SignalIndex:
+        return FrameLists(cls.thresholds.act, cls.min_quality)
+
+    @classmethod
+    def band(cls, hit: IndexHit, bank: BankRules) -> Band | None:
+        """HMA's rule with the bank's shares; half the query share still opens a review."""
+        query_share, stored_share = hit.shares or (100.0 - hit.distance, 100.0)
+        if stored_share < bank.vpdq_compared_percent:
+            return None
+        if query_share >= bank.vpdq_query_percent:
+            return Band.ACT
+        return Band.REVIEW if query_share >= bank.vpdq_query_percent / 2 else None
+
+    @classmethod
+    def shown(cls, value: str) -> str:
+        return f"{len(frames_from_json(value))} frames"
+
+    @classmethod
+    def note(cls, hit: IndexHit) -> str:
+        query_share, stored_share = hit.shares or (100.0 - hit.distance, 100.0)
+        return (
+            f"{query_share:.0f}% of the video's frames match a banked one, "
+            f"{stored_share:.0f}% of the banked video's frames matched"
+        )
+
+    @classmethod
     def distance(cls, a: str, b: str) -> int:
         """100 minus the percentage of ``a``'s good frames that have a match in ``b``."""
         frames_b = [f.pdq for f in frames_from_json(b) if f.quality >= cls.min_quality]
         good = {f.pdq for f in frames_from_json(a) if f.quality >= cls.min_quality}
         if not good:
             return 100
-        hits = sum(any((int(p, 16) ^ int(q, 16)).bit_count() <= 31 for q in frames_b) for p in good)
+        near = cls.thresholds.act
+        hits = sum(
+            any((int(p, 16) ^ int(q, 16)).bit_count() <= near for q in frames_b) for p in good
+        )
         return 100 - round(100 * hits / len(good))
 
 
