@@ -10,7 +10,7 @@ from datetime import datetime
 from core.audit import export_row
 from core.compliance import ComplianceReport, summarise
 from core.formats import spreadsheet_safe
-from core.ports import Store
+from core.ports import AuditStore, CaseStore
 
 __all__ = ["audit_export", "compliance_report", "metric_rows_csv", "metric_rows_json"]
 
@@ -18,7 +18,7 @@ _CASES_CAP = 10_000_000
 
 
 async def compliance_report(
-    store: Store, period: tuple[datetime | None, datetime | None], now: datetime
+    store: CaseStore, period: tuple[datetime | None, datetime | None], now: datetime
 ) -> ComplianceReport:
     """The compliance report of cases opened in [from, to)."""
     cases = await store.list_cases(opened=period, limit=_CASES_CAP)
@@ -38,7 +38,7 @@ def metric_rows_json(rows: Iterable[tuple[str, str]]) -> str:
 
 
 async def audit_export(
-    store: Store, since: datetime | None, until: datetime | None, fmt: str
+    store: AuditStore, since: datetime | None, until: datetime | None, fmt: str
 ) -> AsyncGenerator[str, None]:
     """The audit log in [since, until) as CSV (with a header) or a JSON array, in chunks."""
     first = True

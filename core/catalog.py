@@ -9,7 +9,7 @@ from core.errors import InputError
 from core.formats import BadRow, ListFormat, Row, Skipped, write_hash_list
 from core.hashing import MediaSignals
 from core.matcher import Matcher
-from core.ports import Store
+from core.ports import BankStore
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 
 __all__ = [
@@ -46,7 +46,7 @@ class ImportReport:
 
 
 async def import_rows(
-    store: Store,
+    store: BankStore,
     bank: str,
     rows: Iterable[Row],
     *,
@@ -106,7 +106,7 @@ def entries_for_media(
     return entries
 
 
-async def load_matcher(store: Store) -> Matcher:
+async def load_matcher(store: BankStore) -> Matcher:
     """A matcher over every enabled bank's active entries, at the store's current
     bank version (changes after it are applied by ``follow_changes``)."""
     version = await store.bank_version()  # first: a change made while loading is not lost
@@ -119,14 +119,14 @@ async def load_matcher(store: Store) -> Matcher:
     return matcher
 
 
-async def _load_bank(store: Store, matcher: Matcher, bank: str) -> None:
+async def _load_bank(store: BankStore, matcher: Matcher, bank: str) -> None:
     """All of a bank's entries, indexed once at the end (not merged batch by batch)."""
     async for rows in store.iter_entry_rows(bank):
         matcher.add(bank, rows, seal=False)
     matcher.seal()
 
 
-async def follow_changes(store: Store, matcher: Matcher) -> int:
+async def follow_changes(store: BankStore, matcher: Matcher) -> int:
     """Apply the bank changes made since ``matcher.version``, by any process, to
     ``matcher`` without rebuilding it; how many were applied."""
     changes = await store.bank_changes(matcher.version)
@@ -149,7 +149,7 @@ async def follow_changes(store: Store, matcher: Matcher) -> int:
 
 
 async def export_chunks(
-    store: Store,
+    store: BankStore,
     bank: str,
     fmt: ListFormat,
     *,

@@ -4,7 +4,7 @@
 from datetime import datetime, timedelta
 
 from core.policy import ChatSettings
-from core.ports import Clock, Store
+from core.ports import Clock, SettingsStore
 
 __all__ = ["ChatSettingsCache"]
 
@@ -12,7 +12,7 @@ _TTL = timedelta(seconds=10)
 
 
 class ChatSettingsCache:
-    def __init__(self, store: Store, clock: Clock, defaults: ChatSettings) -> None:
+    def __init__(self, store: SettingsStore, clock: Clock, defaults: ChatSettings) -> None:
         self._store = store
         self._clock = clock
         self._defaults = defaults

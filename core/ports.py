@@ -21,7 +21,20 @@ from core.texts import ReviewCard
 if TYPE_CHECKING:
     from core.journal import Op
 
-__all__ = ["AddResult", "BankSummary", "Clock", "Platform", "Store", "SystemClock"]
+__all__ = [
+    "AccountStore",
+    "AddResult",
+    "AuditStore",
+    "BankStore",
+    "BankSummary",
+    "CaseStore",
+    "Clock",
+    "OutboxStore",
+    "Platform",
+    "SettingsStore",
+    "Store",
+    "SystemClock",
+]
 
 
 class Clock(Protocol):
@@ -51,7 +64,9 @@ class AddResult:
     tombstoned: int = 0  # removed or disabled before: not brought back
 
 
-class Store(Protocol):
+class BankStore(Protocol):
+    """Banks, their entries and the log of changes other processes follow."""
+
     async def create_bank(self, bank: Bank) -> Bank: ...
 
     async def get_bank(self, name: str) -> Bank: ...
@@ -100,7 +115,11 @@ class Store(Protocol):
         self, bank: str, signals: Sequence[tuple[str, str]]
     ) -> list[tuple[int, str, str]]: ...
 
-    # The engine's writes: typed ops applied in order in one transaction.
+
+class CaseStore(Protocol):
+    """Cases, reports and the engine's writes (typed ops applied in order in one
+    transaction)."""
+
     async def apply(self, ops: Sequence["Op"]) -> list[Any]: ...
 
     async def seen(self, update_key: str) -> bool: ...
@@ -134,11 +153,24 @@ class Store(Protocol):
 
     async def reporter_record(self, reporter: str) -> tuple[int, int]: ...
 
+
+class OutboxStore(Protocol):
+    """Effects waiting to be performed, claimed by one process at a time; and the
+    roles (the deadline sweeper) one process holds at a time."""
+
     async def pending_effects(self, platforms: Sequence[str], limit: int = 500) -> list[Effect]: ...
 
     async def claim_effects(
         self, platforms: Sequence[str], until: datetime, limit: int = 500
     ) -> list[Effect]: ...
+
+    async def lead(self, role: str) -> bool:
+        """Whether this process holds ``role`` ("sweeper"): one holder at a time."""
+        ...
+
+
+class SettingsStore(Protocol):
+    """Who decides and how each chat is moderated."""
 
     async def chat_settings(
         self, platform: str, chat_id: str, default: ChatSettings | None = None
@@ -153,6 +185,10 @@ class Store(Protocol):
     async def add_reviewer(self, reviewer: str, by: str) -> None: ...
 
     async def remove_reviewer(self, reviewer: str) -> bool: ...
+
+
+class AuditStore(Protocol):
+    """The hash-chained audit log (appended to through ``CaseStore.apply``)."""
 
     def iter_audit(
         self,
@@ -176,11 +212,10 @@ class Store(Protocol):
 
     async def purge_audit(self, before: datetime, actor: str) -> int: ...
 
-    async def lead(self, role: str) -> bool:
-        """Whether this process holds ``role`` ("sweeper"): one holder at a time."""
-        ...
 
-    # Dashboard accounts.
+class AccountStore(Protocol):
+    """The dashboard's accounts."""
+
     async def add_user(self, user: User) -> None: ...
 
     async def get_user(self, name: str) -> User | None: ...
@@ -192,6 +227,11 @@ class Store(Protocol):
     async def end_sessions(self, name: str, at: datetime) -> bool: ...
 
     async def remove_user(self, name: str) -> bool: ...
+
+
+class Store(BankStore, CaseStore, OutboxStore, SettingsStore, AuditStore, AccountStore, Protocol):
+    """The whole store (``core.store.SqlStore``); a consumer that needs one part types
+    against that part's protocol."""
 
 
 class Platform(Protocol):
