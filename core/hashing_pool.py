@@ -52,9 +52,16 @@ class HashingPool:
         self._owned = executor is None
         self._workers = workers or os.cpu_count() or 1
         self._deadline = limits.max_hash_seconds + grace
+        # At most one job a worker in the pool: the deadline then measures a job's
+        # own run, never its wait behind others (which would kill a busy pool).
+        self._slots = asyncio.Semaphore(self._workers)
         self.counts: Counter[str] = Counter()
 
     async def hash(self, data: bytes) -> MediaSignals:
+        async with self._slots:
+            return await self._hash(data)
+
+    async def _hash(self, data: bytes) -> MediaSignals:
         for attempt in range(2):
             executor = self._current()
             future = executor.submit(self._job, data, self._limits)

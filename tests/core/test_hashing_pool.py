@@ -1,6 +1,7 @@
 """The hashing pool on real worker processes: a job past its deadline, a worker
 that dies once, a worker that dies every time (issue 13, items 4 and 5)."""
 
+import asyncio
 import hashlib
 import os
 import signal
@@ -18,6 +19,11 @@ PHOTO = encode(load_photo("coffee"))
 def _hangs(data: bytes, limits: MediaLimits) -> MediaSignals:
     if data == b"hang":
         time.sleep(3600)  # inside native code, say: nothing in the worker stops it
+    return hash_media(data, limits)
+
+
+def _slow(data: bytes, limits: MediaLimits) -> MediaSignals:
+    time.sleep(1.0)
     return hash_media(data, limits)
 
 
@@ -71,5 +77,17 @@ async def test_a_file_that_kills_every_worker_gets_its_digests_and_an_error() ->
         assert pool.counts["worker_died"] == 2
         pool_after = await pool.hash(b"")  # still serving (with a new pool)
         assert pool_after.error == "the hashing worker died twice on this file"
+    finally:
+        pool.close()
+
+
+async def test_a_job_waiting_behind_others_is_not_counted_against_its_deadline() -> None:
+    """Five one-second jobs on one worker with a 3.5 s deadline: the last waits four
+    seconds, but its deadline starts when it runs (a busy pool must not be killed)."""
+    pool = HashingPool(MediaLimits(max_hash_seconds=1), workers=1, job=_slow, grace=2.5)
+    try:
+        results = await asyncio.gather(*(pool.hash(PHOTO) for _ in range(5)))
+        assert [r.error for r in results] == [None] * 5
+        assert pool.counts["timeout"] == 0
     finally:
         pool.close()
