@@ -11,48 +11,14 @@ same run is Pillow alone opening and loading the same file in a fresh process
 """
 
 import argparse
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from core.media import MediaLimits, decode_cost
-from tests.hostile.test_media import _big
+from tests.hostile.corpus import big_picture, decode_growth
 
+_MIB = 1024 * 1024
 FORMATS = (("PNG", "RGBA"), ("PNG", "I;16"), ("TIFF", "RGB"), ("GIF", "P"), ("WEBP", "RGB"))
-# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss into a child across
-# fork and exec, so a child of a big process would report growth of 0.
-_PEAK = """
-import sys
-from pathlib import Path
-def peak():
-    status = Path("/proc/self/status").read_text()
-    return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1])
-data = Path(sys.argv[1]).read_bytes()
-before = peak()
-if sys.argv[2] == "pillow":
-    import io
-    from PIL import Image
-    Image.MAX_IMAGE_PIXELS = None
-    Image.open(io.BytesIO(data)).load()
-    note = ""
-else:
-    from core.hashing import hash_media
-    note = hash_media(data).error or ""
-print((peak() - before) // 1024, note[:60])
-"""
-
-
-def _grown(path: Path, how: str) -> tuple[int, str]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PEAK, str(path), how],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    mib, _, note = done.stdout.strip().partition(" ")
-    return int(mib), note
 
 
 def main() -> None:
@@ -67,9 +33,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for fmt, mode in FORMATS:
             path = Path(folder) / f"big.{fmt.lower()}"
-            path.write_bytes(_big(fmt, mode, args.side))
-            baseline, _ = _grown(path, "pillow")
-            ours, note = _grown(path, "ours")
+            path.write_bytes(big_picture(fmt, mode, args.side))
+            baseline = decode_growth(path, "pillow")[0] // _MIB
+            ours, note = decode_growth(path)
+            ours //= _MIB
             estimate = decode_cost(fmt, args.side, args.side, limits) // (1024 * 1024)
             ratio = ours / baseline if baseline else float("nan")
             print(

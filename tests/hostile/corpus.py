@@ -6,16 +6,20 @@ writes the media ones to DIR, to try them by hand (``blockfirst scan DIR``).
 """
 
 import io
+import os
 import struct
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 __all__ = [
     "MEDIA",
+    "big_picture",
+    "decode_growth",
     "float_tiff",
     "gif_canvas_growth",
     "gif_many_frames",
@@ -74,6 +78,62 @@ def gif_canvas_growth() -> bytes:
     """Under 100 bytes: a 1x1 screen whose second frame sits at (13000, 13000),
     which grows the canvas to 169 megapixels (~2 GB when decoded)."""
     return _gif(1, 1, [(0, 0, 1, 1), (13000, 13000, 1, 1)])
+
+
+def big_picture(fmt: str, mode: str, side: int) -> bytes:
+    """A compressible ``side`` x ``side`` picture: a small file, a large decode."""
+    image = Image.new("RGB", (side, side), (30, 60, 90))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, side, side // 20):
+        draw.ellipse((i, i, i + side // 8, i + side // 12), fill=(i % 255, 200, 100))
+    out = io.BytesIO()
+    if mode == "I;16":
+        wide = (np.asarray(image.convert("L"), dtype=np.uint16) * 257).astype(np.uint16)
+        Image.fromarray(wide).save(out, format=fmt)
+    else:
+        extra = {"compression": "tiff_deflate"} if fmt == "TIFF" else {}
+        image.convert(mode).save(out, format=fmt, **extra)
+    return out.getvalue()
+
+
+# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss into a child across fork
+# and exec, so a child of a large process would report no growth at all.
+_GROWTH = """
+import io, sys
+from pathlib import Path
+from PIL import Image
+from core.hashing import hash_media  # imported before the measurement starts
+def peak():
+    status = Path("/proc/self/status").read_text()
+    return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1])
+data = Path(sys.argv[1]).read_bytes()
+before = peak()
+if sys.argv[2] == "pillow":
+    Image.MAX_IMAGE_PIXELS = None
+    Image.open(io.BytesIO(data)).load()
+    note = ""
+else:
+    note = hash_media(data).error or ""
+print((peak() - before) * 1024, note[:80])
+"""
+
+
+def decode_growth(path: Path, how: str = "hash_media") -> tuple[int, str]:
+    """How many bytes a fresh process's peak memory grows while ``how`` (``hash_media``,
+    or ``pillow``: Pillow alone loading it) decodes the file, and any error."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _GROWTH, str(path), how],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    grown, _, note = done.stdout.strip().partition(" ")
+    return int(grown), note
 
 
 def _photo() -> Image.Image:
