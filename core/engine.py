@@ -57,17 +57,15 @@ class Moderator:
         config = config or EngineConfig()
         self._platforms = dict(platforms)
         self._matcher = matcher
-        self._clock = clock
         self._journal = GroupCommit(store)
         self._hashing = HashingPool(config.limits, executor)
         self.stats = Stats()
-        self._outbox = Outbox(store, self._journal, self._platforms, clock, config)
+        parts = EngineParts(store, clock, self._journal, matcher, config)
+        self._outbox = Outbox(parts, self._platforms)
         self._settings = ChatSettingsCache(store, clock, config.default_settings)
         media = MediaSource(
-            store, self._platforms, matcher, config, self._hashing,
-            stats=self.stats, outbox=self._outbox,
-        )  # fmt: skip
-        parts = EngineParts(store, clock, self._journal, matcher, config)
+            parts, self._platforms, self._hashing, stats=self.stats, outbox=self._outbox
+        )
         self._messages = Messages(
             parts, media=media, settings=self._settings, outbox=self._outbox, stats=self.stats
         )

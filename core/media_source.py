@@ -16,16 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from core.audit import AuditRecord
-from core.engine_config import EngineConfig
+from core.engine_parts import EngineParts
 from core.errors import InputError, PlatformError
 from core.hashing import Digester, MediaSignals
 from core.hashing_pool import HashingPool
 from core.journal import Audit, Op, RememberSignals
-from core.matcher import Matcher
 from core.metrics import Stats
 from core.model import MediaRef, Signal
 from core.outbox import Outbox
-from core.ports import Platform, Store
+from core.ports import Platform
 
 __all__ = ["MediaSource"]
 
@@ -37,19 +36,17 @@ _RECENT_FILES = 4096  # file keys whose signals stay in memory
 class MediaSource:
     def __init__(
         self,
-        store: Store,
+        parts: EngineParts,
         platforms: Mapping[str, Platform],
-        matcher: Matcher,
-        config: EngineConfig,
         hashing: HashingPool,
         *,
         stats: Stats,
         outbox: Outbox,
     ) -> None:
-        self._store = store
+        self._store = parts.store
+        self._matcher = parts.matcher
+        self._config = parts.config
         self._platforms = platforms
-        self._matcher = matcher
-        self._config = config
         self._hashing = hashing
         self._stats = stats
         self._outbox = outbox  # counts fetch failures beside the effects' endings

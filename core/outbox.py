@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 
 from core.cases import Case
 from core.effects import Effect
-from core.engine_config import EngineConfig
+from core.engine_parts import EngineParts
 from core.flows import news_for_a_joined_case
-from core.journal import Enqueue, GroupCommit, Op
+from core.journal import Enqueue, Op
 from core.performer import Performer
-from core.ports import Clock, Platform, Store
+from core.ports import Platform
 from core.texts import ReviewCard, card_for
 
 __all__ = ["Outbox"]
@@ -24,20 +24,13 @@ class Outbox:
     ``platforms`` is the Moderator's own mapping: a platform attached later (a
     Discord bot's ``setup_hook``) is served from then on."""
 
-    def __init__(
-        self,
-        store: Store,
-        journal: GroupCommit,
-        platforms: Mapping[str, Platform],
-        clock: Clock,
-        config: EngineConfig,
-    ) -> None:
-        self._store = store
-        self._journal = journal
+    def __init__(self, parts: EngineParts, platforms: Mapping[str, Platform]) -> None:
+        self._store = parts.store
+        self._journal = parts.journal
+        self._clock = parts.clock
+        self._config = parts.config
         self._platforms = platforms
-        self._clock = clock
-        self._config = config
-        self._performer = Performer(platforms, self._card, max_attempts=config.max_attempts)
+        self._performer = Performer(platforms, self._card, max_attempts=parts.config.max_attempts)
         self._performing: set[str] = set()
         self._fresh: dict[str, Case] = {}  # cases being acted on right after opening
 
