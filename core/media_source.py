@@ -11,9 +11,10 @@ of the message is still checked. The bytes go no further than the hash.
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+
+from cachetools import LRUCache
 
 from core.audit import AuditRecord
 from core.engine_parts import EngineParts
@@ -50,7 +51,7 @@ class MediaSource:
         self._hashing = hashing
         self._stats = stats
         self._outbox = outbox  # counts fetch failures beside the effects' endings
-        self._recent: OrderedDict[str, MediaSignals] = OrderedDict()
+        self._recent: LRUCache[str, MediaSignals] = LRUCache(_RECENT_FILES)
 
     async def signals(
         self, refs: Sequence[MediaRef], platform: str
@@ -73,7 +74,7 @@ class MediaSource:
                 if cached is None:
                     continue
                 ops.append(RememberSignals(ref.file_key, cached))
-            self._remember(ref.file_key, cached)
+            self._recent[ref.file_key] = cached
             hashed.append(replace(cached, signals=(*cached.signals, key)))
         return hashed, ops
 
@@ -119,9 +120,3 @@ class MediaSource:
             await asyncio.to_thread(digester.feed, chunk)
         why = f"{ref.kind} is over the {limits.max_bytes}-byte limit: only its digests are checked"
         return digester.result(why)
-
-    def _remember(self, file_key: str, signals: MediaSignals) -> None:
-        self._recent[file_key] = signals
-        self._recent.move_to_end(file_key)
-        while len(self._recent) > _RECENT_FILES:
-            self._recent.popitem(last=False)

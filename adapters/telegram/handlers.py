@@ -7,10 +7,10 @@ an authorised reviewer.
 """
 
 import re
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 
+from cachetools import LRUCache
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -34,18 +34,16 @@ class AlbumTracker:
     """The message ids seen per album, so deleting an album deletes every item."""
 
     def __init__(self) -> None:
-        self._albums: OrderedDict[str, list[str]] = OrderedDict()
+        self._albums: LRUCache[str, list[str]] = LRUCache(_ALBUMS_KEPT)
 
     def with_siblings(self, message: Message) -> Message:
         if not message.album_id:
             return message
         key = f"{message.chat.id}:{message.album_id}"
-        seen = self._albums.setdefault(key, [])
+        seen = self._albums.get(key) or []
         if message.message_id not in seen:
             seen.append(message.message_id)
-        self._albums.move_to_end(key)
-        while len(self._albums) > _ALBUMS_KEPT:
-            self._albums.popitem(last=False)
+        self._albums[key] = seen
         return replace(message, album_message_ids=tuple(seen))
 
 

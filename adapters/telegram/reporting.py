@@ -8,8 +8,8 @@ only references to Telegram's files.
 """
 
 import re
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -56,7 +56,7 @@ def _language(update: Update) -> str:
 
 
 def register_reporting(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
-    pending: OrderedDict[str, Message] = OrderedDict()
+    pending: LRUCache[str, Message] = LRUCache(_PENDING_KEPT)
     private = filters.ChatType.PRIVATE
 
     async def start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,8 +73,6 @@ def register_reporting(application: Application, moderator: Moderator, *, max_by
             return
         token = new_id(8)
         pending[token] = content
-        while len(pending) > _PENDING_KEPT:
-            pending.popitem(last=False)
         buttons = [
             [InlineKeyboardButton(_LABELS[c], callback_data=f"bfr:{c}:{token}")] for c in CATEGORIES
         ]
