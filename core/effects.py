@@ -16,7 +16,7 @@ from datetime import datetime
 
 from core.model import Chat, MediaRef, Sender
 
-__all__ = ["Effect", "EffectKind", "new_id"]
+__all__ = ["CASE_ID_LENGTH", "Effect", "EffectKind", "id_pattern", "new_id"]
 
 
 class EffectKind(enum.Enum):
@@ -52,6 +52,14 @@ class Effect:
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: ids are read aloud
 
 
-def new_id(length: int = 10) -> str:
+CASE_ID_LENGTH = 10
+
+
+def id_pattern(length: int = CASE_ID_LENGTH) -> str:
+    """A regular expression (no anchors) for an id of ``length`` made by ``new_id``."""
+    return f"[{_ALPHABET}]{{{length}}}"
+
+
+def new_id(length: int = CASE_ID_LENGTH) -> str:
     """A random id that people can read out (cases) or that is merely unique (effects)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))

@@ -5,13 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases import Case
-from core.model import Message
+from core.model import Decision, Message
 
 __all__ = [
+    "BUTTONS",
     "WARNING",
     "ReviewCard",
     "alert_text",
+    "button_decision",
     "card_for",
+    "language_of",
     "notice_text",
     "reasons_text",
     "report_ack_text",
@@ -111,6 +114,25 @@ class ReviewCard:
     # The reported or matched message while it still exists (chat id, message id),
     # so an adapter can link to it; None once it was removed.
     original: tuple[str, str] | None = None
+
+    @property
+    def buttons(self) -> tuple[str, ...]:
+        """The card's buttons: its open decisions, and "ban" (confirm and ban the
+        sender) beside a confirm."""
+        return (*self.decisions, "ban") if "confirm" in self.decisions else self.decisions
+
+
+BUTTONS = ("confirm", "overturn", "escalate", "ban")
+
+
+def button_decision(button: str) -> tuple[Decision, bool]:
+    """What pressing ``button`` decides, and whether it also bans the sender."""
+    return (Decision.CONFIRM, True) if button == "ban" else (Decision(button), False)
+
+
+def language_of(code: str | None) -> str:
+    """The catalogue language for a platform's language code (Korean unless English)."""
+    return "en" if code and not code.lower().startswith("ko") else "ko"
 
 
 def card_for(case: Case, now: datetime) -> ReviewCard:

@@ -21,9 +21,9 @@ from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
-from core.model import Decision, Report
+from core.model import Report
 from core.policy import Mode
-from core.texts import WARNING
+from core.texts import WARNING, button_decision
 
 __all__ = ["Moderation", "setup"]
 
@@ -112,13 +112,13 @@ class Moderation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)  # within the 3 s
         user = interaction.user
         roles = {role.id for role in getattr(user, "roles", [])}
-        decision = Decision.CONFIRM if action == "ban" else Decision(action)
+        decision, ban = button_decision(action)
         try:
             case = await self.moderator.on_decision(
                 case_id,
                 decision,
                 f"{PLATFORM}:{user.id}",
-                ban=action == "ban",
+                ban=ban,
                 vouched=bool(roles & self.reviewer_roles),
             )
         except AuthorisationError:

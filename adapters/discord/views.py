@@ -6,11 +6,12 @@ from typing import Any
 
 import discord
 
-from core.texts import ReviewCard
+from core.effects import id_pattern
+from core.texts import BUTTONS, ReviewCard
 
 __all__ = ["DecisionButton", "card_view"]
 
-_TEMPLATE = r"bf:(?P<decision>confirm|overturn|escalate|ban):(?P<case>[2-9A-HJ-NP-Z]{10})"
+_TEMPLATE = rf"bf:(?P<decision>{'|'.join(BUTTONS)}):(?P<case>{id_pattern()})"
 _STYLES = {
     "confirm": discord.ButtonStyle.danger,
     "overturn": discord.ButtonStyle.success,
@@ -45,7 +46,6 @@ class DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_T
 
 def card_view(card: ReviewCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    decisions = [*card.decisions, "ban"] if "confirm" in card.decisions else list(card.decisions)
-    for decision in decisions:
+    for decision in card.buttons:
         view.add_item(DecisionButton(decision, card.case_id))
     return view

@@ -18,6 +18,7 @@ from core.engine import Moderator
 from core.errors import InputError
 from core.model import Report
 from core.policy import LANGUAGES, ChatSettings, Mode
+from core.texts import language_of
 
 __all__ = ["register_commands"]
 
@@ -99,7 +100,7 @@ def register_commands(application: Application, moderator: Moderator, *, max_byt
             message=target,
             trusted=await _is_admin(update, context),
             platform=PLATFORM,
-            language="ko" if (user.language_code or "ko").startswith("ko") else "en",
+            language=language_of(user.language_code),
         )
         try:
             case = await moderator.on_report(reported)

@@ -19,14 +19,15 @@ from adapters.telegram.membership import register_membership
 from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.reporting import register_reporting
 from adapters.telegram.translate import PLATFORM, to_message
+from core.effects import id_pattern
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
-from core.model import Decision, Message
-from core.texts import WARNING
+from core.model import Message
+from core.texts import BUTTONS, WARNING, button_decision
 
 __all__ = ["AlbumTracker", "register"]
 
-_BUTTON = re.compile(rf"{CALLBACK_PREFIX}:(confirm|overturn|escalate|ban):([2-9A-HJ-NP-Z]{{10}})")
+_BUTTON = re.compile(rf"{CALLBACK_PREFIX}:({'|'.join(BUTTONS)}):({id_pattern()})")
 _ALBUMS_KEPT = 1000
 
 
@@ -75,10 +76,10 @@ def register(
             await query.answer("Unknown button.")
             return
         action, case_id = parsed.groups()
-        decision = Decision.CONFIRM if action == "ban" else Decision(action)
+        decision, ban = button_decision(action)
         reviewer = f"{PLATFORM}:{query.from_user.id}"
         try:
-            case = await moderator.on_decision(case_id, decision, reviewer, ban=action == "ban")
+            case = await moderator.on_decision(case_id, decision, reviewer, ban=ban)
         except AuthorisationError:
             await query.answer("You are not an authorised reviewer.", show_alert=True)
             return

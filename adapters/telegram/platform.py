@@ -34,10 +34,9 @@ def card_markup(card: ReviewCard) -> InlineKeyboardMarkup | None:
     if not card.decisions:
         return None
     labels = {"confirm": "Confirm", "overturn": "Overturn", "escalate": "Escalate", "ban": "Ban"}
-    decisions = [*card.decisions, "ban"] if "confirm" in card.decisions else list(card.decisions)
     buttons = [
         InlineKeyboardButton(labels[d], callback_data=f"{CALLBACK_PREFIX}:{d}:{card.case_id}")
-        for d in decisions
+        for d in card.buttons
     ]
     return InlineKeyboardMarkup([buttons])
 

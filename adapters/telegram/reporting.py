@@ -21,15 +21,17 @@ from telegram.ext import (
 )
 
 from adapters.telegram.translate import PLATFORM, to_message
-from core.effects import new_id
+from core.effects import id_pattern, new_id
 from core.engine import Moderator
 from core.errors import InputError
 from core.model import CATEGORIES, Message, Report
+from core.texts import language_of
 
 __all__ = ["register_reporting"]
 
 _PENDING_KEPT = 1000
-_CHOICE = re.compile(rf"bfr:({'|'.join(CATEGORIES)}):([2-9A-HJ-NP-Z]{{8}})")
+_TOKEN_LENGTH = 8
+_CHOICE = re.compile(rf"bfr:({'|'.join(CATEGORIES)}):({id_pattern(_TOKEN_LENGTH)})")
 _HELP = {
     "ko": (
         "불법촬영물·허위영상물(딥페이크)을 신고하려면 해당 메시지를 이 봇에게 전달하거나 "
@@ -52,7 +54,7 @@ _LABELS = {
 
 def _language(update: Update) -> str:
     user = update.effective_user
-    return "ko" if user is None or (user.language_code or "ko").startswith("ko") else "en"
+    return language_of(user.language_code if user is not None else None)
 
 
 def register_reporting(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
@@ -71,7 +73,7 @@ def register_reporting(application: Application, moderator: Moderator, *, max_by
         if not (content.text or content.links or content.media):
             await message.reply_text(_HELP[_language(update)])
             return
-        token = new_id(8)
+        token = new_id(_TOKEN_LENGTH)
         pending[token] = content
         buttons = [
             [InlineKeyboardButton(_LABELS[c], callback_data=f"bfr:{c}:{token}")] for c in CATEGORIES

@@ -1,0 +1,43 @@
+"""What both adapters share about review-card buttons, ids and languages (issue 14, 6)."""
+
+import re
+
+import pytest
+
+from core.effects import id_pattern, new_id
+from core.model import Decision
+from core.texts import BUTTONS, ReviewCard, button_decision, language_of
+
+
+def test_a_card_offers_ban_beside_confirm_only() -> None:
+    open_card = ReviewCard("C", "t", (), ("confirm", "overturn", "escalate"))
+    assert open_card.buttons == ("confirm", "overturn", "escalate", "ban")
+    escalated = ReviewCard("C", "t", (), ("overturn",))
+    assert escalated.buttons == ("overturn",)
+    assert set(open_card.buttons) <= set(BUTTONS)
+
+
+@pytest.mark.parametrize(
+    ("button", "decision", "ban"),
+    [
+        ("confirm", Decision.CONFIRM, False),
+        ("ban", Decision.CONFIRM, True),
+        ("overturn", Decision.OVERTURN, False),
+        ("escalate", Decision.ESCALATE, False),
+    ],
+)
+def test_what_a_button_decides(button: str, decision: Decision, ban: bool) -> None:
+    assert button_decision(button) == (decision, ban)
+
+
+@pytest.mark.parametrize(
+    ("code", "language"), [(None, "ko"), ("", "ko"), ("ko", "ko"), ("ko-KR", "ko"), ("en-US", "en")]
+)
+def test_language_of_a_platform_code(code: str | None, language: str) -> None:
+    assert language_of(code) == language
+
+
+def test_the_id_pattern_is_derived_from_the_alphabet() -> None:
+    pattern = re.compile(id_pattern(8))
+    assert all(pattern.fullmatch(new_id(8)) for _ in range(200))
+    assert not pattern.fullmatch("O0I1ABCD")  # letters people confuse are never used
