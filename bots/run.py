@@ -19,7 +19,7 @@ import discord
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from adapters.telegram.handlers import register
+from adapters.telegram.handlers import TelegramAdapter
 from adapters.telegram.platform import TelegramPlatform
 from bots.config import DISCORD_TOKEN_ENV, TOKEN_ENV, Config
 from bots.discord_bot import INTENTS_HELP, build_bot
@@ -69,13 +69,12 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
         app = _telegram_app(config) if config.telegram else None
         if app is not None and config.telegram is not None:
             moderator.add_platform(TelegramPlatform(app.bot, config.telegram.review_chat_id))
-            register(
-                app,
+            TelegramAdapter(
                 moderator,
                 max_bytes=config.engine.limits.max_bytes,
                 review_chat_id=config.telegram.review_chat_id,
                 warning=config.warning,
-            )
+            ).register(app)
         await stack.enter_async_context(moderator)
         if app is not None:
             await _start_telegram(stack, app)

@@ -20,7 +20,7 @@ from core.model import Report
 from core.policy import LANGUAGES, ChatSettings, Mode
 from core.texts import language_of
 
-__all__ = ["register_commands"]
+__all__ = ["Commands"]
 
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 _CHANGES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -43,10 +43,22 @@ async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return member.status in _ADMINS
 
 
-def register_commands(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
-    groups = filters.ChatType.GROUPS
+class Commands:
+    """``/bf_mode``, ``/bf_lang``, ``/bf_notice`` and ``/bf_status`` for admins, and
+    ``/report`` as a reply for anyone."""
 
-    async def change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def __init__(self, moderator: Moderator, *, max_bytes: int) -> None:
+        self._moderator = moderator
+        self._max_bytes = max_bytes
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        groups = filters.ChatType.GROUPS
+        for command in _CHANGES:
+            application.add_handler(CommandHandler(command, self.change, filters=groups))
+        application.add_handler(CommandHandler("bf_status", self.status, filters=groups))
+        application.add_handler(CommandHandler("report", self.report, filters=groups))
+
+    async def change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not message.text:
             return
@@ -59,13 +71,13 @@ def register_commands(application: Application, moderator: Moderator, *, max_byt
         if len(args) != 1 or args[0] not in values:
             await message.reply_text(f"Usage: /{command} {'|'.join(values)}")
             return
-        settings = await moderator.chat_settings(PLATFORM, str(chat.id))
+        settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
         updated: ChatSettings = replace(settings, **{field: values[args[0]]})
         by = f"{PLATFORM}:{update.effective_user.id if update.effective_user else chat.id}"
-        await moderator.set_chat_settings(PLATFORM, str(chat.id), updated, by)
+        await self._moderator.set_chat_settings(PLATFORM, str(chat.id), updated, by)
         await message.reply_text(f"blockfirst: {field} is now {args[0]}.")
 
-    async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await _is_admin(update, context):
             return
@@ -75,7 +87,7 @@ def register_commands(application: Application, moderator: Moderator, *, max_byt
             "restrict members": getattr(me, "can_restrict_members", False),
         }
         missing = [name for name, ok in rights.items() if not ok]
-        settings = await moderator.chat_settings(PLATFORM, str(chat.id))
+        settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
         sees_all = not context.bot.can_read_all_group_messages and me.status not in _ADMINS
         lines = [
             f"mode {settings.mode.value}, language {settings.language}, "
@@ -86,14 +98,14 @@ def register_commands(application: Application, moderator: Moderator, *, max_byt
             lines.append("privacy mode is on and the bot is not an admin: it cannot see messages")
         await message.reply_text("\n".join(lines))
 
-    async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.reply_to_message is None or update.effective_user is None:
             if message is not None:
                 await message.reply_text("Reply /report to the message you want to report.")
             return
         user = update.effective_user
-        target = to_message(message.reply_to_message, max_bytes)
+        target = to_message(message.reply_to_message, self._max_bytes)
         reported = Report(
             reporter=f"{PLATFORM}:{user.id}",
             category="other",
@@ -103,13 +115,8 @@ def register_commands(application: Application, moderator: Moderator, *, max_byt
             language=language_of(user.language_code),
         )
         try:
-            case = await moderator.on_report(reported)
+            case = await self._moderator.on_report(reported)
         except InputError as exc:
             await message.reply_text(str(exc))
             return
         await message.reply_text(f"Reported: case {case.id}.")
-
-    for command in _CHANGES:
-        application.add_handler(CommandHandler(command, change, filters=groups))
-    application.add_handler(CommandHandler("bf_status", status, filters=groups))
-    application.add_handler(CommandHandler("report", report, filters=groups))

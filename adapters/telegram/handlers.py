@@ -1,4 +1,5 @@
-"""``register(application, moderator)``: the handlers that feed Telegram updates to the core.
+"""``TelegramAdapter(moderator, ...).register(application)``: the handlers that feed
+Telegram updates to the core, each a named method.
 
 Group, supergroup and channel messages (new and edited) are checked; album
 items are grouped by ``media_group_id`` so a match deletes every item seen;
@@ -14,10 +15,10 @@ from cachetools import LRUCache
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from adapters.telegram.commands import register_commands
-from adapters.telegram.membership import register_membership
+from adapters.telegram.commands import Commands
+from adapters.telegram.membership import Membership
 from adapters.telegram.platform import CALLBACK_PREFIX
-from adapters.telegram.reporting import register_reporting
+from adapters.telegram.reporting import Reporting
 from adapters.telegram.translate import PLATFORM, to_message
 from core.effects import id_pattern
 from core.engine import Moderator
@@ -25,7 +26,7 @@ from core.errors import AuthorisationError, InputError
 from core.model import Message
 from core.texts import BUTTONS, WARNING, button_decision
 
-__all__ = ["AlbumTracker", "register"]
+__all__ = ["AlbumTracker", "TelegramAdapter"]
 
 _BUTTON = re.compile(rf"{CALLBACK_PREFIX}:({'|'.join(BUTTONS)}):({id_pattern()})")
 _ALBUMS_KEPT = 1000
@@ -48,26 +49,46 @@ class AlbumTracker:
         return replace(message, album_message_ids=tuple(seen))
 
 
-def register(
-    application: Application,  # type: ignore[type-arg]
-    moderator: Moderator,
-    *,
-    max_bytes: int,
-    review_chat_id: int,
-    warning: Mapping[str, str] = WARNING,
-) -> None:
-    albums = AlbumTracker()
+class TelegramAdapter:
+    """Telegram into the core: group, supergroup and channel messages (new and
+    edited), review-card buttons, and the command, report and membership handlers."""
 
-    async def on_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    def __init__(
+        self,
+        moderator: Moderator,
+        *,
+        max_bytes: int,
+        review_chat_id: int,
+        warning: Mapping[str, str] = WARNING,
+    ) -> None:
+        self._moderator = moderator
+        self._max_bytes = max_bytes
+        self._albums = AlbumTracker()
+        self._parts = (
+            Commands(moderator, max_bytes=max_bytes),
+            Reporting(moderator, max_bytes=max_bytes),
+            Membership(moderator, warning=warning, review_chat_id=review_chat_id),
+        )
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        for part in self._parts:
+            part.register(application)
+        groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
+        updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
+        application.add_handler(MessageHandler(groups & updates, self.on_message), group=1)
+        application.add_handler(
+            CallbackQueryHandler(self.on_button, pattern=rf"^{CALLBACK_PREFIX}:")
+        )
+
+    async def on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None:
             return
         edited = update.edited_message is not None or update.edited_channel_post is not None
-        await moderator.on_message(
-            albums.with_siblings(to_message(message, max_bytes, edited=edited))
-        )
+        core = to_message(message, self._max_bytes, edited=edited)
+        await self._moderator.on_message(self._albums.with_siblings(core))
 
-    async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
@@ -79,7 +100,7 @@ def register(
         decision, ban = button_decision(action)
         reviewer = f"{PLATFORM}:{query.from_user.id}"
         try:
-            case = await moderator.on_decision(case_id, decision, reviewer, ban=ban)
+            case = await self._moderator.on_decision(case_id, decision, reviewer, ban=ban)
         except AuthorisationError:
             await query.answer("You are not an authorised reviewer.", show_alert=True)
             return
@@ -87,11 +108,3 @@ def register(
             await query.answer(str(exc)[:190], show_alert=True)
             return
         await query.answer(f"Case {case.id}: {case.state.value}")
-
-    register_commands(application, moderator, max_bytes=max_bytes)
-    register_reporting(application, moderator, max_bytes=max_bytes)
-    register_membership(application, moderator, warning=warning, review_chat_id=review_chat_id)
-    groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
-    updates = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS
-    application.add_handler(MessageHandler(groups & updates, on_message), group=1)
-    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{CALLBACK_PREFIX}:"))

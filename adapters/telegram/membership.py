@@ -9,6 +9,7 @@ A group upgraded to a supergroup keeps its settings.
 import time
 from collections.abc import Mapping
 
+from cachetools import LRUCache
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
@@ -17,7 +18,7 @@ from adapters.telegram.translate import PLATFORM
 from core.audit import AuditRecord
 from core.engine import Moderator
 
-__all__ = ["register_membership"]
+__all__ = ["Membership"]
 
 _PRESENT = (
     ChatMemberStatus.MEMBER,
@@ -42,30 +43,45 @@ def _can_delete(member: ChatMember) -> bool:
     )
 
 
-def register_membership(
-    application: Application,  # type: ignore[type-arg]
-    moderator: Moderator,
-    *,
-    warning: Mapping[str, str],
-    review_chat_id: int,
-) -> None:
-    greeted: dict[tuple[int, int], None] = {}
-    last_notice: dict[int, float] = {}
+class Membership:
+    """The bot joining or its rights changing, members joining, chats migrating."""
 
-    async def warn(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def __init__(
+        self, moderator: Moderator, *, warning: Mapping[str, str], review_chat_id: int
+    ) -> None:
+        self._moderator = moderator
+        self._warning = warning
+        self._review_chat_id = review_chat_id
+        self._greeted: LRUCache[tuple[int, int], None] = LRUCache(_GREETED_KEPT)
+        self._last_notice: LRUCache[int, float] = LRUCache(_GREETED_KEPT)
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(
+            ChatMemberHandler(self.bot_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        application.add_handler(
+            ChatMemberHandler(self.member_joined, ChatMemberHandler.CHAT_MEMBER)
+        )
+        application.add_handler(
+            MessageHandler(filters.StatusUpdate.MIGRATE, self.migrated), group=2
+        )
+
+    async def warn(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
         now = time.monotonic()
-        if now - last_notice.get(chat_id, -_PER_CHAT_SECONDS) < _PER_CHAT_SECONDS:
+        if now - self._last_notice.get(chat_id, -_PER_CHAT_SECONDS) < _PER_CHAT_SECONDS:
             return
-        last_notice[chat_id] = now
-        settings = await moderator.chat_settings(PLATFORM, str(chat_id))
-        await context.bot.send_message(chat_id, warning.get(settings.language) or warning["en"])
+        self._last_notice[chat_id] = now
+        settings = await self._moderator.chat_settings(PLATFORM, str(chat_id))
+        await context.bot.send_message(
+            chat_id, self._warning.get(settings.language) or self._warning["en"]
+        )
 
-    async def bot_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def bot_changed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
         if change is None:
             return
         chat, new, old = change.chat, change.new_chat_member, change.old_chat_member
-        await moderator.note(
+        await self._moderator.note(
             AuditRecord(
                 kind="bot_rights",
                 platform=PLATFORM,
@@ -75,38 +91,34 @@ def register_membership(
             )
         )
         if _joined(change):
-            await warn(chat.id, context)
+            await self.warn(chat.id, context)
         if (
             new.status in _PRESENT
             and not _can_delete(new)
             and (_can_delete(old) or _joined(change))
         ):
             await context.bot.send_message(
-                review_chat_id,
+                self._review_chat_id,
                 f"blockfirst cannot delete messages in {chat.title or chat.id}: "
                 "make it an admin with the right to delete messages.",
             )
 
-    async def member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def member_joined(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.chat_member
         if change is None or not _joined(change):
             return
         key = (change.chat.id, change.new_chat_member.user.id)
-        if key in greeted:
+        if key in self._greeted:
             return
-        greeted[key] = None
-        while len(greeted) > _GREETED_KEPT:
-            greeted.pop(next(iter(greeted)))
-        await warn(change.chat.id, context)
+        self._greeted[key] = None
+        await self.warn(change.chat.id, context)
 
-    async def migrated(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def migrated(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.migrate_to_chat_id is None:
             return
-        settings = await moderator.chat_settings(PLATFORM, str(message.chat.id))
+        settings = await self._moderator.chat_settings(PLATFORM, str(message.chat.id))
         by = f"{PLATFORM}:migration"
-        await moderator.set_chat_settings(PLATFORM, str(message.migrate_to_chat_id), settings, by)
-
-    application.add_handler(ChatMemberHandler(bot_changed, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(ChatMemberHandler(member_joined, ChatMemberHandler.CHAT_MEMBER))
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated), group=2)
+        await self._moderator.set_chat_settings(
+            PLATFORM, str(message.migrate_to_chat_id), settings, by
+        )

@@ -27,7 +27,7 @@ from core.errors import InputError
 from core.model import CATEGORIES, Message, Report
 from core.texts import language_of
 
-__all__ = ["register_reporting"]
+__all__ = ["Reporting"]
 
 _PENDING_KEPT = 1000
 _TOKEN_LENGTH = 8
@@ -57,35 +57,47 @@ def _language(update: Update) -> str:
     return language_of(user.language_code if user is not None else None)
 
 
-def register_reporting(application: Application, moderator: Moderator, *, max_bytes: int) -> None:  # type: ignore[type-arg]
-    pending: LRUCache[str, Message] = LRUCache(_PENDING_KEPT)
-    private = filters.ChatType.PRIVATE
+class Reporting:
+    """Reports by direct message: ``/start``, what is sent, the category chosen,
+    ``/status CASE``."""
 
-    async def start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    def __init__(self, moderator: Moderator, *, max_bytes: int) -> None:
+        self._moderator = moderator
+        self._max_bytes = max_bytes
+        self._pending: LRUCache[str, Message] = LRUCache(_PENDING_KEPT)
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        private = filters.ChatType.PRIVATE
+        application.add_handler(CommandHandler("start", self.start, filters=private))
+        application.add_handler(CommandHandler("status", self.status, filters=private))
+        application.add_handler(MessageHandler(private & ~filters.COMMAND, self.received))
+        application.add_handler(CallbackQueryHandler(self.chosen, pattern=r"^bfr:"))
+
+    async def start(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
             await update.effective_message.reply_text(_HELP[_language(update)])
 
-    async def received(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def received(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None:
             return
-        content = to_message(message, max_bytes)
+        content = to_message(message, self._max_bytes)
         if not (content.text or content.links or content.media):
             await message.reply_text(_HELP[_language(update)])
             return
         token = new_id(_TOKEN_LENGTH)
-        pending[token] = content
+        self._pending[token] = content
         buttons = [
             [InlineKeyboardButton(_LABELS[c], callback_data=f"bfr:{c}:{token}")] for c in CATEGORIES
         ]
         await message.reply_text("?", reply_markup=InlineKeyboardMarkup(buttons))
 
-    async def chosen(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def chosen(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         parsed = _CHOICE.fullmatch(query.data or "") if query else None
         if query is None or parsed is None:
             return
-        content = pending.pop(parsed.group(2), None)
+        content = self._pending.pop(parsed.group(2), None)
         if content is None:
             await query.answer("Please send it again.", show_alert=True)
             return
@@ -99,24 +111,20 @@ def register_reporting(application: Application, moderator: Moderator, *, max_by
             language=_language(update),
         )
         try:
-            case = await moderator.on_report(report)
+            case = await self._moderator.on_report(report)
         except InputError as exc:
             await query.answer(str(exc)[:190], show_alert=True)
             return
         await query.answer(f"Case {case.id}")
 
-    async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
         args = context.args or []
-        case = await moderator.case_for_reporter(args[0], f"{PLATFORM}:{user.id}") if args else None
+        reporter = f"{PLATFORM}:{user.id}"
+        case = await self._moderator.case_for_reporter(args[0], reporter) if args else None
         if case is None:
             await message.reply_text("No such case among your reports. Usage: /status CASE")
             return
         await message.reply_text(f"Case {case.id}: {case.state.value}")
-
-    application.add_handler(CommandHandler("start", start, filters=private))
-    application.add_handler(CommandHandler("status", status, filters=private))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, received))
-    application.add_handler(CallbackQueryHandler(chosen, pattern=r"^bfr:"))

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
-from adapters.telegram.handlers import register
+from adapters.telegram.handlers import TelegramAdapter
 from adapters.telegram.platform import TelegramPlatform
 from core.audit import verify
 from core.banks import Bank, Entry
@@ -78,7 +78,7 @@ async def telegram_bot(store: SqlStore, clock: FakeClock) -> AsyncIterator[Bot]:
         moderator = Moderator(
             store, {"telegram": platform}, await load_matcher(store), clock=clock, executor=pool
         )
-        register(app, moderator, max_bytes=20_000_000, review_chat_id=REVIEW_CHAT)
+        TelegramAdapter(moderator, max_bytes=20_000_000, review_chat_id=REVIEW_CHAT).register(app)
         async with app, moderator:
             yield Bot(app, api, store)
 
