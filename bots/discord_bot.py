@@ -9,9 +9,7 @@ DMs and the privileged message content.
 from concurrent.futures import Executor
 from contextlib import AsyncExitStack
 
-import discord
-from discord.ext import commands
-
+from adapters.discord.bot import BlockfirstBot
 from adapters.discord.platform import DiscordPlatform
 from bots.config import Config
 from core.catalog import load_matcher
@@ -27,18 +25,11 @@ INTENTS_HELP = (
 )
 
 
-def _intents() -> discord.Intents:
-    intents = discord.Intents.default()
-    intents.guilds = intents.guild_messages = intents.members = intents.dm_messages = True
-    intents.message_content = True
-    return intents
-
-
-class _Bot(commands.Bot):
+class _Bot(BlockfirstBot):
     def __init__(
         self, config: Config, executor: Executor | None, moderator: Moderator | None
     ) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=_intents())
+        super().__init__()
         self.blockfirst_config = config
         self._executor = executor
         self._shared = moderator
@@ -52,7 +43,7 @@ class _Bot(commands.Bot):
         platform = DiscordPlatform(self, config.discord.review_channel_id)
         if self._shared is not None:  # one Moderator for every bot of the process
             self._shared.add_platform(platform)
-            self.blockfirst_moderator = self._shared
+            self.moderator = self._shared
         else:
             store = await self._resources.enter_async_context(open_store(config.storage_url))
             moderator = Moderator(
@@ -62,9 +53,9 @@ class _Bot(commands.Bot):
                 config=config.engine,
                 executor=self._executor,
             )
-            self.blockfirst_moderator = await self._resources.enter_async_context(moderator)
-        self.blockfirst_reviewer_roles = config.discord.reviewer_role_ids
-        self.blockfirst_warning = config.warning
+            self.moderator = await self._resources.enter_async_context(moderator)
+        self.reviewer_roles = config.discord.reviewer_role_ids
+        self.warning = config.warning
         await self.load_extension("adapters.discord.cog")
         await self.tree.sync()  # slash commands and the context menu
 
@@ -75,7 +66,7 @@ class _Bot(commands.Bot):
 
 def build_bot(
     config: Config, *, executor: Executor | None = None, moderator: Moderator | None = None
-) -> commands.Bot:
+) -> BlockfirstBot:
     """The bot for ``config`` (with a [discord] section); start it with ``bot.start(token)``."""
     if config.discord is None:
         raise ConfigError("discord: no [discord] section, so no bot to build")

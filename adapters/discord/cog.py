@@ -9,7 +9,6 @@ that is audited.
 """
 
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -17,34 +16,29 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from adapters.discord.bot import BlockfirstBot
 from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Report
 from core.policy import Mode
-from core.texts import WARNING, button_decision
+from core.texts import button_decision, language_of
 
 __all__ = ["Moderation", "setup"]
 
 
 class Moderation(commands.Cog):
-    def __init__(
-        self,
-        bot: commands.Bot,
-        moderator: Moderator,
-        reviewer_roles: frozenset[int],
-        warning: Mapping[str, str] = WARNING,
-    ) -> None:
+    def __init__(self, bot: BlockfirstBot) -> None:
         self.bot = bot
-        self.moderator = moderator
-        self.reviewer_roles = reviewer_roles
-        self.warning = warning
+        self.moderator = bot.moderator
+        self.reviewer_roles = bot.reviewer_roles
+        self.warning = bot.warning
         self._last_warning: dict[int, float] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(DecisionButton)
-        self.bot.blockfirst_decide = self.decide  # type: ignore[attr-defined]
+        self.bot.decide = self.decide
         # A context menu cannot be declared inside a Cog: build it here.
         self._menu = app_commands.ContextMenu(name="Report message", callback=report_message)
         self.bot.tree.add_command(self._menu)
@@ -131,10 +125,9 @@ class Moderation(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    moderator: Moderator = bot.blockfirst_moderator  # type: ignore[attr-defined]
-    roles: frozenset[int] = getattr(bot, "blockfirst_reviewer_roles", frozenset())
-    warning: Mapping[str, str] = getattr(bot, "blockfirst_warning", WARNING)
-    await bot.add_cog(Moderation(bot, moderator, roles, warning))
+    if not isinstance(bot, BlockfirstBot):
+        raise TypeError("the blockfirst extension runs in a BlockfirstBot")
+    await bot.add_cog(Moderation(bot))
 
 
 _PERMS = {
@@ -201,7 +194,10 @@ def settings_commands(moderator: Moderator) -> app_commands.Group:
 
 async def report_message(interaction: discord.Interaction, message: discord.Message) -> None:
     """The "Report message" context menu: a case at once, its id told privately."""
-    moderator: Moderator = interaction.client.blockfirst_moderator  # type: ignore[attr-defined]
+    client = interaction.client
+    if not isinstance(client, BlockfirstBot):
+        return
+    moderator = client.moderator
     await interaction.response.defer(ephemeral=True, thinking=True)
     perms = getattr(interaction.user, "guild_permissions", None)
     report = Report(
@@ -210,7 +206,7 @@ async def report_message(interaction: discord.Interaction, message: discord.Mess
         message=to_message(message),
         trusted=bool(perms and perms.manage_messages),
         platform=PLATFORM,
-        language="ko" if str(interaction.locale).startswith("ko") else "en",
+        language=language_of(str(interaction.locale)),
     )
     try:
         case = await moderator.on_report(report)

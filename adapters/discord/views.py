@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.bot import BlockfirstBot
 from core.effects import id_pattern
 from core.texts import BUTTONS, ReviewCard
 
@@ -39,9 +40,9 @@ class DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_T
         return cls(match["decision"], match["case"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        decide = getattr(interaction.client, "blockfirst_decide", None)
-        if decide is not None:
-            await decide(interaction, self.decision, self.case_id)
+        client = interaction.client
+        if isinstance(client, BlockfirstBot) and client.decide is not None:
+            await client.decide(interaction, self.decision, self.case_id)
 
 
 def card_view(card: ReviewCard) -> discord.ui.View:

@@ -56,7 +56,7 @@ async def discord_world(
         reviewer = guild.add_member(env.create_user("rev"))
         # The review channel exists only now; setup_hook reads the config at start.
         config = replace(config, discord=DiscordConfig("token", review.id))
-        bot.blockfirst_config = config  # type: ignore[attr-defined]
+        bot.blockfirst_config = config
         await env.start()
         try:
             async with open_store(db_url) as store:
