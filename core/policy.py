@@ -15,9 +15,10 @@ Pure: no I/O, no clock (``now`` is an argument), so every rule is a table test.
 """
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.errors import InputError
 from core.model import (
@@ -34,7 +35,16 @@ from core.model import (
 )
 from core.signals import SIGNAL_TYPES
 
-__all__ = ["ChatSettings", "Deadlines", "Mode", "Sanction", "decide", "decide_report"]
+__all__ = [
+    "SETTING_COMMANDS",
+    "ChatSettings",
+    "Deadlines",
+    "Mode",
+    "Sanction",
+    "decide",
+    "decide_report",
+    "with_setting",
+]
 
 LANGUAGES = ("ko", "en")
 
@@ -68,6 +78,24 @@ class ChatSettings:
             raise InputError(
                 f"unknown categories {sorted(unknown)} (known: {', '.join(CATEGORIES)})"
             )
+
+
+# What a chat's admins change from the chat, on every platform: a command's name
+# (``/bf_mode`` on Telegram, ``/blockfirst mode`` on Discord), the setting it
+# changes, and the choices it takes.
+SETTING_COMMANDS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
+    "mode": ("mode", {"enforce": Mode.ENFORCE, "dry-run": Mode.DRY_RUN}),
+    "lang": ("language", {language: language for language in LANGUAGES}),
+    "notice": ("notice", {"on": True, "off": False}),
+}
+
+
+def with_setting(settings: ChatSettings, command: str, choice: str) -> ChatSettings:
+    """``settings`` after ``command`` (``SETTING_COMMANDS``) with ``choice``."""
+    name, choices = SETTING_COMMANDS[command]
+    if choice not in choices:
+        raise InputError(f"{command}: one of {', '.join(choices)}")
+    return replace(settings, **{name: choices[choice]})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
 """What the bot says, in Korean and English: notices, statements of reasons,
 deadline alerts and review cards. Cards carry facts, never media."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases import Case
 from core.model import Decision, Message
+from core.policy import ChatSettings
 
 __all__ = [
     "BUTTONS",
@@ -20,6 +22,7 @@ __all__ = [
     "report_ack_text",
     "report_outcome_text",
     "restore_caption",
+    "status_lines",
 ]
 
 _NOTICE = {
@@ -123,6 +126,15 @@ class ReviewCard:
 
 
 BUTTONS = ("confirm", "overturn", "escalate", "ban")
+
+
+def status_lines(settings: ChatSettings, missing: Sequence[str], rights: str) -> list[str]:
+    """A chat's settings and what the bot lacks there (``rights``: the platform's word)."""
+    return [
+        f"mode {settings.mode.value}, language {settings.language}, "
+        f"notice {'on' if settings.notice else 'off'}",
+        f"{rights}: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
+    ]
 
 
 def button_decision(button: str) -> tuple[Decision, bool]:

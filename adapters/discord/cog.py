@@ -9,8 +9,6 @@ that is audited.
 """
 
 import time
-from dataclasses import replace
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -22,8 +20,8 @@ from adapters.discord.views import DecisionButton
 from core.engine import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Report
-from core.policy import Mode
-from core.texts import button_decision, language_of
+from core.policy import SETTING_COMMANDS, with_setting
+from core.texts import button_decision, language_of, status_lines
 
 __all__ = ["Moderation", "setup"]
 
@@ -135,11 +133,6 @@ _PERMS = {
     "moderate_members": "Timeout Members (to restrict)",
     "ban_members": "Ban Members (to ban)",
 }
-_CHANGES: dict[str, tuple[str, dict[str, Any]]] = {
-    "mode": ("mode", {"enforce": Mode.ENFORCE, "dry-run": Mode.DRY_RUN}),
-    "lang": ("language", {"ko": "ko", "en": "en"}),
-    "notice": ("notice", {"on": True, "off": False}),
-}
 
 
 def settings_commands(moderator: Moderator) -> app_commands.Group:
@@ -160,15 +153,11 @@ def settings_commands(moderator: Moderator) -> app_commands.Group:
         perms = channel.permissions_for(guild.me)
         missing = [label for name, label in _PERMS.items() if not getattr(perms, name)]
         settings = await moderator.chat_settings(PLATFORM, str(guild.id))
-        lines = [
-            f"mode {settings.mode.value}, language {settings.language}, "
-            f"notice {'on' if settings.notice else 'off'}",
-            "permissions: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
-        ]
+        lines = status_lines(settings, missing, "permissions")
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     def setter(command: str) -> None:
-        field_name, values = _CHANGES[command]
+        field_name, values = SETTING_COMMANDS[command]
 
         @group.command(name=command, description=f"Set blockfirst's {field_name} for this server")
         @app_commands.choices(value=[app_commands.Choice(name=v, value=v) for v in values])
@@ -181,13 +170,13 @@ def settings_commands(moderator: Moderator) -> app_commands.Group:
                 )
                 return
             settings = await moderator.chat_settings(PLATFORM, str(guild.id))
-            updated = replace(settings, **{field_name: values[value]})
+            updated = with_setting(settings, command, value)
             await moderator.set_chat_settings(
                 PLATFORM, str(guild.id), updated, f"{PLATFORM}:{user.id}"
             )
             await interaction.response.send_message(f"{field_name} is now {value}", ephemeral=True)
 
-    for command in _CHANGES:
+    for command in SETTING_COMMANDS:
         setter(command)
     return group
 

@@ -6,9 +6,6 @@ as a reply reports that message; from an admin it is trusted, so the message
 is removed at once.
 """
 
-from dataclasses import replace
-from typing import Any
-
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
@@ -17,17 +14,12 @@ from adapters.telegram.translate import PLATFORM, to_message
 from core.engine import Moderator
 from core.errors import InputError
 from core.model import Report
-from core.policy import LANGUAGES, ChatSettings, Mode
-from core.texts import language_of
+from core.policy import SETTING_COMMANDS, with_setting
+from core.texts import language_of, status_lines
 
 __all__ = ["Commands"]
 
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-_CHANGES: dict[str, tuple[str, dict[str, Any]]] = {
-    "bf_mode": ("mode", {"enforce": Mode.ENFORCE, "dry-run": Mode.DRY_RUN}),
-    "bf_lang": ("language", {lang: lang for lang in LANGUAGES}),
-    "bf_notice": ("notice", {"on": True, "off": False}),
-}
 
 
 async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -53,8 +45,8 @@ class Commands:
 
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
         groups = filters.ChatType.GROUPS
-        for command in _CHANGES:
-            application.add_handler(CommandHandler(command, self.change, filters=groups))
+        for name in SETTING_COMMANDS:
+            application.add_handler(CommandHandler(f"bf_{name}", self.change, filters=groups))
         application.add_handler(CommandHandler("bf_status", self.status, filters=groups))
         application.add_handler(CommandHandler("report", self.report, filters=groups))
 
@@ -63,16 +55,17 @@ class Commands:
         if message is None or chat is None or not message.text:
             return
         command = message.text.split()[0].lstrip("/").split("@")[0]
-        field, values = _CHANGES[command]
+        name = command.removeprefix("bf_")
+        field, choices = SETTING_COMMANDS[name]
         if not await _is_admin(update, context):
             await message.reply_text("Only the chat's admins can change blockfirst's settings.")
             return
         args = context.args or []
-        if len(args) != 1 or args[0] not in values:
-            await message.reply_text(f"Usage: /{command} {'|'.join(values)}")
+        if len(args) != 1 or args[0] not in choices:
+            await message.reply_text(f"Usage: /{command} {'|'.join(choices)}")
             return
         settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
-        updated: ChatSettings = replace(settings, **{field: values[args[0]]})
+        updated = with_setting(settings, name, args[0])
         by = f"{PLATFORM}:{update.effective_user.id if update.effective_user else chat.id}"
         await self._moderator.set_chat_settings(PLATFORM, str(chat.id), updated, by)
         await message.reply_text(f"blockfirst: {field} is now {args[0]}.")
@@ -89,11 +82,7 @@ class Commands:
         missing = [name for name, ok in rights.items() if not ok]
         settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
         sees_all = not context.bot.can_read_all_group_messages and me.status not in _ADMINS
-        lines = [
-            f"mode {settings.mode.value}, language {settings.language}, "
-            f"notice {'on' if settings.notice else 'off'}",
-            "rights: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
-        ]
+        lines = status_lines(settings, missing, "rights")
         if sees_all:
             lines.append("privacy mode is on and the bot is not an admin: it cannot see messages")
         await message.reply_text("\n".join(lines))

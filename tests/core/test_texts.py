@@ -41,3 +41,19 @@ def test_the_id_pattern_is_derived_from_the_alphabet() -> None:
     pattern = re.compile(id_pattern(8))
     assert all(pattern.fullmatch(new_id(8)) for _ in range(200))
     assert not pattern.fullmatch("O0I1ABCD")  # letters people confuse are never used
+
+
+def test_the_settings_commands_both_adapters_offer() -> None:
+    from core.errors import InputError
+    from core.policy import SETTING_COMMANDS, ChatSettings, Mode, with_setting
+    from core.texts import status_lines
+
+    assert set(SETTING_COMMANDS) == {"mode", "lang", "notice"}
+    changed = with_setting(with_setting(ChatSettings(), "mode", "dry-run"), "lang", "en")
+    assert (changed.mode, changed.language) == (Mode.DRY_RUN, "en")
+    with pytest.raises(InputError, match="notice: one of on, off"):
+        with_setting(changed, "notice", "maybe")
+    assert status_lines(changed, ["delete messages"], "rights") == [
+        "mode dry-run, language en, notice on",
+        "rights: MISSING delete messages",
+    ]
