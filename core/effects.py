@@ -9,34 +9,19 @@ The CLI and the dashboard queue effects the same way; the running bot
 carries them out.
 """
 
-import enum
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.model import Chat, MediaRef, Sender
+from core.model import Action, Chat, MediaRef, Sender
 
-__all__ = ["CASE_ID_LENGTH", "Effect", "EffectKind", "id_pattern", "new_id"]
-
-
-class EffectKind(enum.Enum):
-    DELETE = "delete"
-    RESTRICT = "restrict"
-    BAN = "ban"
-    LIFT_SANCTION = "lift_sanction"
-    NOTICE = "notice"
-    DM = "dm"
-    REPLY = "reply"  # to a reporter: the case id at once, the outcome when decided
-    POST_CARD = "post_card"
-    UPDATE_CARD = "update_card"
-    RESTORE = "restore"
-    ALERT = "alert"
+__all__ = ["CASE_ID_LENGTH", "Effect", "id_pattern", "new_id"]
 
 
 @dataclass(frozen=True, slots=True)
 class Effect:
     id: str
-    kind: EffectKind
+    kind: Action
     platform: str
     case_id: str
     created_at: datetime

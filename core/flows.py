@@ -11,26 +11,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.cases import Case
-from core.effects import Effect, EffectKind, new_id
+from core.effects import Effect, new_id
 from core.model import Action, Chat, Decision, MediaRef, Message, Sender, Verdict
 from core.policy import ChatSettings
 from core.texts import notice_text, reasons_text, restore_caption
 
 __all__ = ["decision_effects", "replies", "verdict_effects"]
 
-_ORDER = (
-    Action.DELETE_MESSAGE,
-    Action.DELETE_ALBUM,
-    Action.DM_REASONS,
-    Action.NOTICE,
-    Action.RESTRICT_SENDER,
-    Action.BAN_SENDER,
-)
-_SANCTIONS = {EffectKind.RESTRICT.value, EffectKind.BAN.value}
+_ORDER = (Action.DELETE, Action.DM, Action.NOTICE, Action.RESTRICT, Action.BAN)
+_SANCTIONS = {Action.RESTRICT.value, Action.BAN.value}
 
 
 def _effect(
-    kind: EffectKind,
+    kind: Action,
     case: Case,
     now: datetime,
     *,
@@ -57,7 +50,7 @@ def news_for_a_joined_case(effect: Effect) -> bool:
     """Whether ``effect`` is still news when its case joins one already open (a later
     album item, a second report): its deletion and a reply to its reporter are; the
     card, notice, DM and sanction were done for the open case."""
-    return effect.kind in (EffectKind.DELETE, EffectKind.REPLY)
+    return effect.kind in (Action.DELETE, Action.REPLY)
 
 
 def verdict_effects(
@@ -66,7 +59,7 @@ def verdict_effects(
     effects = []
     if message is not None:
         effects = [_for(a, case, message, settings, now) for a in _ORDER if a in verdict.actions]
-    effects.append(_effect(EffectKind.POST_CARD, case, now))
+    effects.append(_effect(Action.POST_CARD, case, now))
     return _stamped(effects, now, verdict.dry_run)
 
 
@@ -74,20 +67,17 @@ def _for(
     action: Action, case: Case, message: Message, settings: ChatSettings, now: datetime
 ) -> Effect:
     chat, sender = message.chat, message.sender
-    if action is Action.DELETE_ALBUM:
-        ids = tuple(dict.fromkeys((message.message_id, *message.album_message_ids)))
-        return _effect(EffectKind.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
-    if action is Action.DELETE_MESSAGE:
-        ids = (message.message_id,)
-        return _effect(EffectKind.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
-    if action is Action.DM_REASONS:
+    if action is Action.DELETE:  # an album goes whole: one item of it is as bad as all
+        album = message.album_message_ids if message.album_id else ()
+        ids = tuple(dict.fromkeys((message.message_id, *album)))
+        return _effect(Action.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
+    if action is Action.DM:
         text = reasons_text(settings.language, case.id, chat.title, case.reasons)
-        return _effect(EffectKind.DM, case, now, sender=sender, text=text)
+        return _effect(Action.DM, case, now, sender=sender, text=text)
     if action is Action.NOTICE:
         text = notice_text(settings.language, case.id)
-        return _effect(EffectKind.NOTICE, case, now, chat=chat, text=text)
-    kind = EffectKind.RESTRICT if action is Action.RESTRICT_SENDER else EffectKind.BAN
-    return _effect(kind, case, now, chat=chat, sender=sender)
+        return _effect(Action.NOTICE, case, now, chat=chat, text=text)
+    return _effect(action, case, now, chat=chat, sender=sender)  # restrict or ban
 
 
 def decision_effects(
@@ -104,10 +94,10 @@ def decision_effects(
     if message is not None:
         chat, sender = message.chat, message.sender
         if decision is Decision.CONFIRM and ban:
-            effects.append(_effect(EffectKind.BAN, case, now, chat=chat, sender=sender))
+            effects.append(_effect(Action.BAN, case, now, chat=chat, sender=sender))
         if decision is Decision.OVERTURN and case.removed:
             restore = _effect(
-                EffectKind.RESTORE,
+                Action.RESTORE,
                 case,
                 now,
                 chat=chat,
@@ -116,8 +106,8 @@ def decision_effects(
             )
             effects.append(restore)
         if decision is Decision.OVERTURN and _sanctioned(history):
-            effects.append(_effect(EffectKind.LIFT_SANCTION, case, now, chat=chat, sender=sender))
-    effects.append(_effect(EffectKind.UPDATE_CARD, case, now))
+            effects.append(_effect(Action.LIFT_SANCTION, case, now, chat=chat, sender=sender))
+    effects.append(_effect(Action.UPDATE_CARD, case, now))
     return _stamped(effects, now)
 
 
@@ -126,7 +116,7 @@ def replies(
 ) -> list[Effect]:
     """A reply to each reporter (``(id, language)``), in their language."""
     effects = [
-        _effect(EffectKind.REPLY, case, now, sender=Sender(reporter), text=text(language))
+        _effect(Action.REPLY, case, now, sender=Sender(reporter), text=text(language))
         for reporter, language in dict(reporters).items()
         if reporter
     ]

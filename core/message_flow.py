@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from core.audit import AuditRecord
 from core.cases import Case, target_of
 from core.chat_settings import ChatSettingsCache
-from core.effects import Effect, EffectKind, new_id
+from core.effects import Effect, new_id
 from core.engine_parts import EngineParts
 from core.errors import AlreadyProcessed
 from core.flows import verdict_effects
@@ -22,7 +22,7 @@ from core.link_matching import check_links
 from core.matcher import nearest_matches
 from core.media_source import MediaSource
 from core.metrics import Stats
-from core.model import CaseKind, Match, Message, Verdict
+from core.model import Action, CaseKind, Match, Message, Verdict
 from core.outbox import Outbox
 from core.policy import decide
 
@@ -112,7 +112,7 @@ class Messages:
             case = await self._store.open_case_for(target_of(message))
             if case is not None and case.removed:
                 effect = Effect(
-                    new_id(16), EffectKind.DELETE, case.platform, case.id, self._clock.now(),
+                    new_id(16), Action.DELETE, case.platform, case.id, self._clock.now(),
                     message.chat, (message.message_id,), message.sender,
                 )  # fmt: skip
                 ops += [*self._outbox.enqueue([effect]), MarkProcessed(message.update_key)]
@@ -126,7 +126,7 @@ class Messages:
 
 
 def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:
-    actions = ",".join(sorted(a.value for a in verdict.actions)) or "review"
+    actions = ",".join(sorted(_match_word(a, message) for a in verdict.actions)) or "review"
     return AuditRecord(
         kind="match",
         platform=message.chat.platform,
@@ -141,3 +141,18 @@ def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) 
         reason=f"{match.signal_type} {match.band.value} band, {match.category}",
         case_id=case.id,
     )
+
+
+# What a match entry calls each action: stored words, older than the one vocabulary.
+_MATCH_WORDS = {
+    Action.DM: "dm_reasons",
+    Action.RESTRICT: "restrict_sender",
+    Action.BAN: "ban_sender",
+    Action.NOTICE: "notice",
+}
+
+
+def _match_word(action: Action, message: Message) -> str:
+    if action is Action.DELETE:
+        return "delete_album" if message.album_id else "delete_message"
+    return _MATCH_WORDS[action]

@@ -51,14 +51,20 @@ class Band(enum.Enum):
 
 
 class Action(enum.Enum):
-    """A platform action a verdict or decision asks for."""
+    """What the engine does on a platform: a verdict asks for some of these, and each
+    queued effect is one. The values are stored (outbox rows, audit entries)."""
 
-    DELETE_MESSAGE = "delete_message"
-    DELETE_ALBUM = "delete_album"
-    RESTRICT_SENDER = "restrict_sender"
-    BAN_SENDER = "ban_sender"
+    DELETE = "delete"
+    RESTRICT = "restrict"
+    BAN = "ban"
+    LIFT_SANCTION = "lift_sanction"
     NOTICE = "notice"
-    DM_REASONS = "dm_reasons"
+    DM = "dm"
+    REPLY = "reply"  # to a reporter: the case id at once, the outcome when decided
+    POST_CARD = "post_card"
+    UPDATE_CARD = "update_card"
+    RESTORE = "restore"
+    ALERT = "alert"
 
 
 class ChatKind(enum.Enum):

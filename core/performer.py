@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from core.audit import AuditRecord
-from core.effects import Effect, EffectKind
+from core.effects import Effect
 from core.errors import InputError, PlatformError
 from core.journal import Audit, Finish, Op, UpdateCase
+from core.model import Action
 from core.ports import Platform
 from core.texts import ReviewCard
 
@@ -61,14 +62,14 @@ class Performer:
         ]
         if outcome.card_ref:
             ops.append(UpdateCase(effect.case_id, (("card_ref", outcome.card_ref),)))
-        if effect.kind is EffectKind.DELETE and outcome.state == "done" and not effect.dry_run:
+        if effect.kind is Action.DELETE and outcome.state == "done" and not effect.dry_run:
             ops.append(UpdateCase(effect.case_id, (("removed", True),)))
         if outcome.state != "pending":
             ops.append(Audit(_record(effect, outcome.result)))
         return ops
 
     async def _attempt(self, effect: Effect) -> Outcome:
-        if effect.dry_run and effect.kind not in (EffectKind.POST_CARD, EffectKind.UPDATE_CARD):
+        if effect.dry_run and effect.kind not in (Action.POST_CARD, Action.UPDATE_CARD):
             return Outcome("done", "dry run: recorded, not performed")
         platform = self._platforms[effect.platform]
         attempts = effect.attempts
@@ -77,7 +78,7 @@ class Performer:
             try:
                 ref = await self._call(platform, effect)
             except PlatformError as exc:
-                if effect.kind is EffectKind.DELETE and exc.gone:
+                if effect.kind is Action.DELETE and exc.gone:
                     return Outcome("done", "gone: already deleted")
                 if exc.impossible or attempts >= self._max_attempts:
                     log.warning("effect %s %s failed: %s", effect.kind.value, effect.id, exc)
@@ -93,25 +94,25 @@ class Performer:
 
     async def _call(self, platform: Platform, effect: Effect) -> str:
         chat, sender, kind = effect.chat, effect.sender, effect.kind
-        if kind is EffectKind.POST_CARD:
+        if kind is Action.POST_CARD:
             card, _ = await self._cards(effect.case_id)
             return await platform.post_card(card)
-        if kind is EffectKind.UPDATE_CARD:
+        if kind is Action.UPDATE_CARD:
             card, ref = await self._cards(effect.case_id)
             if ref:
                 await platform.update_card(ref, card)
             return ""
-        if kind is EffectKind.ALERT:
+        if kind is Action.ALERT:
             await platform.alert_reviewers(effect.text)
-        elif kind in (EffectKind.DM, EffectKind.REPLY) and sender is not None:
+        elif kind in (Action.DM, Action.REPLY) and sender is not None:
             await platform.send_dm(sender, effect.text)
         elif chat is None:
             raise InputError(f"{kind.value} effect without a chat")
-        elif kind is EffectKind.DELETE:
+        elif kind is Action.DELETE:
             await platform.delete_messages(chat, effect.message_ids)
-        elif kind is EffectKind.NOTICE:
+        elif kind is Action.NOTICE:
             await platform.post_notice(chat, effect.text)
-        elif kind is EffectKind.RESTORE:
+        elif kind is Action.RESTORE:
             await platform.restore(chat, effect.text, effect.media)
         elif sender is None:
             raise InputError(f"{kind.value} effect without a sender")
@@ -121,9 +122,9 @@ class Performer:
 
 
 _SANCTIONS = {
-    EffectKind.RESTRICT: lambda p, c, s: p.restrict(c, s),
-    EffectKind.BAN: lambda p, c, s: p.ban(c, s),
-    EffectKind.LIFT_SANCTION: lambda p, c, s: p.lift_sanction(c, s),
+    Action.RESTRICT: lambda p, c, s: p.restrict(c, s),
+    Action.BAN: lambda p, c, s: p.ban(c, s),
+    Action.LIFT_SANCTION: lambda p, c, s: p.lift_sanction(c, s),
 }
 
 

@@ -157,16 +157,16 @@ def _reason(match: Match, blocks: bool) -> str:
 
 
 def _block_actions(message: Message, settings: ChatSettings) -> frozenset[Action]:
-    actions = {Action.DELETE_ALBUM if message.album_id else Action.DELETE_MESSAGE}
+    actions = {Action.DELETE}
     if settings.notice:
         actions.add(Action.NOTICE)
     if message.sender.kind not in _UNREACHABLE:
         if message.sender.kind is SenderKind.USER:
-            actions.add(Action.DM_REASONS)
+            actions.add(Action.DM)
         if settings.sanction is Sanction.RESTRICT:
-            actions.add(Action.RESTRICT_SENDER)
+            actions.add(Action.RESTRICT)
         elif settings.sanction is Sanction.BAN:
-            actions.add(Action.BAN_SENDER)
+            actions.add(Action.BAN)
     return frozenset(actions)
 
 
@@ -182,8 +182,7 @@ def decide_report(
     )
     actions: frozenset[Action] = frozenset()
     if blocks and report.message is not None:
-        album = report.message.album_id
-        actions = frozenset({Action.DELETE_ALBUM if album else Action.DELETE_MESSAGE})
+        actions = frozenset({Action.DELETE})
     who = "an authority" if report.authority else "a trusted reporter" if trusted else "a user"
     reason = f"reported by {who} as {report.category}" + (", blocked first" if blocks else "")
     return Verdict(

@@ -11,13 +11,13 @@ from core.audit import AuditRecord
 from core.banks import Bank
 from core.cases import Case, apply_decision, due_alerts
 from core.catalog import entries_for_media
-from core.effects import Effect, EffectKind, new_id
+from core.effects import Effect, new_id
 from core.engine_parts import EngineParts
 from core.errors import AuthorisationError, InputError
 from core.flows import decision_effects, replies
 from core.hashing import MediaSignals
 from core.journal import Audit, Op, RecordDecision, UpdateCase
-from core.model import BankAction, CaseState, Decision
+from core.model import Action, BankAction, CaseState, Decision
 from core.outbox import Outbox
 from core.texts import alert_text, report_outcome_text
 
@@ -145,7 +145,7 @@ class Reviews:
             if not levels:
                 continue
             text = alert_text(self._config.language, case, levels[-1])
-            effect = Effect(new_id(16), EffectKind.ALERT, case.platform, case.id, now, text=text)
+            effect = Effect(new_id(16), Action.ALERT, case.platform, case.id, now, text=text)
             record = AuditRecord(
                 kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id
             )

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.cases import Case
-from core.effects import Effect, EffectKind
+from core.effects import Effect
 from core.model import (
+    Action,
     Band,
     BankAction,
     CaseKind,
@@ -159,7 +160,7 @@ def effect_from_json(row: Any) -> Effect:
     data = row["payload"]
     return Effect(
         id=row["id"],
-        kind=EffectKind(row["kind"]),
+        kind=Action(row["kind"]),
         platform=row["platform"],
         case_id=row["case_id"],
         created_at=utc(row["created_at"]),  # type: ignore[arg-type]

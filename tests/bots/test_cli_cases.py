@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bots.cli import cli
-from core.effects import Effect, EffectKind, new_id
+from core.effects import Effect, new_id
 from core.journal import Enqueue
-from core.model import Decision
+from core.model import Action, Decision
 from core.store import SqlStore
 from tests.core.engine_helpers import REVIEWER, photo, world
 from tests.fakes import FakeClock
@@ -65,7 +65,7 @@ async def test_decide_from_the_shell_queues_effects_for_the_bot(
     store: SqlStore, clock: FakeClock, run
 ) -> None:  # type: ignore[no-untyped-def]
     ids = await fill(store, clock)
-    other = Effect(new_id(16), EffectKind.UPDATE_CARD, "fake", ids[0], clock.now())
+    other = Effect(new_id(16), Action.UPDATE_CARD, "fake", ids[0], clock.now())
     await store.apply([Enqueue(other)])  # pending for another case: not this decision's
     refused = await run("cases", "decide", ids[2], "overturn", "--reviewer", "mallory")
     assert refused.exit_code == 2

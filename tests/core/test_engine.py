@@ -53,7 +53,7 @@ async def test_harmless_and_text_messages_leave_no_trace(store: SqlStore, clock:
 async def test_a_mirrored_copy_is_caught(store: SqlStore, clock: FakeClock) -> None:
     async with world(store, clock) as w:
         handled = await w.moderator.on_message(photo("3", "mirrored"))
-        assert Action.DELETE_MESSAGE in handled.verdict.actions
+        assert Action.DELETE in handled.verdict.actions
         assert any(m.signal_type == "pdq" for m in handled.verdict.matches)
 
 
@@ -90,6 +90,18 @@ async def test_a_matching_album_item_deletes_the_album_and_later_items_follow(
         assert len(w.platform.of("post_card")) == 1
         deletes = [e for e in await audit_of(store) if e.record.action == "delete"]
         assert {e.record.case_id for e in deletes} == {hit.case.id}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("album", "word"), [("", "delete_message"), ("A", "delete_album")], ids=["single", "album"]
+)
+async def test_a_match_entry_keeps_its_stored_action_words(
+    store: SqlStore, clock: FakeClock, album: str, word: str
+) -> None:
+    async with world(store, clock) as w:
+        await w.moderator.on_message(photo("31", album=album, album_ids=("30",) if album else ()))
+        words = {e.record.action for e in await audit_of(store) if e.record.kind == "match"}
+        assert words == {f"{word},dm_reasons,notice"}
 
 
 async def test_a_redelivered_update_changes_nothing(store: SqlStore, clock: FakeClock) -> None:
@@ -336,7 +348,7 @@ async def test_a_file_over_the_byte_limit_is_matched_on_its_streamed_digests(
         w.platform.files["big"] = big
         ref = MediaRef("video", "key-big", "big", "video/mp4", len(big))
         handled = await w.moderator.on_message(Message(CHAT, "9", USER, media=(ref,)))
-        assert Action.DELETE_MESSAGE in handled.verdict.actions
+        assert Action.DELETE in handled.verdict.actions
         assert (w.platform.fetches, w.platform.streams) == (0, 1)
         assert handled.case is not None
         assert "video_sha256" in {s.signal_type for s in handled.case.signals}

@@ -23,18 +23,18 @@ def match(
 @pytest.mark.parametrize(
     ("matches", "settings", "message", "actions"),
     [
-        ([match()], ChatSettings(), photo("1"), {A.DELETE_MESSAGE, A.NOTICE, A.DM_REASONS}),
+        ([match()], ChatSettings(), photo("1"), {A.DELETE, A.NOTICE, A.DM}),
         (
             [match()],
             ChatSettings(notice=False, sanction=Sanction.BAN),
             photo("1"),
-            {A.DELETE_MESSAGE, A.DM_REASONS, A.BAN_SENDER},
+            {A.DELETE, A.DM, A.BAN},
         ),
         (
             [match()],
             ChatSettings(sanction=Sanction.RESTRICT),
             photo("1", album="x"),
-            {A.DELETE_ALBUM, A.NOTICE, A.DM_REASONS, A.RESTRICT_SENDER},
+            {A.DELETE, A.NOTICE, A.DM, A.RESTRICT},
         ),
         ([match(band=Band.REVIEW)], ChatSettings(), photo("1"), set()),
         ([match("phash")], ChatSettings(), photo("1"), set()),
@@ -49,31 +49,31 @@ def match(
             [match(action=BankAction.REVIEW, category="csam")],
             ChatSettings(block_first=frozenset({"csam"})),
             photo("1"),
-            {A.DELETE_MESSAGE, A.NOTICE, A.DM_REASONS},
+            {A.DELETE, A.NOTICE, A.DM},
         ),
         (
             [match("md5"), match(band=Band.REVIEW)],
             ChatSettings(),
             photo("1"),
-            {A.DELETE_MESSAGE, A.NOTICE, A.DM_REASONS},
+            {A.DELETE, A.NOTICE, A.DM},
         ),
         (
             [match()],
             ChatSettings(sanction=Sanction.BAN),
             photo("1", sender=Sender("a", SenderKind.ANONYMOUS_ADMIN)),
-            {A.DELETE_MESSAGE, A.NOTICE},
+            {A.DELETE, A.NOTICE},
         ),
         (
             [match()],
             ChatSettings(sanction=Sanction.BAN),
             photo("1", sender=Sender("b", SenderKind.BOT)),
-            {A.DELETE_MESSAGE, A.NOTICE},
+            {A.DELETE, A.NOTICE},
         ),
         (
             [match()],
             ChatSettings(sanction=Sanction.BAN),
             photo("1", sender=Sender("c", SenderKind.CHANNEL)),
-            {A.DELETE_MESSAGE, A.NOTICE, A.BAN_SENDER},
+            {A.DELETE, A.NOTICE, A.BAN},
         ),
     ],
     ids=[
@@ -109,7 +109,7 @@ def test_no_match_no_verdict() -> None:
 def test_dry_run_is_marked_not_changed() -> None:
     verdict = decide([match()], photo("1"), ChatSettings(mode=Mode.DRY_RUN), NOW)
     assert verdict.dry_run
-    assert A.DELETE_MESSAGE in verdict.actions
+    assert A.DELETE in verdict.actions
 
 
 def test_report_without_a_message_only_opens_a_case() -> None:

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from core.accounts import Role, User
 from core.audit import AuditFilter, AuditRecord
 from core.cases import CaseFilter
-from core.effects import Effect, EffectKind
+from core.effects import Effect
 from core.errors import InputError
 from core.journal import Audit, Enqueue, Finish, OpenCase, UpdateCase
-from core.model import CaseState, Sender
+from core.model import Action, CaseState, Sender
 from core.store import SqlStore, open_store
 from tests.core.store.old_schema import database_at
 from tests.factories import make_case
@@ -117,7 +117,7 @@ async def test_audit_page_filters_newest_first(store: SqlStore, clock: FakeClock
 
 async def test_reply_effects_of_a_period(store: SqlStore, clock: FakeClock) -> None:
     case = make_case(clock, "r1")
-    reply = Effect("e1", EffectKind.REPLY, "telegram", "r1", clock.now(), sender=Sender("u9"))
+    reply = Effect("e1", Action.REPLY, "telegram", "r1", clock.now(), sender=Sender("u9"))
     await store.apply([OpenCase(case), Enqueue(reply)])
     clock.advance(minutes=5)
     await store.apply([Finish("e1", "done")])

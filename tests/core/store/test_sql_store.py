@@ -275,13 +275,14 @@ async def test_one_sweeper_at_a_time(db_url: str) -> None:
 async def test_effects_are_claimed_by_one_process(db_url: str, clock: FakeClock) -> None:
     from datetime import timedelta
 
-    from core.effects import Effect, EffectKind
+    from core.effects import Effect
     from core.journal import Enqueue, Finish, OpenCase
+    from core.model import Action
     from tests.factories import make_case
 
-    effects = [Effect(f"e{i}", EffectKind.NOTICE, "fake", "c1", clock.now()) for i in range(6)]
+    effects = [Effect(f"e{i}", Action.NOTICE, "fake", "c1", clock.now()) for i in range(6)]
     async with open_store(db_url, clock) as one, open_store(db_url, clock) as two:
-        mine = Enqueue(Effect("own", EffectKind.NOTICE, "fake", "c1", clock.now()),
+        mine = Enqueue(Effect("own", Action.NOTICE, "fake", "c1", clock.now()),
                        clock.now() + timedelta(minutes=2))  # fmt: skip
         await one.apply([OpenCase(make_case(clock, "c1")), *map(Enqueue, effects), mine])
         until = clock.now() + timedelta(minutes=2)
