@@ -22,10 +22,10 @@ from argon2 import PasswordHasher
 
 from bots.web import Services, WebSettings, create_app
 from core.accounts import Role, User
-from core.engine import Moderator
-from core.journal import OpenCase
-from core.matcher import Matcher
+from core.engine.moderator import Moderator
+from core.matching.matcher import Matcher
 from core.store import open_store
+from core.writes import OpenCase
 from tests.factories import make_case
 from tests.fakes import FakeClock
 

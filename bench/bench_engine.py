@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from core.bank_lists import entries_for_media
 from core.banks import Bank
-from core.catalog import entries_for_media, load_matcher
-from core.engine import Moderator
-from core.hashing import hash_media
+from core.engine.moderator import Moderator
+from core.matching.loader import load_matcher
+from core.media.hashing import hash_media
 from core.model import Chat, ChatKind, MediaRef, Message, Sender
 from core.store import open_store
 from tests.conftest import PHOTO_NAMES, encode, load_photo

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from core.hashing import hash_media
-from core.media import MediaLimits
+from core.media.decode import MediaLimits
+from core.media.hashing import hash_media
 from tests.conftest import PHOTO_NAMES, encode, load_photo
 
 SIZES = (640, 1280, 2560)

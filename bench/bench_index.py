@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.index import HammingIndex
+from core.matching.index import HammingIndex
 
 RADIUS = 31
 

@@ -14,7 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from core.media import MediaLimits, decode_cost
+from core.media.decode import MediaLimits, decode_cost
 from tests.hostile.corpus import big_picture, decode_growth
 
 _MIB = 1024 * 1024

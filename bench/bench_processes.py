@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from core.audit import verify
+from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
-from core.catalog import entries_for_media
-from core.hashing import hash_media
+from core.media.hashing import hash_media
 from core.store import open_store
 from tests.core.engine_helpers import BANNED
 from tests.pg import PostgresServer, postgres_or_skip

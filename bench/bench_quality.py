@@ -14,8 +14,9 @@ import argparse
 import itertools
 import statistics
 
-from core.hashing import MediaSignals, hash_media
-from core.media import MediaLimits
+from core.media.decode import MediaLimits
+from core.media.hashing import hash_media
+from core.model import MediaSignals
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 from tests.conftest import PHOTO_NAMES, encode, load_photo, stereo_pair
 from tests.edits import EDITS

@@ -68,7 +68,7 @@ def run_child(args: list[str], ready: str | None = None) -> tuple[float, float, 
 
 _LOADER = """
 import asyncio, sys, time
-from core.catalog import load_matcher
+from core.matching.loader import load_matcher
 from core.store import open_store
 async def main(url, index):
     async with open_store(url) as store:

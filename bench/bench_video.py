@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.media import MediaLimits
-from core.video import hash_video
+from core.media.decode import MediaLimits
+from core.media.frames import hash_video
 
 
 def best_of(runs: int, fn: object) -> float:

@@ -14,9 +14,9 @@ from typing import Any
 
 from bots.web.context import WebSettings
 from bots.web.server import parse_bind
-from core.engine_config import EngineConfig
+from core.engine.config import EngineConfig
 from core.errors import ConfigError, InputError
-from core.media import MediaLimits
+from core.media.decode import MediaLimits
 from core.model import CaseKind
 from core.policy import ChatSettings, Deadlines, Mode, Sanction
 from core.store import DEFAULT_URL, driver_url

@@ -12,9 +12,9 @@ from contextlib import AsyncExitStack
 from adapters.discord.bot import BlockfirstBot
 from adapters.discord.platform import DiscordPlatform
 from bots.config import Config
-from core.catalog import load_matcher
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import ConfigError
+from core.matching.loader import load_matcher
 from core.store import open_store
 
 __all__ = ["INTENTS_HELP", "build_bot"]

@@ -25,9 +25,9 @@ from bots.config import DISCORD_TOKEN_ENV, TOKEN_ENV, Config
 from bots.discord_bot import INTENTS_HELP, build_bot
 from bots.web import Services, create_app
 from bots.web.server import listen, serve
-from core.catalog import load_matcher
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import ConfigError, PlatformError
+from core.matching.loader import load_matcher
 from core.ports import Store, SystemClock
 from core.store import open_store
 

@@ -1,6 +1,6 @@
 """Banks of signals: a bank is a named list of hashes with one action (``delete``
 blocks at once, ``review`` only opens a case) and per-signal-type thresholds.
-The matcher over them is ``core.matcher``.
+The matcher over them is ``core.matching.matcher``.
 """
 
 import enum

@@ -21,10 +21,13 @@ __all__ = [
     "Chat",
     "ChatKind",
     "Decision",
+    "Effect",
     "Match",
     "MediaRef",
+    "MediaSignals",
     "Message",
     "Report",
+    "ReviewCard",
     "Sender",
     "SenderKind",
     "Signal",
@@ -225,3 +228,51 @@ class Verdict:
     @property
     def opens_case(self) -> bool:
         return self.case_kind is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    id: str
+    kind: Action
+    platform: str
+    case_id: str
+    created_at: datetime
+    chat: Chat | None = None
+    message_ids: tuple[str, ...] = ()
+    sender: Sender | None = None
+    text: str = ""
+    media: tuple[MediaRef, ...] = ()  # what a restore re-sends by the platform's reference
+    dry_run: bool = False
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSignals:
+    """The signals of one piece of media.
+
+    ``signals`` are what a bank stores; ``queries`` what matching looks up per
+    type (variants included, untrusted low-quality hashes left out).
+    """
+
+    signals: tuple[Signal, ...]
+    queries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """A review card: the facts of a case and which decisions are open."""
+
+    case_id: str
+    title: str
+    lines: tuple[str, ...]
+    decisions: tuple[str, ...]  # "confirm", "overturn", "escalate" while undecided
+    # The reported or matched message while it still exists (chat id, message id),
+    # so an adapter can link to it; None once it was removed.
+    original: tuple[str, str] | None = None
+
+    @property
+    def buttons(self) -> tuple[str, ...]:
+        """The card's buttons: its open decisions, and "ban" (confirm and ban the
+        sender) beside a confirm."""
+        return (*self.decisions, "ban") if "confirm" in self.decisions else self.decisions

@@ -12,14 +12,11 @@ from core.accounts import User
 from core.audit import AuditEntry, AuditFilter, Verification
 from core.banks import Bank, BankChange, Entry, EntryStatus
 from core.cases import Case, CaseFilter
-from core.effects import Effect
-from core.hashing import MediaSignals
-from core.model import CaseState, Chat, MediaRef, Sender
+from core.model import CaseState, Chat, Effect, MediaRef, MediaSignals, ReviewCard, Sender
 from core.policy import ChatSettings
-from core.texts import ReviewCard
 
 if TYPE_CHECKING:
-    from core.journal import Op
+    from core.writes import Op
 
 __all__ = [
     "AccountStore",

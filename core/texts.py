@@ -2,17 +2,15 @@
 deadline alerts and review cards. Cards carry facts, never media."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from core.cases import Case
-from core.model import Decision, Message
+from core.model import Decision, Message, ReviewCard
 from core.policy import ChatSettings
 
 __all__ = [
     "BUTTONS",
     "WARNING",
-    "ReviewCard",
     "alert_text",
     "button_decision",
     "card_for",
@@ -104,25 +102,6 @@ def alert_text(language: str, case: Case, level: float) -> str:
         percent=round(level * 100),
         deadline=case.deadline.strftime("%Y-%m-%d %H:%M"),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewCard:
-    """A review card: the facts of a case and which decisions are open."""
-
-    case_id: str
-    title: str
-    lines: tuple[str, ...]
-    decisions: tuple[str, ...]  # "confirm", "overturn", "escalate" while undecided
-    # The reported or matched message while it still exists (chat id, message id),
-    # so an adapter can link to it; None once it was removed.
-    original: tuple[str, str] | None = None
-
-    @property
-    def buttons(self) -> tuple[str, ...]:
-        """The card's buttons: its open decisions, and "ban" (confirm and ban the
-        sender) beside a confirm."""
-        return (*self.decisions, "ban") if "confirm" in self.decisions else self.decisions
 
 
 BUTTONS = ("confirm", "overturn", "escalate", "ban")

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.errors import InputError, PlatformError
-from core.model import Chat, MediaRef, Sender
-from core.texts import ReviewCard
+from core.model import Chat, MediaRef, ReviewCard, Sender
 
 __all__ = ["FakeClock", "FakePlatform"]
 

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.audit import AuditRecord
-from core.catalog import follow_changes, load_matcher
-from core.engine import Moderator
-from core.matcher import Matcher
+from core.engine.moderator import Moderator
+from core.matching.loader import follow_changes, load_matcher
+from core.matching.matcher import Matcher
 from core.store import open_store
 from tests.core.engine_helpers import BANNED, photo
 from tests.fakes import FakePlatform

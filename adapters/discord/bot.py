@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import discord
 from discord.ext import commands
 
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.texts import WARNING
 
 __all__ = ["BlockfirstBot", "Decide", "intents"]

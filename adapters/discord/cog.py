@@ -17,7 +17,7 @@ from discord.ext import commands
 from adapters.discord.bot import BlockfirstBot
 from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Report
 from core.policy import SETTING_COMMANDS, with_setting

@@ -15,9 +15,8 @@ import discord
 from adapters.discord.translate import PLATFORM
 from adapters.discord.views import card_view
 from core.errors import InputError, PlatformError
-from core.files import CHUNK
-from core.model import Chat, MediaRef, Sender, SenderKind
-from core.texts import ReviewCard
+from core.media.files import CHUNK
+from core.model import Chat, MediaRef, ReviewCard, Sender, SenderKind
 
 __all__ = ["DiscordPlatform"]
 

@@ -7,8 +7,9 @@ from typing import Any
 import discord
 
 from adapters.discord.bot import BlockfirstBot
-from core.effects import id_pattern
-from core.texts import BUTTONS, ReviewCard
+from core.ids import id_pattern
+from core.model import ReviewCard
+from core.texts import BUTTONS
 
 __all__ = ["DecisionButton", "card_view"]
 

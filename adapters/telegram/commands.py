@@ -11,7 +11,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from adapters.telegram.translate import PLATFORM, to_message
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import InputError
 from core.model import Report
 from core.policy import SETTING_COMMANDS, with_setting

@@ -20,9 +20,9 @@ from adapters.telegram.membership import Membership
 from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.reporting import Reporting
 from adapters.telegram.translate import PLATFORM, to_message
-from core.effects import id_pattern
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError
+from core.ids import id_pattern
 from core.model import Message
 from core.texts import BUTTONS, WARNING, button_decision
 

@@ -16,7 +16,7 @@ from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHa
 
 from adapters.telegram.translate import PLATFORM
 from core.audit import AuditRecord
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 
 __all__ = ["Membership"]
 

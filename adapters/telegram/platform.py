@@ -17,9 +17,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from adapters.telegram.translate import PLATFORM, message_link
 from core.errors import InputError, PlatformError
-from core.files import CHUNK, read_chunks
-from core.model import Chat, MediaRef, Sender, SenderKind
-from core.texts import ReviewCard
+from core.media.files import CHUNK, read_chunks
+from core.model import Chat, MediaRef, ReviewCard, Sender, SenderKind
 
 __all__ = ["CALLBACK_PREFIX", "TelegramPlatform", "card_markup"]
 

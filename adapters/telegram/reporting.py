@@ -21,9 +21,9 @@ from telegram.ext import (
 )
 
 from adapters.telegram.translate import PLATFORM, to_message
-from core.effects import id_pattern, new_id
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import InputError
+from core.ids import id_pattern, new_id
 from core.model import CATEGORIES, Message, Report
 from core.texts import language_of
 

@@ -13,8 +13,8 @@ import click
 
 from bots.cli.common import CliState, audited, run, whoami
 from core.cases import Case
-from core.engine import Moderator
-from core.matcher import Matcher
+from core.engine.moderator import Moderator
+from core.matching.matcher import Matcher
 from core.model import CaseState, Decision
 
 __all__ = ["cases", "reviewers"]

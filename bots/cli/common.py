@@ -16,9 +16,9 @@ from bots.secrets import redact
 from core.audit import AuditRecord
 from core.banks import Entry, EntryStatus
 from core.errors import BlockfirstError
-from core.journal import Audit
 from core.ports import Store
 from core.store import SqlStore, open_store
+from core.writes import Audit
 
 __all__ = [
     "DB_OPTION_HELP",

@@ -8,11 +8,11 @@ import click
 
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
+from core.bank_lists import entries_for_media
 from core.banks import EntryStatus
-from core.catalog import entries_for_media
 from core.errors import InputError
 from core.formats import ListFormat
-from core.hashing import hash_file
+from core.media.hashing import hash_file
 from core.signals import SIGNAL_TYPES, get_signal_type
 
 __all__ = ["hash_files", "hashes"]

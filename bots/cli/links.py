@@ -8,10 +8,10 @@ import click
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
 from core.banks import Entry, EntryStatus
-from core.catalog import load_matcher
 from core.errors import InputError
 from core.formats import ListFormat
-from core.link_matching import check_links
+from core.matching.link_rules import check_links
+from core.matching.loader import load_matcher
 from core.signals import SIGNAL_TYPES, LinkSignalType
 from core.signals.links import rule_for
 

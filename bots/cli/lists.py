@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bots.cli.common import CliState, audited, progress, write_out
-from core.catalog import ImportReport, export_chunks, import_rows
+from core.bank_lists import ImportReport, export_chunks, import_rows
 from core.errors import InputError
 from core.formats import ListFormat, read_hash_list, resolve_format
 

@@ -18,12 +18,12 @@ from typing import Any
 import click
 
 from bots.cli.common import CliState, progress, run
-from core.catalog import load_matcher
 from core.errors import InputError
-from core.hashing import MediaSignals, hash_file
-from core.hashing_pool import stop_workers
-from core.matcher import Matcher
-from core.model import Match
+from core.matching.loader import load_matcher
+from core.matching.matcher import Matcher
+from core.media.hashing import hash_file
+from core.media.pool import stop_workers
+from core.model import Match, MediaSignals
 
 __all__ = ["scan"]
 

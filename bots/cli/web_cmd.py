@@ -19,7 +19,7 @@ from bots.web.server import listen, serve
 from core.accounts import Role, User, valid_name
 from core.audit import AuditRecord
 from core.errors import BlockfirstError, InputError
-from core.journal import Audit
+from core.writes import Audit
 
 __all__ = ["users", "web"]
 

@@ -24,9 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bots.web import ops, views_audit, views_banks, views_cases, views_compliance, views_users
 from bots.web.context import TEMPLATES, Services, WebSettings, WebState
 from bots.web.security import Sessions, new_secret
-from core.catalog import load_matcher
-from core.engine import Moderator
-from core.matcher import Matcher
+from core.engine.moderator import Moderator
+from core.matching.loader import load_matcher
+from core.matching.matcher import Matcher
 from core.ports import Platform, SystemClock
 from core.store import open_store
 

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from bots.web.security import LoginThrottle, Session, Sessions
 from core.accounts import Permission, User
 from core.audit import ChainVerifier
-from core.engine import Moderator
+from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError, StorageError
 from core.ports import Clock, Store
 

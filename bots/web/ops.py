@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from bots.web.context import Services, WebState
 from core.cases import CaseFilter
+from core.engine.metrics import Histogram
 from core.errors import StorageError
-from core.metrics import Histogram
 from core.model import CaseState
 
 __all__ = ["routes"]

@@ -13,8 +13,8 @@ from starlette.routing import Route
 from bots.web.context import Ctx, view
 from core.accounts import Permission
 from core.audit import AuditRecord
+from core.bank_lists import export_chunks, import_rows
 from core.banks import Bank, check_bank_name
-from core.catalog import export_chunks, import_rows
 from core.errors import InputError
 from core.formats import ListFormat, parse_format, read_hash_list, resolve_format
 from core.model import CATEGORIES, BankAction

@@ -16,7 +16,7 @@ from typing import ClassVar, Protocol
 from PIL import Image
 
 from core.errors import InputError
-from core.media import DecodedMedia
+from core.media.decode import DecodedMedia
 from core.model import Band, Signal
 from core.signals.indexes import ExactValues, HammingHashes, IndexHit, SignalIndex
 

@@ -13,8 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from core.index import ExactIndex, HammingIndex
-from core.video import Frame, frames_from_json
+from core.matching.index import ExactIndex, HammingIndex
+from core.media.frames import Frame, frames_from_json
 
 __all__ = [
     "ExactValues",

@@ -13,7 +13,7 @@ import pdqhash
 from PIL import Image
 
 from core.errors import InputError
-from core.media import DecodedMedia, strip_uniform_border
+from core.media.decode import DecodedMedia, strip_uniform_border
 from core.model import Signal
 from core.signals.base import PerceptualSignalType, Thresholds
 

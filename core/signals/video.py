@@ -11,11 +11,11 @@ import re
 from typing import ClassVar
 
 from core.errors import InputError
+from core.media.frames import frames_from_json, frames_to_json
 from core.model import Band
 from core.signals.base import BankRules, ExactSignalType, SignalType, Thresholds
 from core.signals.indexes import FrameLists, IndexHit, SignalIndex
 from core.signals.pdq import Pdq
-from core.video import frames_from_json, frames_to_json
 
 __all__ = ["FileKey", "VideoMd5", "VideoSha256", "Vpdq"]
 

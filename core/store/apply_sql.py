@@ -1,4 +1,4 @@
-"""``apply``: the journal's ops in one transaction, one statement per table.
+"""``apply``: the write ops (``core.writes``) in one transaction, one statement per table.
 
 Ops of one kind are written together (executemany), in this order: processed
 update keys (a key already there refuses the whole write: ``AlreadyProcessed``),
@@ -19,17 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.audit import AuditRecord
 from core.cases import Case
 from core.errors import AlreadyProcessed
-from core.journal import (
-    Audit,
-    Enqueue,
-    Finish,
-    MarkProcessed,
-    Op,
-    OpenCase,
-    RecordDecision,
-    RememberSignals,
-    UpdateCase,
-)
 from core.model import CaseState
 from core.store.audit_sql import append_audit
 from core.store.codec import case_from_row, case_row, effect_json
@@ -40,6 +29,17 @@ from core.store.schema import (
     outbox,
     processed_updates,
     reports,
+)
+from core.writes import (
+    Audit,
+    Enqueue,
+    Finish,
+    MarkProcessed,
+    Op,
+    OpenCase,
+    RecordDecision,
+    RememberSignals,
+    UpdateCase,
 )
 
 __all__ = ["apply_ops", "insert_ignoring_duplicates"]

@@ -1,4 +1,4 @@
-"""Cases, decisions, reports and the outbox in SQL, and ``apply`` for the journal's ops."""
+"""Cases, decisions, reports and the outbox in SQL, and ``apply`` for ``core.writes``."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -8,12 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases import Case, CaseFilter
-from core.effects import Effect
 from core.errors import InputError
-from core.journal import (
-    Op,
-)
-from core.model import CaseState
+from core.model import CaseState, Effect
 from core.ports import Clock
 from core.store.apply_sql import OPEN, apply_ops
 from core.store.base import storage_errors, utc
@@ -24,6 +20,7 @@ from core.store.schema import (
     outbox,
     reports,
 )
+from core.writes import Op
 
 __all__ = ["CaseTables"]
 

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.cases import Case
-from core.effects import Effect
 from core.model import (
     Action,
     Band,
@@ -14,6 +13,7 @@ from core.model import (
     CaseState,
     Chat,
     ChatKind,
+    Effect,
     Match,
     MediaRef,
     Message,

@@ -5,8 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.hashing import MediaSignals
-from core.model import Signal
+from core.model import MediaSignals, Signal
 from core.policy import ChatSettings, Mode, Sanction
 from core.ports import Clock
 from core.store.apply_sql import insert_ignoring_duplicates

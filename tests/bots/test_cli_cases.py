@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bots.cli import cli
-from core.effects import Effect, new_id
-from core.journal import Enqueue
-from core.model import Action, Decision
+from core.ids import new_id
+from core.model import Action, Decision, Effect
 from core.store import SqlStore
+from core.writes import Enqueue
 from tests.core.engine_helpers import REVIEWER, photo, world
 from tests.fakes import FakeClock
 
@@ -94,8 +94,8 @@ def world_again(store: SqlStore, clock: FakeClock):  # type: ignore[no-untyped-d
     """The bot starting up again: its outbox run performs what the shell queued."""
     from contextlib import asynccontextmanager
 
-    from core.catalog import load_matcher
-    from core.engine import Moderator
+    from core.engine.moderator import Moderator
+    from core.matching.loader import load_matcher
     from tests.core.engine_helpers import World
     from tests.fakes import FakePlatform
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bots.cli import cli
 from core.banks import Entry
-from core.catalog import load_matcher
+from core.matching.loader import load_matcher
 from core.store import open_store
 from tests.core.engine_helpers import audit_of, photo, world
 from tests.fakes import FakeClock

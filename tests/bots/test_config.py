@@ -196,11 +196,11 @@ def test_json_logs_one_object_a_line_without_secrets(
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAsecretsecretsecretsecret")
     setup_logging("DEBUG", "json")
-    logging.getLogger("blockfirst.core.engine").info(
+    logging.getLogger("blockfirst.core.engine.moderator").info(
         "calling https://api.telegram.org/bot123456:AAsecretsecretsecretsecret/getMe"
     )
     line = capsys.readouterr().err.strip().splitlines()[-1]
     entry = json.loads(line)
-    assert (entry["level"], entry["logger"]) == ("INFO", "blockfirst.core.engine")
+    assert (entry["level"], entry["logger"]) == ("INFO", "blockfirst.core.engine.moderator")
     assert "secret" not in line
     logging.getLogger().handlers.clear()

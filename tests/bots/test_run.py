@@ -10,9 +10,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from core.bank_lists import entries_for_media
 from core.banks import Bank
-from core.catalog import entries_for_media
-from core.hashing import hash_media
+from core.media.hashing import hash_media
 from core.store import open_store
 from tests.adapters.telegram.fake_bot_api import LoopbackBotApi
 from tests.core.engine_helpers import BANNED

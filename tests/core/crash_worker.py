@@ -11,8 +11,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from core.catalog import load_matcher
-from core.engine import Moderator
+from core.engine.moderator import Moderator
+from core.matching.loader import load_matcher
 from core.store import open_store
 from tests.core.engine_helpers import BANNED, photo
 from tests.fakes import FakePlatform

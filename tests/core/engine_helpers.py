@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from core.audit import AuditEntry
+from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
-from core.catalog import entries_for_media, load_matcher
-from core.engine import EngineConfig, Moderator
-from core.hashing import hash_media
+from core.engine.moderator import EngineConfig, Moderator
+from core.matching.loader import load_matcher
+from core.media.hashing import hash_media
 from core.model import BankAction, Chat, ChatKind, MediaRef, Message, Sender, SenderKind
 from core.store import SqlStore
 from tests.conftest import encode, load_photo

@@ -2,7 +2,7 @@ import pytest
 
 from core.banks import Bank, check_bank_name, parse_threshold
 from core.errors import InputError
-from core.matcher import Matcher
+from core.matching.matcher import Matcher
 from core.model import Band, BankAction
 from core.signals import Thresholds
 

@@ -13,10 +13,11 @@ import pytest
 from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
+from core.bank_lists import import_rows
 from core.banks import Bank
-from core.catalog import import_rows, load_matcher
 from core.formats import ListFormat, read_hash_list
-from core.hashing import hash_media
+from core.matching.loader import load_matcher
+from core.media.hashing import hash_media
 from core.model import BankAction
 from core.signals import SIGNAL_TYPES
 from core.store import SqlStore

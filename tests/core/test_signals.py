@@ -5,8 +5,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from core.errors import InputError
-from core.hashing import hash_media
-from core.media import decode_image
+from core.media.decode import decode_image
+from core.media.hashing import hash_media
 from core.signals import (
     SIGNAL_TYPES,
     ExactSignalType,
@@ -180,12 +180,12 @@ def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
 
 
 def test_every_registered_type_has_an_auto_test() -> None:
+    import tests.core.media.test_frames
     import tests.core.test_links
-    import tests.core.test_video
     from tests.core.canonical_auto import CanonicalFormAutoTest
 
     assert tests.core.test_links  # importing them registers their subclasses
-    assert tests.core.test_video
+    assert tests.core.media.test_frames
     bases: list[type] = [SignalTypeAutoTest, CanonicalFormAutoTest]
     tested = {cls.stored_name for base in bases for cls in base.__subclasses__()}  # type: ignore[attr-defined]
     assert tested == set(SIGNAL_TYPES)

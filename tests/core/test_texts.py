@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from core.effects import id_pattern, new_id
-from core.model import Decision
-from core.texts import BUTTONS, ReviewCard, button_decision, language_of
+from core.ids import id_pattern, new_id
+from core.model import Decision, ReviewCard
+from core.texts import BUTTONS, button_decision, language_of
 
 
 def test_a_card_offers_ban_beside_confirm_only() -> None:

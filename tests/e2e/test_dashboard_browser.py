@@ -10,8 +10,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from core.banks import Bank
-from core.journal import OpenCase
 from core.store import SqlStore
+from core.writes import OpenCase
 from tests.e2e.conftest import PASSWORD, LiveDashboard
 from tests.factories import make_case
 

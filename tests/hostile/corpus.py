@@ -102,7 +102,7 @@ _GROWTH = """
 import io, sys
 from pathlib import Path
 from PIL import Image
-from core.hashing import hash_media  # imported before the measurement starts
+from core.media.hashing import hash_media  # imported before the measurement starts
 def peak():
     status = Path("/proc/self/status").read_text()
     return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1])

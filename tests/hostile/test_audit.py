@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from bots.cli import cli
 from core.audit import PURGE, AuditRecord, chain
-from core.journal import Audit
 from core.store import SqlStore, open_store
+from core.writes import Audit
 from tests.core.store.old_schema import database_at
 from tests.fakes import FakeClock
 

@@ -5,9 +5,9 @@ import pytest
 
 from core.banks import Bank, Entry
 from core.errors import InputError
-from core.link_matching import check_links
 from core.links import canonical_link, extract_links
-from core.matcher import Matcher
+from core.matching.link_rules import check_links
+from core.matching.matcher import Matcher
 from core.model import Band
 from core.signals.links import rule_for
 

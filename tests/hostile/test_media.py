@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.bank_lists import entries_for_media
 from core.banks import Bank
-from core.catalog import entries_for_media
-from core.containers import gif_layout, mp4_duration, video_container
 from core.errors import InputError
-from core.hashing import MediaSignals, hash_file, hash_media
-from core.matcher import Matcher
-from core.media import MediaLimits, decode_cost, decode_image
-from core.model import Match
+from core.matching.matcher import Matcher
+from core.media.containers import gif_layout, mp4_duration, video_container
+from core.media.decode import MediaLimits, decode_cost, decode_image
+from core.media.hashing import hash_file, hash_media
+from core.model import Match, MediaSignals
 from tests.conftest import encode, load_photo
 from tests.core.videos import video
 from tests.hostile import corpus

@@ -14,9 +14,9 @@ simcord = pytest.importorskip("simcord")
 
 from bots.config import Config, DiscordConfig  # noqa: E402
 from bots.discord_bot import build_bot  # noqa: E402
+from core.bank_lists import entries_for_media  # noqa: E402
 from core.banks import Bank, Entry  # noqa: E402
-from core.catalog import entries_for_media  # noqa: E402
-from core.hashing import hash_media  # noqa: E402
+from core.media.hashing import hash_media  # noqa: E402
 from core.policy import ChatSettings, Mode  # noqa: E402
 from core.store import open_store  # noqa: E402
 from tests.core.engine_helpers import BANNED, HARMLESS  # noqa: E402
@@ -236,8 +236,8 @@ async def test_a_banked_image_as_a_sticker_is_deleted(tmp_path: Path) -> None:
 
 async def test_one_moderator_serves_discord_and_another_platform(tmp_path: Path) -> None:
     """What `blockfirst run` does with both bots: one Moderator, one store."""
-    from core.catalog import load_matcher
-    from core.engine import Moderator
+    from core.engine.moderator import Moderator
+    from core.matching.loader import load_matcher
     from tests.core.engine_helpers import photo
     from tests.fakes import FakePlatform
 

@@ -12,10 +12,11 @@ from telegram.ext import Application, ApplicationBuilder
 from adapters.telegram.handlers import TelegramAdapter
 from adapters.telegram.platform import TelegramPlatform
 from core.audit import verify
+from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
-from core.catalog import entries_for_media, load_matcher
-from core.engine import Moderator
-from core.hashing import hash_media
+from core.engine.moderator import Moderator
+from core.matching.loader import load_matcher
+from core.media.hashing import hash_media
 from core.policy import ChatSettings, Mode
 from core.store import SqlStore
 from tests.adapters.telegram.fake_bot_api import FakeBotApi

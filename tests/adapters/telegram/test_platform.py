@@ -9,7 +9,7 @@ from telegram import Bot
 
 from adapters.telegram.platform import CLOUD_FILE_LIMIT, TelegramPlatform
 from core.errors import InputError
-from core.hashing import Digester
+from core.media.hashing import Digester
 from core.model import MediaRef
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
 

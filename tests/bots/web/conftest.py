@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 
 from bots.web import WebSettings, create_app
 from core.accounts import Role, User
-from core.journal import OpenCase
 from core.ports import Platform
 from core.store import SqlStore, open_store
+from core.writes import OpenCase
 from tests.factories import make_case
 from tests.fakes import FakeClock
 

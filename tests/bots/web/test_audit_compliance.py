@@ -7,9 +7,9 @@ import sqlite3
 from datetime import timedelta
 
 from core.audit import AuditRecord
-from core.journal import Audit, OpenCase, UpdateCase
 from core.model import CaseKind, CaseState
 from core.store import SqlStore
+from core.writes import Audit, OpenCase, UpdateCase
 from tests.bots.web.conftest import Dashboard
 from tests.factories import make_case
 

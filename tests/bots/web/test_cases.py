@@ -6,11 +6,11 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from core.engine import Moderator
-from core.journal import OpenCase
-from core.matcher import Matcher
+from core.engine.moderator import Moderator
+from core.matching.matcher import Matcher
 from core.model import Decision
 from core.store import SqlStore
+from core.writes import OpenCase
 from tests.bots.web.conftest import Dashboard, post
 from tests.factories import make_case
 from tests.fakes import FakePlatform

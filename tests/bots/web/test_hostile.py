@@ -8,7 +8,7 @@ import io
 import pytest
 
 from core.audit import AuditRecord
-from core.journal import Audit
+from core.writes import Audit
 from tests.bots.web.conftest import Dashboard, post, sign_in
 
 

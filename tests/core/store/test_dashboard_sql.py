@@ -10,11 +10,10 @@ import sqlalchemy as sa
 from core.accounts import Role, User
 from core.audit import AuditFilter, AuditRecord
 from core.cases import CaseFilter
-from core.effects import Effect
 from core.errors import InputError
-from core.journal import Audit, Enqueue, Finish, OpenCase, UpdateCase
-from core.model import Action, CaseState, Sender
+from core.model import Action, CaseState, Effect, Sender
 from core.store import SqlStore, open_store
+from core.writes import Audit, Enqueue, Finish, OpenCase, UpdateCase
 from tests.core.store.old_schema import database_at
 from tests.factories import make_case
 from tests.fakes import FakeClock

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from core.audit import verify
+from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
-from core.catalog import entries_for_media
-from core.hashing import hash_media
+from core.media.hashing import hash_media
 from core.store import open_store
 from tests.core.engine_helpers import BANNED
 from tests.pg import PostgresServer

@@ -275,9 +275,8 @@ async def test_one_sweeper_at_a_time(db_url: str) -> None:
 async def test_effects_are_claimed_by_one_process(db_url: str, clock: FakeClock) -> None:
     from datetime import timedelta
 
-    from core.effects import Effect
-    from core.journal import Enqueue, Finish, OpenCase
-    from core.model import Action
+    from core.model import Action, Effect
+    from core.writes import Enqueue, Finish, OpenCase
     from tests.factories import make_case
 
     effects = [Effect(f"e{i}", Action.NOTICE, "fake", "c1", clock.now()) for i in range(6)]

@@ -1,0 +1,28 @@
+"""The Moderator's configuration (what a deployment sets)."""
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from core.media.decode import MediaLimits
+from core.policy import ChatSettings, Deadlines
+
+__all__ = ["EngineConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    limits: MediaLimits = field(default_factory=MediaLimits)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    default_settings: ChatSettings = field(default_factory=ChatSettings)
+    reviewers: frozenset[str] = frozenset()  # on top of those in the store
+    confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
+    language: str = "ko"  # of reviewer alerts
+    max_attempts: int = 5
+    reports_per_hour: int = 10  # per reporter; authorities are not limited
+    fetch_reported_urls: bool = False  # fetch reported image links to hash them
+    # Several processes serving one platform (PostgreSQL): how long an effect stays
+    # claimed by the process performing it before another may take it over. Zero:
+    # one process per platform, and a restart performs everything left pending at once.
+    outbox_lease: timedelta = timedelta(0)
+    fetch_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # tests only

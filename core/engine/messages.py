@@ -1,0 +1,158 @@
+"""A message through the engine: signals, matches, the verdict, then the case, its
+effects and audit entries in one transaction, then the effects performed.
+
+Text-only and harmless messages never touch the store; an update is looked up
+as already handled only when it would act, so a redelivered harmless one costs
+nothing. An album item arriving after another item of it was blocked is
+removed too.
+"""
+
+import time
+from dataclasses import dataclass
+
+from core.audit import AuditRecord
+from core.cases import Case, target_of
+from core.effects import verdict_effects
+from core.engine.chat_settings import ChatSettingsCache
+from core.engine.media_source import MediaSource
+from core.engine.metrics import Stats
+from core.engine.outbox import Outbox
+from core.engine.parts import EngineParts
+from core.errors import AlreadyProcessed
+from core.ids import new_id
+from core.matching.link_rules import check_links
+from core.matching.matcher import nearest_matches
+from core.model import Action, CaseKind, Effect, Match, Message, Verdict
+from core.policy import decide
+from core.writes import Audit, MarkProcessed, Op, OpenCase
+
+__all__ = ["Handled", "Messages"]
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    verdict: Verdict
+    case: Case | None = None
+    duplicate: bool = False  # handled before (a redelivery, or another process)
+
+
+class Messages:
+    def __init__(
+        self,
+        parts: EngineParts,
+        *,
+        media: MediaSource,
+        settings: ChatSettingsCache,
+        outbox: Outbox,
+        stats: Stats,
+    ) -> None:
+        self._store = parts.store
+        self._clock = parts.clock
+        self._commit = parts.commit
+        self._matcher = parts.matcher
+        self._config = parts.config
+        self._media = media
+        self._settings = settings
+        self._outbox = outbox
+        self._stats = stats
+
+    async def handle(self, message: Message) -> Handled:
+        self._stats.events["messages"] += 1
+        hashed, cache_ops = await self._media.signals(message.media, message.chat.platform)
+        started = time.perf_counter()
+        found = [m for media in hashed for m in self._matcher.match(media.queries)]
+        if message.text or message.links:
+            checked = check_links(self._matcher, message.text, message.links)
+            found += [m for result in checked for m in result.matches]
+        matches = nearest_matches(found)
+        self._stats.matching.observe(time.perf_counter() - started)
+        if not matches:
+            await self._follow_album(message, cache_ops)
+            return Handled(Verdict())
+        if await self._store.seen(message.update_key):
+            return Handled(Verdict(), duplicate=True)
+        self._stats.events["matches"] += 1
+        chat = message.chat
+        settings = await self._settings.get(chat.platform, chat.settings_id)
+        now = self._clock.now()
+        verdict = decide(matches, message, settings, now, self._config.deadlines)
+        case = Case(
+            id=new_id(),
+            kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
+            target=target_of(message),
+            opened_at=now,
+            deadline=verdict.deadline or now,
+            category=next((m.category for m in matches if m.category != "other"), "other"),
+            message=message,
+            signals=tuple(s for media in hashed for s in media.signals),
+            matches=verdict.matches,
+            reasons=verdict.reasons,
+            dry_run=verdict.dry_run,
+        )
+        effects = verdict_effects(case, message, verdict, settings, now)
+        audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
+        ops: list[Op] = [
+            OpenCase(case),
+            *self._outbox.enqueue(effects, opening=True),
+            *audits,
+            MarkProcessed(message.update_key),
+        ]
+        try:
+            written = await self._commit.submit([*ops, *cache_ops])
+        except AlreadyProcessed:  # another process (a failover) handled it first
+            return Handled(Verdict(), duplicate=True)
+        await self._outbox.perform(written.queued, written.case)
+        return Handled(verdict, written.case)
+
+    async def _follow_album(self, message: Message, cache_ops: list[Op]) -> None:
+        """An album item arriving after another item of it was blocked is removed too."""
+        ops = list(cache_ops)
+        effect = None
+        if message.album_id:
+            case = await self._store.open_case_for(target_of(message))
+            if case is not None and case.removed:
+                effect = Effect(
+                    new_id(16), Action.DELETE, case.platform, case.id, self._clock.now(),
+                    message.chat, (message.message_id,), message.sender,
+                )  # fmt: skip
+                ops += [*self._outbox.enqueue([effect]), MarkProcessed(message.update_key)]
+        if ops:
+            try:
+                await self._commit.submit(ops)
+            except AlreadyProcessed:
+                return
+        if effect is not None:
+            await self._outbox.perform([effect])
+
+
+def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:
+    actions = ",".join(sorted(_match_word(a, message) for a in verdict.actions)) or "review"
+    return AuditRecord(
+        kind="match",
+        platform=message.chat.platform,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        sender_id=message.sender.id,
+        signals=tuple(f"{s.signal_type}:{s.value}" for s in case.signals),
+        bank=match.bank,
+        distance=match.distance,
+        action=actions,
+        result="dry run: recorded only" if verdict.dry_run else "case opened",
+        reason=f"{match.signal_type} {match.band.value} band, {match.category}",
+        case_id=case.id,
+    )
+
+
+# What a match entry calls each action: stored words, older than the one vocabulary.
+_MATCH_WORDS = {
+    Action.DM: "dm_reasons",
+    Action.RESTRICT: "restrict_sender",
+    Action.BAN: "ban_sender",
+    Action.NOTICE: "notice",
+}
+
+
+def _match_word(action: Action, message: Message) -> str:
+    if action is Action.DELETE:
+        return "delete_album" if message.album_id else "delete_message"
+    return _MATCH_WORDS[action]

@@ -1,0 +1,170 @@
+"""The Moderator: block first, review later, over the Platform and Store ports.
+
+The façade adapters, the CLI and the dashboard call. It composes the engine's
+collaborators, each a plain class given what it needs:
+
+- ``MediaSource`` (``core.engine.media_source``): a media item's signals (file-key
+  cache, fetch with retry, the hashing pool, streamed digests);
+- ``Messages`` (``core.engine.messages``): a message to its verdict, case and effects;
+- ``Reports`` and ``Reviews``: reports, decisions and deadline alerts;
+- ``Outbox``: effects queued with their case, then performed and recorded;
+- ``ChatSettingsCache`` and ``Upkeep`` (bank following, maintenance rounds).
+
+Every flow records its intent before acting: the case, the effects it calls
+for and the update's key go into one transaction (``GroupCommit``), then the
+effects are performed and each is marked done with its audit entry. On start,
+effects left pending by a crash are performed again.
+"""
+
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from types import TracebackType
+
+from core.audit import AuditRecord
+from core.cases import Case
+from core.engine.chat_settings import ChatSettingsCache
+from core.engine.config import EngineConfig
+from core.engine.group_commit import GroupCommit
+from core.engine.media_source import MediaSource
+from core.engine.messages import Handled, Messages
+from core.engine.metrics import Stats
+from core.engine.outbox import Outbox
+from core.engine.parts import EngineParts
+from core.engine.reports import Reports
+from core.engine.reviews import Reviews
+from core.engine.upkeep import Upkeep
+from core.matching.matcher import Matcher
+from core.media.pool import HashingPool
+from core.model import Decision, Message, Report, Verdict
+from core.policy import ChatSettings
+from core.ports import Clock, Platform, Store, SystemClock
+from core.writes import Audit
+
+__all__ = ["EngineConfig", "Handled", "Moderator"]
+
+
+class Moderator:
+    def __init__(
+        self,
+        store: Store,
+        platforms: Mapping[str, Platform],
+        matcher: Matcher,
+        *,
+        clock: Clock | None = None,
+        config: EngineConfig | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        clock = clock or SystemClock()
+        config = config or EngineConfig()
+        self._platforms = dict(platforms)
+        self._matcher = matcher
+        self._commit = GroupCommit(store)
+        self._hashing = HashingPool(config.limits, executor)
+        self.stats = Stats()
+        parts = EngineParts(store, clock, self._commit, matcher, config)
+        self._outbox = Outbox(parts, self._platforms)
+        self._settings = ChatSettingsCache(store, clock, config.default_settings)
+        media = MediaSource(
+            parts, self._platforms, self._hashing, stats=self.stats, outbox=self._outbox
+        )
+        self._messages = Messages(
+            parts, media=media, settings=self._settings, outbox=self._outbox, stats=self.stats
+        )
+        self._reports = Reports(parts, media=media, settings=self._settings, outbox=self._outbox)
+        self._reviews = Reviews(parts, self._outbox)
+        self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
+        self._inflight: set[str] = set()
+
+    async def __aenter__(self) -> "Moderator":
+        await self._outbox.run()  # reconcile what a crash left pending
+        return self
+
+    async def __aexit__(self, *exc: object | TracebackType) -> None:
+        await self._commit.close()
+        self._hashing.close()
+
+    def add_platform(self, platform: Platform) -> None:
+        """Attach a platform that connects after start (a Discord bot's ``setup_hook``)."""
+        self._platforms[platform.name] = platform
+
+    async def on_message(self, message: Message) -> Handled:
+        key = message.update_key
+        if key in self._inflight:  # the same update, twice at once: once is enough
+            return Handled(Verdict(), duplicate=True)
+        self._inflight.add(key)
+        try:
+            return await self._messages.handle(message)
+        finally:
+            self._inflight.discard(key)
+
+    async def on_report(self, report: Report) -> Case:
+        """Open (or join) the report's case; returns it, so the reporter can be told its id."""
+        return await self._reports.on_report(report)
+
+    async def case_for_reporter(self, case_id: str, reporter: str) -> Case | None:
+        """The case, if ``reporter`` reported it (a reporter sees only their own)."""
+        return await self._reports.case_for_reporter(case_id, reporter)
+
+    async def on_decision(
+        self,
+        case_id: str,
+        decision: Decision,
+        reviewer: str,
+        *,
+        note: str = "",
+        ban: bool = False,
+        vouched: bool = False,
+    ) -> Case:
+        """Decide a case. ``vouched``: the adapter checked the reviewer by other means
+        (a Discord reviewer role) and the allowlist does not apply."""
+        return await self._reviews.on_decision(
+            case_id, decision, reviewer, note=note, ban=ban, vouched=vouched
+        )
+
+    async def sweep_deadlines(self) -> int:
+        return await self._reviews.sweep_deadlines()
+
+    async def chat_settings(self, platform: str, chat_id: str) -> ChatSettings:
+        """A chat's settings, cached for a few seconds (changes made elsewhere arrive then)."""
+        return await self._settings.get(platform, chat_id)
+
+    async def set_chat_settings(
+        self, platform: str, chat_id: str, settings: ChatSettings, by: str
+    ) -> None:
+        """Change a chat's settings (the caller checked that ``by`` is its admin); audited."""
+        await self._settings.put(platform, chat_id, settings, by)
+        record = AuditRecord(
+            kind="settings", platform=platform, chat_id=chat_id, actor=by, reason=repr(settings)
+        )
+        await self.note(record)
+
+    async def note(self, record: AuditRecord) -> None:
+        """Write a platform event worth keeping (a bot's rights changing, say) to the audit log."""
+        await self._commit.submit([Audit(record)])
+
+    async def follow_banks(self) -> int:
+        return await self._upkeep.follow_banks()
+
+    async def follow(self, every: float = 2.0) -> None:
+        await self._upkeep.follow(every)
+
+    async def maintain(self, every: float = 30.0) -> None:
+        await self._upkeep.maintain(every)
+
+    async def run_outbox(self) -> int:
+        return await self._outbox.run()
+
+    @property
+    def indexed(self) -> int:
+        """Bank entries in the matcher's indexes."""
+        return len(self._matcher)
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """Effects by kind and ending (``delete:done``, ``ban:failed``, ...)."""
+        return self._outbox.counts
+
+    @property
+    def hashing_problems(self) -> Mapping[str, int]:
+        """Hashing jobs past their deadline, lost with a dead worker; pools replaced."""
+        return self._hashing.counts

@@ -1,0 +1,174 @@
+"""Reviews: decisions and deadline alerts.
+
+A decision is recorded, audited and its effects queued in one transaction,
+then performed (if this process has the platform); a confirmed case's signals
+join the local bank of its category so re-uploads are blocked.
+"""
+
+from datetime import datetime, timedelta
+
+from core.audit import AuditRecord
+from core.bank_lists import entries_for_media
+from core.banks import Bank
+from core.cases import Case, apply_decision, due_alerts
+from core.effects import decision_effects, replies
+from core.engine.outbox import Outbox
+from core.engine.parts import EngineParts
+from core.errors import AuthorisationError, InputError
+from core.ids import new_id
+from core.model import Action, BankAction, CaseState, Decision, Effect, MediaSignals
+from core.texts import alert_text, report_outcome_text
+from core.writes import Audit, Op, RecordDecision, UpdateCase
+
+__all__ = ["RefusalThrottle", "Reviews"]
+
+_OPEN_STATES = (CaseState.OPEN, CaseState.ESCALATED)
+
+
+class RefusalThrottle:
+    """Audits a refused decision at most once per person per ``window``, counting the
+    rest into the next entry: anyone can press a card's buttons, and a script pressing
+    them must not flood the audit log."""
+
+    def __init__(self, window: timedelta = timedelta(minutes=10), cap: int = 10_000) -> None:
+        self._window = window
+        self._cap = cap
+        self._last: dict[str, tuple[datetime, int]] = {}
+
+    def admit(self, who: str, now: datetime) -> int | None:
+        """Refusals of ``who`` not audited since the last entry, if one is due now."""
+        last = self._last.get(who)
+        if last is not None and now - last[0] < self._window:
+            self._last[who] = (last[0], last[1] + 1)
+            return None
+        if len(self._last) >= self._cap:
+            self._last = {k: v for k, v in self._last.items() if now - v[0] < self._window}
+        self._last[who] = (now, 0)
+        return last[1] if last is not None else 0
+
+
+class Reviews:
+    def __init__(self, parts: EngineParts, outbox: Outbox) -> None:
+        self._store = parts.store
+        self._clock = parts.clock
+        self._commit = parts.commit
+        self._matcher = parts.matcher
+        self._config = parts.config
+        self._outbox = outbox
+        self._refusals = RefusalThrottle()
+
+    async def on_decision(
+        self,
+        case_id: str,
+        decision: Decision,
+        reviewer: str,
+        *,
+        note: str = "",
+        ban: bool = False,
+        vouched: bool = False,
+    ) -> Case:
+        """Decide a case. ``vouched``: the adapter checked the reviewer by other means
+        (a Discord reviewer role) and the allowlist does not apply."""
+        case = await self._store.get_case(case_id)
+        allowed = self._config.reviewers | await self._store.reviewers()
+        if vouched:
+            allowed |= {reviewer}
+        now = self._clock.now()
+        try:
+            decided, changed = apply_decision(case, decision, reviewer, allowed, now, note=note)
+        except AuthorisationError as exc:
+            unaudited = self._refusals.admit(reviewer, now)
+            if unaudited is not None:
+                more = f" ({unaudited} more refused since the last entry)" if unaudited else ""
+                why = f"{exc}{more}"
+                refusal = _decision_record(case, decision, reviewer, why, "decision_refused")
+                await self._commit.submit([Audit(refusal)])
+            raise
+        if not changed:
+            return case
+        history = await self._store.case_history(case.id)
+        effects = decision_effects(decided, decision, ban, history["effects"], now)
+        if decided.state in (CaseState.CONFIRMED, CaseState.OVERTURNED):
+            reporters = [(r["reporter"], r["language"]) for r in history["reports"]]
+            outcome = lambda lang: report_outcome_text(lang, case.id, decided.state.value)  # noqa: E731
+            effects += replies(decided, reporters, outcome, now)
+        fields = (
+            ("state", decided.state),
+            ("decided_by", reviewer),
+            ("decided_at", now),
+            ("note", decided.note),
+        )
+        ops: list[Op] = [
+            UpdateCase(case.id, fields),
+            RecordDecision(case.id, decision, reviewer, now, note),
+            Audit(_decision_record(case, decision, reviewer, note or "decided")),
+            *self._outbox.enqueue(effects),
+        ]
+        await self._commit.submit(ops)
+        if decision is Decision.CONFIRM:
+            await self._bank_signals(decided, reviewer)
+        await self._outbox.perform(effects)
+        return decided
+
+    async def _bank_signals(self, case: Case, reviewer: str) -> None:
+        """Confirmed: the message's signals join the local bank of its category
+        (``confirmed-deepfake``, ...), so re-uploads are blocked."""
+        name = f"{self._config.confirmed_bank}-{case.category}"
+        try:
+            bank = await self._store.get_bank(name)
+        except InputError:
+            description = f"signals of confirmed {case.category} cases"
+            bank = await self._store.create_bank(
+                Bank(name, BankAction.DELETE, description, category=case.category)
+            )
+        media = MediaSignals(case.signals)
+        entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)
+        await self._store.add_entries(name, entries)
+        self._matcher.set_bank(bank)
+        self._matcher.add(
+            name,
+            [
+                (*found, False)
+                for found in await self._store.entry_ids(
+                    name, [(e.signal_type, e.value) for e in entries]
+                )
+            ],
+        )
+
+    async def sweep_deadlines(self) -> int:
+        """Alert reviewers at 50, 80 and 100 % of each open case's deadline, once each."""
+        now = self._clock.now()
+        sent = 0
+        for case in await self._store.list_cases(_OPEN_STATES):
+            levels = due_alerts(case, now)
+            if not levels:
+                continue
+            text = alert_text(self._config.language, case, levels[-1])
+            effect = Effect(new_id(16), Action.ALERT, case.platform, case.id, now, text=text)
+            record = AuditRecord(
+                kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id
+            )
+            alerts = case.alerts_sent + len(levels)
+            await self._commit.submit(
+                [
+                    UpdateCase(case.id, (("alerts_sent", alerts),)),
+                    *self._outbox.enqueue([effect]),
+                    Audit(record),
+                ]
+            )
+            await self._outbox.perform([effect])
+            sent += 1
+        return sent
+
+
+def _decision_record(
+    case: Case, decision: Decision, reviewer: str, reason: str, kind: str = "decision"
+) -> AuditRecord:
+    return AuditRecord(
+        kind=kind,
+        platform=case.platform,
+        action=decision.value,
+        actor=reviewer,
+        reason=reason,
+        case_id=case.id,
+    )

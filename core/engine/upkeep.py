@@ -1,0 +1,54 @@
+"""The engine's standing work: deadlines, the outbox, and following the banks.
+
+Each runs as a loop in ``blockfirst run``; a round that fails is logged and
+the next one goes ahead.
+"""
+
+import asyncio
+import logging
+
+from core.engine.outbox import Outbox
+from core.engine.reviews import Reviews
+from core.errors import BlockfirstError
+from core.matching.loader import follow_changes
+from core.matching.matcher import Matcher
+from core.ports import Store
+
+__all__ = ["Upkeep"]
+
+log = logging.getLogger(f"blockfirst.{__name__}")
+
+
+class Upkeep:
+    def __init__(self, store: Store, matcher: Matcher, outbox: Outbox, reviews: Reviews) -> None:
+        self._store = store
+        self._matcher = matcher
+        self._outbox = outbox
+        self._reviews = reviews
+
+    async def follow_banks(self) -> int:
+        """Apply bank changes made since the last call (here, by the CLI, the dashboard
+        or another process) to the matcher, without rebuilding it."""
+        return await follow_changes(self._store, self._matcher)
+
+    async def follow(self, every: float = 2.0) -> None:
+        """Until cancelled: follow bank changes every ``every`` seconds."""
+        while True:
+            try:
+                await self.follow_banks()
+            except BlockfirstError:
+                log.exception("following bank changes failed; retrying in %s s", every)
+            await asyncio.sleep(every)
+
+    async def maintain(self, every: float = 30.0) -> None:
+        """Until cancelled: sweep deadlines (if this process is the sweeper: one at a
+        time across processes) and retry pending effects every ``every`` s. A failed
+        round is logged and the next one goes ahead."""
+        while True:
+            try:
+                if await self._store.lead("sweeper"):
+                    await self._reviews.sweep_deadlines()
+                await self._outbox.run()
+            except BlockfirstError:
+                log.exception("maintenance round failed; retrying in %s s", every)
+            await asyncio.sleep(every)

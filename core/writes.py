@@ -1,0 +1,120 @@
+"""The write ops: typed records a store applies in order inside one transaction,
+and ``Written``, what one caller's ops did once durable."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.audit import AuditEntry, AuditRecord
+from core.cases import Case
+from core.model import Decision, Effect, MediaSignals, Report
+
+__all__ = [
+    "CASE_FIELDS",
+    "Audit",
+    "Enqueue",
+    "Finish",
+    "MarkProcessed",
+    "Op",
+    "OpenCase",
+    "RecordDecision",
+    "RememberSignals",
+    "UpdateCase",
+    "Written",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """Insert ``case``, or join the open case with the same target (result: the stored
+    case). Later ops of the same batch naming ``case.id`` are pointed at it."""
+
+    case: Case
+    report: Report | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCase:
+    """Set some of a case's columns (``CASE_FIELDS``), leaving the rest as they are,
+    so concurrent updates of different fields do not undo each other."""
+
+    case_id: str
+    changes: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        unknown = {name for name, _ in self.changes} - CASE_FIELDS
+        if unknown:
+            raise ValueError(f"not updatable case fields: {sorted(unknown)}")
+
+
+CASE_FIELDS = frozenset(
+    {"state", "decided_by", "decided_at", "note", "removed", "alerts_sent", "card_ref"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDecision:
+    case_id: str
+    decision: Decision
+    reviewer: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkProcessed:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue:
+    """Queue ``effect``. ``only_if_new``: only if the batch's ``OpenCase`` opened a new
+    case (one that joined an open case had this effect done for it already)."""
+
+    effect: Effect
+    claimed_until: datetime | None = None  # the queuing process performs it itself
+    only_if_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """An effect's outcome: ``done`` (or dry-run recorded), ``failed`` for good,
+    or neither (a retryable failure: attempts + 1, still pending)."""
+
+    effect_id: str
+    state: str  # "done", "failed" or "pending"
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    record: AuditRecord
+
+
+@dataclass(frozen=True, slots=True)
+class RememberSignals:
+    file_key: str
+    signals: MediaSignals
+
+
+Op = (
+    OpenCase
+    | UpdateCase
+    | RecordDecision
+    | MarkProcessed
+    | Enqueue
+    | Finish
+    | Audit
+    | RememberSignals
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one caller's ops did once durable: the case its ``OpenCase`` stored (the
+    open case it joined, if the target had one), the effects actually queued, and the
+    audit entries appended."""
+
+    case: Case | None = None
+    queued: tuple[Effect, ...] = ()
+    entries: tuple[AuditEntry, ...] = ()
