@@ -3,29 +3,40 @@
 Off by default (``EngineConfig.fetch_reported_urls``). Only http and https;
 the host is resolved and every address must be public: private, loopback,
 link-local, multicast, reserved and unspecified addresses are refused, the
-check is repeated after each redirect (at most 3), and the connection goes to
+check is repeated for each redirect (at most 3), and the connection goes to
 the very address that was checked (no second lookup a DNS rebind could
 change). At most the media byte limit is read, within a short timeout; the
 content type is sniffed from the bytes, not taken from headers; the caller
 drops the bytes after hashing.
+
+The HTTP client is httpx. The guard is a transport (``GuardedTransport``)
+wrapped round httpx's own: it resolves the host, refuses what may not be
+reached, and sends the request to the checked address while the name stays in
+the Host header and in TLS (SNI and the certificate check). ``WebFetcher`` is
+the ``ImageFetcher`` port's implementation; tests put httpx's ``MockTransport``
+beneath the guard, with a resolver of their own.
 """
 
 import asyncio
 import ipaddress
 import socket
-import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
 
-import h11
+import httpx
 
 from core.errors import InputError
 
-__all__ = ["FetchPolicy", "fetch_image", "refused_address"]
+__all__ = [
+    "FetchPolicy",
+    "GuardedTransport",
+    "Resolver",
+    "WebFetcher",
+    "refused_address",
+    "system_resolver",
+]
 
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
-_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _MAGIC = (
     b"\xff\xd8\xff",  # JPEG
     b"\x89PNG\r\n\x1a\n",
@@ -35,7 +46,10 @@ _MAGIC = (
     b"II*\x00",  # TIFF, both byte orders
     b"MM\x00*",
 )
-_CHUNK = 65536
+# Identity encoding: a compressed body could expand past the limit within one chunk.
+_HEADERS = {"User-Agent": "blockfirst", "Accept": "image/*", "Accept-Encoding": "identity"}
+# A host name resolved to its addresses (as text), for a port.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +57,18 @@ class FetchPolicy:
     max_bytes: int = 20 * 1024 * 1024
     timeout: float = 10.0
     max_redirects: int = 3
-    # Networks allowed in spite of the guard: empty in production; tests widen it.
-    allow: Sequence[_Network] = ()
 
 
-def refused_address(ip: _IP, allow: Sequence[_Network] = ()) -> str | None:
+def refused_address(ip: _IP) -> str | None:
     """Why ``ip`` may not be fetched from, or None if it may. An IPv6 address that
     carries an IPv4 one (mapped, 6to4, Teredo, NAT64) is judged by that one too."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if any(ip in network for network in allow):
-        return None
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.is_site_local:
             return "site-local"
         for inner in _embedded_ipv4(ip):
-            why = refused_address(inner, allow)
+            why = refused_address(inner)
             if why:
                 return f"{why} (inside {ip})"
     for test, why in (
@@ -78,7 +88,15 @@ def refused_address(ip: _IP, allow: Sequence[_Network] = ()) -> str | None:
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # What a server on the other end can make go wrong: refused or reset connections,
 # TLS failures, replies that are not HTTP, a port out of range, a bad redirect.
-_FETCH_ERRORS = (OSError, EOFError, h11.ProtocolError, ValueError, UnicodeError)
+# (anyio raises a port out of range as OverflowError, inside an exception group.)
+_FETCH_ERRORS = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    OSError,
+    ValueError,
+    UnicodeError,
+    OverflowError,
+)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -88,87 +106,122 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return [address for address in inner if address is not None]
 
 
-async def fetch_image(url: str, policy: FetchPolicy) -> bytes:
-    """The image at ``url`` (following at most ``max_redirects``), or ``InputError``:
-    whatever the network or the server does, nothing else escapes."""
-    try:
-        async with asyncio.timeout(policy.timeout):
-            for _ in range(policy.max_redirects + 1):
-                status, location, body = await _get(url, policy)
-                if location is None:
-                    return _image(status, body, url)
-                url = urljoin(url, location)
-    except TimeoutError as exc:
-        raise InputError(f"fetching {url[:200]} took longer than {policy.timeout} s") from exc
-    except _FETCH_ERRORS as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-        raise InputError(f"fetching {url[:200]} failed: {reason}") from exc
-    raise InputError(f"more than {policy.max_redirects} redirects")
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
-def _image(status: int, body: bytes, url: str) -> bytes:
-    if status != 200:
-        raise InputError(f"{url} answered HTTP {status}")
-    if not (body.startswith(_MAGIC) or (body[:4] == b"RIFF" and body[8:12] == b"WEBP")):
-        raise InputError(f"{url} is not an image (by its bytes)")
-    return body
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Refuses requests to addresses that may not be reached and pins the rest to the
+    address that was checked. Every request passes here, redirects included."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport | None = None, resolve: Resolver = system_resolver
+    ) -> None:
+        self._inner = inner or httpx.AsyncHTTPTransport(retries=0)
+        self._resolve = resolve
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in ("http", "https") or not url.host:
+            raise InputError(f"only http and https links can be fetched, not {str(url)[:80]!r}")
+        port = (443 if url.scheme == "https" else 80) if url.port is None else url.port
+        if not 0 < port < 65536:
+            raise InputError(f"refused: port {port} is out of range")
+        ip = await self._address(url.host, port)
+        request.url = url.copy_with(host=str(ip))  # the Host header keeps the name
+        request.extensions = {**request.extensions, "sni_hostname": url.host}
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def _address(self, host: str, port: int) -> _IP:
+        try:
+            found = [str(ipaddress.ip_address(host))]  # a literal needs no lookup
+        except ValueError:
+            found = await self._lookup(host, port)
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
+        if not addresses:
+            raise InputError(f"cannot resolve {host}: no address")
+        for ip in addresses:
+            why = refused_address(ip)
+            if why:
+                raise InputError(f"refused: {host} resolves to {ip}, a {why} address")
+        return addresses[0]
+
+    async def _lookup(self, host: str, port: int) -> list[str]:
+        try:
+            return await self._resolve(host, port)
+        except OSError as exc:
+            raise InputError(f"cannot resolve {host}: {exc}") from exc
 
 
-async def _address(host: str, port: int, allow: Sequence[_Network]) -> _IP:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise InputError(f"cannot resolve {host}: {exc}") from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    for ip in addresses:
-        why = refused_address(ip, allow)
-        if why:
-            raise InputError(f"refused: {host} resolves to {ip}, a {why} address")
-    return addresses[0]
+class WebFetcher:
+    """The ``ImageFetcher`` port over httpx, behind ``GuardedTransport`` unless given
+    another transport. One client, kept until ``aclose``."""
 
+    def __init__(
+        self, policy: FetchPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._policy = policy or FetchPolicy()
+        self._client = httpx.AsyncClient(
+            transport=transport or GuardedTransport(),
+            follow_redirects=True,
+            max_redirects=self._policy.max_redirects,
+            timeout=self._policy.timeout,
+            # Identity: a compressed body could expand past the limit within one chunk.
+            headers={
+                "User-Agent": "blockfirst",
+                "Accept": "image/*",
+                "Accept-Encoding": "identity",
+            },
+            trust_env=False,  # no proxy from the environment: the guard must see the address
+        )
 
-async def _get(url: str, policy: FetchPolicy) -> tuple[int, str | None, bytes]:
-    """One GET: (status, redirect location or None, body up to the byte limit)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"only http and https links can be fetched, not {url[:80]!r}")
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    ip = await _address(parts.hostname, port, policy.allow)
-    context = ssl.create_default_context() if https else None
-    reader, writer = await asyncio.open_connection(
-        str(ip), port, ssl=context, server_hostname=parts.hostname if https else None
-    )
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        return await _exchange(reader, writer, parts.hostname, target, policy.max_bytes)
-    finally:
-        writer.close()
+    async def fetch_image(self, url: str) -> bytes:
+        """The image at ``url``, or ``InputError``: whatever the network or the server
+        does, nothing else escapes."""
+        policy = self._policy
+        try:
+            async with asyncio.timeout(policy.timeout):
+                return await self._get(url)
+        except TimeoutError as exc:
+            raise InputError(f"fetching {url[:200]} took longer than {policy.timeout} s") from exc
+        except httpx.TooManyRedirects as exc:
+            raise InputError(f"more than {policy.max_redirects} redirects") from exc
+        except _FETCH_ERRORS as exc:
+            raise InputError(f"fetching {url[:200]} failed: {_reason(exc)}") from exc
+        except ExceptionGroup as group:
+            leaf = _first_leaf(group)
+            if not isinstance(leaf, _FETCH_ERRORS):
+                raise
+            raise InputError(f"fetching {url[:200]} failed: {_reason(leaf)}") from group
 
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, target: str, limit: int
-) -> tuple[int, str | None, bytes]:
-    conn = h11.Connection(h11.CLIENT)
-    headers = [("Host", host), ("User-Agent", "blockfirst"), ("Accept", "image/*")]
-    request = h11.Request(method="GET", target=target, headers=[*headers, ("Connection", "close")])
-    writer.write(conn.send(request) + conn.send(h11.EndOfMessage()))
-    await writer.drain()
-    status, body = 0, bytearray()
-    while True:
-        event = conn.next_event()
-        if event is h11.NEED_DATA:
-            conn.receive_data(await reader.read(_CHUNK))
-        elif isinstance(event, h11.Response):
-            status = event.status_code
-            got = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
-            if 300 <= status < 400 and "location" in got:
-                return status, got["location"], b""
-            if int(got.get("content-length", "0") or 0) > limit:
+    async def _get(self, url: str) -> bytes:
+        limit = self._policy.max_bytes
+        async with self._client.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise InputError(f"{url[:200]} answered HTTP {response.status_code}")
+            if int(response.headers.get("content-length", "0") or 0) > limit:
                 raise InputError(f"the image is over the {limit}-byte limit")
-        elif isinstance(event, h11.Data):
-            body += event.data
-            if len(body) > limit:
-                raise InputError(f"the image is over the {limit}-byte limit")
-        elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
-            return status, None, bytes(body)
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > limit:
+                    raise InputError(f"the image is over the {limit}-byte limit")
+        if not (body.startswith(_MAGIC) or (body[:4] == b"RIFF" and body[8:12] == b"WEBP")):
+            raise InputError(f"{url[:200]} is not an image (by its bytes)")
+        return bytes(body)
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _reason(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]

@@ -26,6 +26,7 @@ __all__ = [
     "BankSummary",
     "CaseStore",
     "Clock",
+    "ImageFetcher",
     "OutboxStore",
     "Platform",
     "SettingsStore",
@@ -43,6 +44,15 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ImageFetcher(Protocol):
+    """Outbound HTTP for reported image links (``core.fetch.WebFetcher``). Raises
+    ``InputError`` for anything refused or failed, never another exception."""
+
+    async def fetch_image(self, url: str) -> bytes: ...
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

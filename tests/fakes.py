@@ -1,14 +1,20 @@
 """Fakes for the core's ports (no MagicMock anywhere)."""
 
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from core.errors import InputError, PlatformError
+from core.fetch import FetchPolicy, GuardedTransport, WebFetcher
 from core.model import Chat, MediaRef, ReviewCard, Sender
 
-__all__ = ["FakeClock", "FakePlatform"]
+__all__ = ["FakeClock", "FakePlatform", "FakeWeb"]
+
+# (status, headers, body), or a handler of its own (a slow server, ...).
+Route = tuple[int, dict[str, str], bytes] | Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
 class FakeClock:
@@ -122,3 +128,38 @@ class FakePlatform:
     async def alert_reviewers(self, text: str) -> None:
         self._maybe_fail("alert_reviewers")
         self.calls.append(("alert_reviewers", text))
+
+
+class FakeWeb:
+    """A small internet for the URL fetcher: names resolve to the addresses given, and
+    httpx's ``MockTransport`` answers by path, beneath the real ``GuardedTransport``.
+    ``requests`` records what reached the transport (after the guard pinned it)."""
+
+    def __init__(self, addresses: dict[str, list[str]] | None = None) -> None:
+        self.addresses = addresses or {}
+        self.routes: dict[str, Route] = {}
+        self.requests: list[httpx.Request] = []
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        if host not in self.addresses:
+            raise OSError(f"[Errno -2] Name or service not known: {host}")
+        return self.addresses[host]
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        route = self.routes.get(request.url.path)
+        if route is None:
+            return httpx.Response(404, content=b"no")
+        if isinstance(route, tuple):
+            status, headers, body = route  # streamed, as a real server's body is
+            return httpx.Response(status, headers=headers, content=_streamed(body))
+        return await route(request)
+
+    def fetcher(self, policy: FetchPolicy | None = None) -> WebFetcher:
+        guard = GuardedTransport(httpx.MockTransport(self.handle), self.resolve)
+        return WebFetcher(policy, guard)
+
+
+async def _streamed(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 65536):
+        yield body[start : start + 65536]

@@ -1,6 +1,5 @@
 """The Moderator's configuration (what a deployment sets)."""
 
-import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -25,4 +24,3 @@ class EngineConfig:
     # claimed by the process performing it before another may take it over. Zero:
     # one process per platform, and a restart performs everything left pending at once.
     outbox_lease: timedelta = timedelta(0)
-    fetch_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # tests only

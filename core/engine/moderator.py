@@ -33,14 +33,15 @@ from core.engine.parts import EngineParts
 from core.engine.reports import Reports
 from core.engine.reviews import Reviews
 from core.engine.upkeep import Upkeep
+from core.fetch import FetchPolicy, WebFetcher
 from core.matching.matcher import Matcher
 from core.media.pool import HashingPool
 from core.model import Decision, Message, Report, Verdict
 from core.policy import ChatSettings
-from core.ports import Clock, Platform, Store, SystemClock
+from core.ports import Clock, ImageFetcher, Platform, Store, SystemClock
 from core.writes import Audit
 
-__all__ = ["EngineConfig", "Handled", "Moderator"]
+__all__ = ["Moderator"]
 
 
 class Moderator:
@@ -53,6 +54,7 @@ class Moderator:
         clock: Clock | None = None,
         config: EngineConfig | None = None,
         executor: Executor | None = None,
+        fetcher: ImageFetcher | None = None,
     ) -> None:
         clock = clock or SystemClock()
         config = config or EngineConfig()
@@ -70,7 +72,12 @@ class Moderator:
         self._messages = Messages(
             parts, media=media, settings=self._settings, outbox=self._outbox, stats=self.stats
         )
-        self._reports = Reports(parts, media=media, settings=self._settings, outbox=self._outbox)
+        self._fetcher = None
+        if config.fetch_reported_urls:
+            self._fetcher = fetcher or WebFetcher(FetchPolicy(max_bytes=config.limits.max_bytes))
+        self._reports = Reports(
+            parts, media=media, settings=self._settings, outbox=self._outbox, fetcher=self._fetcher
+        )
         self._reviews = Reviews(parts, self._outbox)
         self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
         self._inflight: set[str] = set()
@@ -82,6 +89,8 @@ class Moderator:
     async def __aexit__(self, *exc: object | TracebackType) -> None:
         await self._commit.close()
         self._hashing.close()
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
 
     def add_platform(self, platform: Platform) -> None:
         """Attach a platform that connects after start (a Discord bot's ``setup_hook``)."""

@@ -21,12 +21,12 @@ from core.engine.media_source import MediaSource
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.errors import InputError
-from core.fetch import FetchPolicy, fetch_image
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
 from core.model import CaseKind, Match, MediaSignals, Report
 from core.policy import decide_report
+from core.ports import ImageFetcher
 from core.texts import report_ack_text
 from core.writes import Audit, Op, OpenCase
 
@@ -43,6 +43,7 @@ class Reports:
         media: MediaSource,
         settings: ChatSettingsCache,
         outbox: Outbox,
+        fetcher: ImageFetcher | None = None,
     ) -> None:
         self._store = parts.store
         self._clock = parts.clock
@@ -52,6 +53,7 @@ class Reports:
         self._media = media
         self._settings = settings
         self._outbox = outbox
+        self._fetcher = fetcher  # None: reported image links are not fetched
 
     async def on_report(self, report: Report) -> Case:
         """Open (or join) the report's case; returns it, so the reporter can be told its id."""
@@ -124,16 +126,13 @@ class Reports:
 
     async def _fetched(self, report: Report) -> list[MediaSignals]:
         """Reported image URLs, fetched only if the deployment turned that on."""
-        if not self._config.fetch_reported_urls:
+        if self._fetcher is None:
             return []
-        policy = FetchPolicy(
-            max_bytes=self._config.limits.max_bytes, allow=self._config.fetch_allow
-        )
         found = []
         for url in report.links:
             if url.lower().startswith(("http://", "https://")):
                 try:
-                    found.append(await self._media.hash(await fetch_image(url, policy)))
+                    found.append(await self._media.hash(await self._fetcher.fetch_image(url)))
                 except InputError as exc:  # refused, unreachable, not an image, too big:
                     log.info("reported URL not hashed: %s", exc)  # the link rules still apply
                     continue

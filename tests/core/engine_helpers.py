@@ -10,10 +10,12 @@ from PIL import Image, ImageOps
 from core.audit import AuditEntry
 from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
-from core.engine.moderator import EngineConfig, Moderator
+from core.engine.config import EngineConfig
+from core.engine.moderator import Moderator
 from core.matching.loader import load_matcher
 from core.media.hashing import hash_media
 from core.model import BankAction, Chat, ChatKind, MediaRef, Message, Sender, SenderKind
+from core.ports import ImageFetcher
 from core.store import SqlStore
 from tests.conftest import encode, load_photo
 from tests.fakes import FakeClock, FakePlatform
@@ -71,6 +73,7 @@ async def world(
     platform: FakePlatform | None = None,
     link_rules: Sequence[Entry] = (),
     banked: Sequence[Entry] = (),
+    fetcher: ImageFetcher | None = None,
 ) -> AsyncIterator[World]:
     """A store with the astronaut photo banked, a fake platform serving test
     photos, and a started Moderator (hashing on a thread pool)."""
@@ -89,7 +92,13 @@ async def world(
     matcher = await load_matcher(store)
     with ThreadPoolExecutor(2) as pool:
         moderator = Moderator(
-            store, {"fake": platform}, matcher, clock=clock, config=config, executor=pool
+            store,
+            {"fake": platform},
+            matcher,
+            clock=clock,
+            config=config,
+            executor=pool,
+            fetcher=fetcher,
         )
         async with moderator:
             yield World(store, platform, clock, moderator)

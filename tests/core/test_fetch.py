@@ -1,77 +1,116 @@
-"""The reported-URL fetcher: a local server, and the address guard for every refused class."""
+"""The reported-URL fetcher: httpx's MockTransport beneath the real guard, a resolver
+of the test's own, and the address guard for every refused class."""
 
 import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from core.errors import InputError
-from core.fetch import FetchPolicy, fetch_image, refused_address
+from core.fetch import FetchPolicy, WebFetcher, refused_address
 from tests.conftest import encode, load_photo
+from tests.fakes import FakeWeb
 
 PNG = encode(load_photo("coins").resize((64, 64)), "PNG")
-LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
+PUBLIC = "93.184.216.34"
+TEST = FetchPolicy(max_bytes=1_000_000, timeout=1.0)
 
 
-async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    request = await reader.readuntil(b"\r\n\r\n")
-    path = request.split(b" ")[1].decode()
-    routes = {
-        "/img.png": (200, [("Content-Type", "text/plain")], PNG),  # the header lies; bytes decide
-        "/page": (200, [("Content-Type", "image/png")], b"<html>not an image</html>"),
-        "/missing": (404, [], b"no"),
-        "/big": (200, [("Content-Length", str(10_000_000))], b""),
-        "/redirect": (302, [("Location", "/img.png")], b""),
-        "/to-private": (302, [("Location", "http://10.1.2.3/x.png")], b""),
-        "/loop": (302, [("Location", "/loop")], b""),
-    }
-    if path == "/slow":
-        await asyncio.sleep(5)
-    status, headers, body = routes.get(path, (404, [], b""))
-    head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
-    if not any(k == "Content-Length" for k, _ in headers):
-        head += f"Content-Length: {len(body)}\r\n"
-    writer.write(head.encode() + b"Connection: close\r\n\r\n" + body)
-    await writer.drain()
-    writer.close()
+async def _slow(request: httpx.Request) -> httpx.Response:
+    await asyncio.sleep(5)
+    return httpx.Response(200, content=PNG)
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[str]:
-    srv = await asyncio.start_server(_serve, "127.0.0.1", 0)
-    port = srv.sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
+def web() -> FakeWeb:
+    web = FakeWeb(
+        {
+            "img.example": [PUBLIC],
+            "v6.example": ["2606:2800:220:1:248:1893:25c8:1946"],
+            "inside.example": ["10.1.2.3"],
+            "mixed.example": [PUBLIC, "127.0.0.1"],  # one bad address is enough to refuse
+        }
+    )
+    web.routes.update(
+        {
+            "/img.png": (200, {"Content-Type": "text/plain"}, PNG),  # the header lies; bytes decide
+            "/page": (200, {"Content-Type": "image/png"}, b"<html>not an image</html>"),
+            "/big": (200, {"Content-Length": "10000000"}, b""),
+            "/endless": (200, {}, PNG + bytes(1_000_000)),  # no length given, too long
+            "/redirect": (302, {"Location": "/img.png"}, b""),
+            "/to-private": (302, {"Location": "http://inside.example/x.png"}, b""),
+            "/to-literal": (302, {"Location": "http://169.254.169.254/latest"}, b""),
+            "/loop": (302, {"Location": "/loop"}, b""),
+            "/slow": _slow,
+        }
+    )
+    return web
 
 
-TEST = FetchPolicy(max_bytes=1_000_000, timeout=1.0, allow=LOOPBACK)
-
-
-async def test_an_image_is_fetched_and_sniffed_from_its_bytes(server: str) -> None:
-    assert await fetch_image(f"{server}/img.png", TEST) == PNG
-    assert await fetch_image(f"{server}/redirect", TEST) == PNG
+async def test_an_image_is_fetched_and_sniffed_from_its_bytes(web: FakeWeb) -> None:
+    fetcher = web.fetcher(TEST)
+    assert await fetcher.fetch_image("http://img.example/img.png") == PNG
+    assert await fetcher.fetch_image("http://img.example/redirect") == PNG
+    await fetcher.aclose()
 
 
 @pytest.mark.parametrize(
-    ("path", "message"),
+    ("url", "host"),
     [
-        ("/page", "not an image"),
-        ("/missing", "HTTP 404"),
-        ("/big", "byte limit"),
-        ("/to-private", "10.1.2.3, a private address"),
-        ("/loop", "more than 3 redirects"),
-        ("/slow", "longer than 1.0 s"),
+        ("https://img.example/img.png", PUBLIC),
+        ("http://v6.example:8080/img.png", "2606:2800:220:1:248:1893:25c8:1946"),
     ],
 )
-async def test_refusals(server: str, path: str, message: str) -> None:
+async def test_the_request_goes_to_the_checked_address_under_its_name(
+    web: FakeWeb, url: str, host: str
+) -> None:
+    """Pinned: no second lookup a DNS rebind could change; the name stays for the Host
+    header and for TLS (SNI and the certificate check)."""
+    await web.fetcher(TEST).fetch_image(url)
+    (request,) = web.requests
+    name = httpx.URL(url).host
+    assert request.url.host == host
+    assert request.url.port == httpx.URL(url).port
+    assert request.headers["Host"] == httpx.URL(url).netloc.decode()
+    assert request.extensions["sni_hostname"] == name
+    assert request.headers["Accept-Encoding"] == "identity"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://img.example/page", "not an image"),
+        ("http://img.example/missing", "HTTP 404"),
+        ("http://img.example/big", "byte limit"),
+        ("http://img.example/endless", "byte limit"),
+        ("http://img.example/to-private", "10.1.2.3, a private address"),
+        ("http://img.example/to-literal", "169.254.169.254, a link-local address"),
+        ("http://img.example/loop", "more than 3 redirects"),
+        ("http://img.example/slow", "longer than 1.0 s"),
+        ("http://mixed.example/img.png", "127.0.0.1, a loopback address"),
+        ("http://nowhere.example/img.png", "cannot resolve nowhere.example"),
+        ("http://10.0.0.1/a.png", "private"),
+        ("http://[::1]/a.png", "loopback"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("ftp://img.example/a.png", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("http://img.example:0/a.png", "port 0 is out of range"),
+        ("http://img.example:70000/a.png", "port 70000 is out of range"),
+    ],
+)
+async def test_refusals(web: FakeWeb, url: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        await fetch_image(f"{server}{path}", TEST)
+        await web.fetcher(TEST).fetch_image(url)
+    assert all(r.url.host == PUBLIC for r in web.requests)  # nothing refused was asked
 
 
-async def test_loopback_is_refused_without_the_test_allowance(server: str) -> None:
+async def test_the_default_transport_is_guarded() -> None:
+    """No resolver of the test's: the system's says localhost is loopback."""
+    fetcher = WebFetcher(FetchPolicy(timeout=1.0))
     with pytest.raises(InputError, match="loopback"):
-        await fetch_image(f"{server}/img.png", FetchPolicy(timeout=1.0))
+        await fetcher.fetch_image("http://localhost:1/a.png")
+    await fetcher.aclose()
 
 
 @pytest.mark.parametrize(
@@ -101,19 +140,3 @@ def test_every_refused_address_class(address: str, why: str) -> None:
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"])
 def test_public_addresses_pass(address: str) -> None:
     assert refused_address(ipaddress.ip_address(address)) is None
-
-
-@pytest.mark.parametrize(
-    ("url", "message"),
-    [
-        ("http://10.0.0.1/a.png", "private"),
-        ("http://localhost:1/a.png", "loopback"),
-        ("http://[::1]/a.png", "loopback"),
-        ("http://169.254.169.254/latest/meta-data", "link-local"),
-        ("ftp://example.com/a.png", "only http and https"),
-        ("file:///etc/passwd", "only http and https"),
-    ],
-)
-async def test_urls_to_refused_places_never_connect(url: str, message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        await fetch_image(url, FetchPolicy(timeout=1.0))

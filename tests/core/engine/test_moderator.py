@@ -330,7 +330,7 @@ async def test_a_file_over_the_byte_limit_is_matched_on_its_streamed_digests(
     """Issue 13, item 7: a banked large video used to get no hashes at all."""
     import hashlib
 
-    from core.engine.moderator import EngineConfig
+    from core.engine.config import EngineConfig
     from core.media.decode import MediaLimits
     from core.model import MediaRef, Message
     from tests.core.engine_helpers import USER

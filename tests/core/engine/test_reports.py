@@ -1,18 +1,17 @@
 """Every report path, with the fake platform and a real SQLite file."""
 
 import asyncio
-import ipaddress
 from collections.abc import AsyncIterator
 
 import pytest
 
 from core.banks import Entry
-from core.engine.moderator import EngineConfig
+from core.engine.config import EngineConfig
 from core.errors import InputError
 from core.model import CaseKind, Decision, MediaRef, Report
 from core.store import SqlStore
 from tests.core.engine_helpers import BANNED, REVIEWER, audit_of, photo, world
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeWeb
 
 
 def dms_to(platform: object, user: str) -> list[str]:
@@ -131,16 +130,17 @@ async def image_server() -> AsyncIterator[str]:
 
 @pytest.mark.parametrize("enabled", [True, False])
 async def test_reported_image_links_are_fetched_only_when_switched_on(
-    store: SqlStore, clock: FakeClock, image_server: str, enabled: bool
+    store: SqlStore, clock: FakeClock, enabled: bool
 ) -> None:
-    config = EngineConfig(
-        fetch_reported_urls=enabled, fetch_allow=(ipaddress.ip_network("127.0.0.0/8"),)
-    )
-    async with world(store, clock, config=config) as w:
+    web = FakeWeb({"leaks.example": ["93.184.216.34"]})
+    web.routes["/leak.jpg"] = (200, {}, BANNED)
+    config = EngineConfig(fetch_reported_urls=enabled)
+    async with world(store, clock, config=config, fetcher=web.fetcher()) as w:
         case = await w.moderator.on_report(
-            Report("fake:r7", "csam", links=(image_server,), platform="fake")
+            Report("fake:r7", "csam", links=("https://leaks.example/leak.jpg",), platform="fake")
         )
         assert bool(case.matches) is enabled
+        assert len(web.requests) == int(enabled)
 
 
 async def test_the_default_guard_refuses_a_loopback_image_link(
