@@ -59,7 +59,7 @@ async def _seed(db_url: str, cases: int, clock: FakeClock) -> None:
 
 async def _measure(db_url: str, clock: FakeClock, repeat: int) -> dict[str, float]:
     async with open_store(db_url, clock) as store, Moderator(store, {}, Matcher([])) as moderator:
-        app = create_app(WebSettings(secret="b" * 32), services=Services(store, moderator, clock))
+        app = create_app(WebSettings(secret="b" * 32), Services(store, moderator, clock))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             login = await client.get("/login")

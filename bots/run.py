@@ -137,7 +137,7 @@ def _web_task(
     if sock is None:
         return None
     services = Services(store, moderator, SystemClock(), hosts_bots=True)
-    app = create_app(config.web, services=services)
+    app = create_app(config.web, services)
     return asyncio.create_task(serve(app, sock, stop), name="blockfirst-web")
 
 

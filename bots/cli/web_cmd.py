@@ -13,7 +13,7 @@ import click
 from bots.cli.common import CliState, fail, run, whoami
 from bots.config import load_config
 from bots.logs import setup_logging
-from bots.web import create_app
+from bots.web import create_app, standalone
 from bots.web.security import MIN_PASSWORD, hash_password
 from bots.web.server import listen, serve
 from core.accounts import Role, User, valid_name
@@ -54,7 +54,7 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         sock = listen(settings.bind)  # a taken port is the only message, before any other
-        await serve(create_app(settings, db_url=db_url), sock, stop)
+        await serve(create_app(settings, lambda: standalone(db_url)), sock, stop)
 
     run(body)
 

@@ -2,14 +2,15 @@
 
 ``create_app`` either shares a running Moderator (``blockfirst run``: decisions
 are performed at once and bank changes reach the bots' matcher) or opens its
-own store and Moderator (``blockfirst web`` alone: platform effects such as a
+services for its lifetime (``blockfirst web`` alone: ``standalone(db_url)``, its
+own store and a Moderator without platforms, so platform effects such as a
 chat card's update are queued for the bot process, which performs them on its
 next round).
 """
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,12 +26,14 @@ from bots.web import ops, views_audit, views_banks, views_cases, views_complianc
 from bots.web.context import TEMPLATES, Services, WebSettings, WebState
 from bots.web.security import Sessions, new_secret
 from core.engine.moderator import Moderator
-from core.matching.loader import load_matcher
 from core.matching.matcher import Matcher
-from core.ports import Platform, SystemClock
+from core.ports import SystemClock
 from core.store import open_store
 
-__all__ = ["create_app"]
+__all__ = ["ServicesFactory", "create_app", "standalone"]
+
+# Services opened when the app starts and closed when it stops.
+ServicesFactory = Callable[[], AbstractAsyncContextManager[Services]]
 
 log = logging.getLogger("blockfirst.web")
 
@@ -87,16 +90,16 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(
-    settings: WebSettings,
-    *,
-    services: Services | None = None,
-    db_url: str | None = None,
-    platforms: Mapping[str, Platform] | None = None,
-) -> Starlette:
-    """The dashboard over ``services``, or over its own store at ``db_url``."""
-    if services is None and db_url is None:
-        raise ValueError("create_app needs services or a db_url")
+@asynccontextmanager
+async def standalone(db_url: str) -> AsyncIterator[Services]:
+    """The dashboard alone: its own store, and a Moderator with no platform and no
+    banks loaded (decisions queue their effects for the bot process)."""
+    async with open_store(db_url) as store, Moderator(store, {}, Matcher([])) as moderator:
+        yield Services(store, moderator, SystemClock())
+
+
+def create_app(settings: WebSettings, services: Services | ServicesFactory) -> Starlette:
+    """The dashboard over ``services``, shared or opened for the app's lifetime."""
     secret = settings.secret
     if not secret:
         secret = new_secret()
@@ -104,23 +107,21 @@ def create_app(
             "BLOCKFIRST_WEB_SECRET is not set: sessions end when this process stops "
             "and are not shared with other dashboard processes"
         )
+    shared = services if isinstance(services, Services) else None
     state = WebState(
-        settings, services, Sessions(secret, settings.session_hours * 3600), _templates()
+        settings, shared, Sessions(secret, settings.session_hours * 3600), _templates()
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            if state.services is None:
-                assert db_url is not None
-                store = await stack.enter_async_context(open_store(db_url))
-                # Chat platforms here (tests) need the banks; decisions alone do not.
-                matcher = await load_matcher(store) if platforms else Matcher([])
-                moderator = Moderator(store, platforms or {}, matcher)
-                await stack.enter_async_context(moderator)
-                state.services = Services(store, moderator, SystemClock(), bool(platforms))
+        if isinstance(services, Services):
             yield
-            if services is None:
+            return
+        async with services() as opened:
+            state.services = opened
+            try:
+                yield
+            finally:
                 state.services = None
 
     routes = [

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bots.web import WebSettings, create_app
+from bots.web import WebSettings, create_app, standalone
 from tests.bots.web.conftest import PASSWORD, Dashboard, dashboard, password_hash
 from tests.net import free_port
 
@@ -40,7 +40,7 @@ class LiveDashboard:
         self.board = board
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(WebSettings(secret="e2e-" + "s" * 32), db_url=board.db_url)
+        app = create_app(WebSettings(secret="e2e-" + "s" * 32), lambda: standalone(board.db_url))
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, daemon=True)

@@ -3,8 +3,9 @@ driven through Starlette's TestClient."""
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +15,12 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from bots.web import WebSettings, create_app
+from bots.web import Services, WebSettings, create_app, standalone
+from bots.web.app import ServicesFactory
 from core.accounts import Role, User
-from core.ports import Platform
+from core.engine.moderator import Moderator
+from core.matching.loader import load_matcher
+from core.ports import Platform, SystemClock
 from core.store import SqlStore, open_store
 from core.writes import OpenCase
 from tests.factories import make_case
@@ -51,6 +55,18 @@ class Dashboard:
         cases = [make_case(self.clock, i, with_message=True, **options) for i in ids]
         self.seed(lambda store: store.apply([OpenCase(c) for c in cases]))
 
+    def with_bots(self, platforms: dict[str, Platform]) -> ServicesFactory:
+        """Services as ``blockfirst run`` has them: the Moderator serves ``platforms``."""
+
+        @asynccontextmanager
+        async def opened() -> AsyncIterator[Services]:
+            async with open_store(self.db_url) as store:
+                matcher = await load_matcher(store)
+                async with Moderator(store, platforms, matcher) as moderator:
+                    yield Services(store, moderator, SystemClock(), hosts_bots=True)
+
+        return opened
+
     def client(
         self,
         name: str | None = None,
@@ -60,7 +76,8 @@ class Dashboard:
     ) -> TestClient:
         """A started app (its own store and Moderator), signed in as ``name`` if given."""
         settings = settings or WebSettings(secret="test-secret")
-        app = create_app(settings, db_url=self.db_url, platforms=platforms)
+        services = self.with_bots(platforms) if platforms else lambda: standalone(self.db_url)
+        app = create_app(settings, services)
         client = TestClient(app, base_url=base_url, follow_redirects=False)
         client.__enter__()
         self.clients.append(client)

@@ -22,7 +22,7 @@ async def test_probes_and_metrics(store: SqlStore, clock: FakeClock) -> None:
         await w.moderator.on_message(text_message("3"))
         clock.advance(hours=30)  # the case is overdue now
         services = Services(store, w.moderator, clock, hosts_bots=True)
-        app = create_app(WebSettings(secret="s" * 32), services=services)
+        app = create_app(WebSettings(secret="s" * 32), services)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             assert (await client.get("/healthz")).json() == {"status": "ok"}
@@ -52,9 +52,7 @@ async def test_failures_are_counted_by_kind(store: SqlStore, clock: FakeClock) -
     async with world(store, clock) as w:
         w.platform.failures["delete_messages"] = [PlatformError("no rights", impossible=True)]
         await w.moderator.on_message(photo("1"))
-        app = create_app(
-            WebSettings(secret="s" * 32), services=Services(store, w.moderator, clock, True)
-        )
+        app = create_app(WebSettings(secret="s" * 32), Services(store, w.moderator, clock, True))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             text = (await client.get("/metrics")).text
