@@ -118,7 +118,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(
         self, inner: httpx.AsyncBaseTransport | None = None, resolve: Resolver = system_resolver
     ) -> None:
-        self._inner = inner or httpx.AsyncHTTPTransport(retries=0)
+        # No kept-alive connections: one made for a name (its SNI, its certificate)
+        # must not carry a request for another name that resolved to the same address.
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        self._inner = inner or httpx.AsyncHTTPTransport(retries=0, limits=no_reuse)
         self._resolve = resolve
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
