@@ -2,10 +2,8 @@
 (a row that cannot be read is reported at its entry, never raised), verifying,
 purging."""
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,6 +20,7 @@ from core.audit import (
 )
 from core.ports import Clock
 from core.store.base import storage_errors
+from core.store.codec import audit_entry_from_row, audit_row
 from core.store.schema import audit_head, audit_log
 
 __all__ = ["AuditTables", "append_audit"]
@@ -58,7 +57,7 @@ async def append_audit(
         entries.append(entry)
         previous = (entry.seq, entry.hash)
     if entries:
-        await conn.execute(sa.insert(audit_log), [_row(e) for e in entries])
+        await conn.execute(sa.insert(audit_log), [audit_row(e) for e in entries])
         await _set_head(conn, entries[-1])
     return entries
 
@@ -68,90 +67,6 @@ async def _set_head(conn: AsyncConnection, entry: AuditEntry) -> None:
     done = await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(values))
     if not done.rowcount:
         await conn.execute(sa.insert(audit_head).values(id=1, **values))
-
-
-def _row(entry: AuditEntry) -> dict[str, Any]:
-    record = entry.record
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "kind": record.kind,
-        "platform": record.platform,
-        "chat_id": record.chat_id,
-        "message_id": record.message_id,
-        "sender_id": record.sender_id,
-        "signals": json.dumps(list(record.signals), ensure_ascii=False),
-        "bank": record.bank,
-        "distance": record.distance,
-        "action": record.action,
-        "result": record.result,
-        "actor": record.actor,
-        "reason": record.reason,
-        "case_id": record.case_id,
-        "anchor": record.anchor,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
-
-
-def _entry(row: Any) -> AuditEntry:
-    """The entry a row holds; a row that cannot be read (a value of the wrong
-    type, a date that is not one) becomes an entry carrying its ``problem``."""
-    try:
-        record = AuditRecord(
-            kind=_text(row["kind"]),
-            platform=_text(row["platform"]),
-            chat_id=_text(row["chat_id"]),
-            message_id=_text(row["message_id"]),
-            sender_id=_text(row["sender_id"]),
-            signals=_signals(row["signals"]),
-            bank=_text(row["bank"]),
-            distance=_distance(row["distance"]),
-            action=_text(row["action"]),
-            result=_text(row["result"]),
-            actor=_text(row["actor"]),
-            reason=_text(row["reason"]),
-            case_id=_text(row["case_id"]),
-            anchor=_text(row["anchor"]),
-        )
-        at = _at(row["at"])
-        return AuditEntry(row["seq"], at, record, _text(row["prev_hash"]), _text(row["hash"]))
-    except (TypeError, ValueError, OverflowError) as exc:
-        problem = str(exc)[:200]
-        return AuditEntry(
-            row["seq"], datetime.min.replace(tzinfo=UTC), AuditRecord(kind="?"), "", "", problem
-        )
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, found {type(value).__name__}")
-    return value
-
-
-def _signals(value: Any) -> tuple[str, ...]:
-    text = _text(value)
-    if not text:
-        return ()
-    items = json.loads(text)
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ValueError("signals are not a list of text")
-    return tuple(items)
-
-
-def _distance(value: Any) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise TypeError(f"distance is {type(value).__name__}, not a number")
-    return value
-
-
-def _at(value: Any) -> datetime:
-    """A stored time; read raw on SQLite (where the column is text) and parsed here."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"time is {type(value).__name__}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # The time column is read as stored, so one unparseable value is reported at its
@@ -187,7 +102,7 @@ class AuditTables:
             async with self._engine.connect() as conn:
                 result = await conn.stream(query.execution_options(yield_per=_BATCH))
                 async for row in result:
-                    yield _entry(row._mapping)
+                    yield audit_entry_from_row(row._mapping)
 
     async def audit_page(
         self, where: AuditFilter, *, before_seq: int | None = None, limit: int = 100
@@ -210,7 +125,7 @@ class AuditTables:
         with storage_errors("reading the audit log"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
-        return [_entry(r._mapping) for r in rows]
+        return [audit_entry_from_row(r._mapping) for r in rows]
 
     async def audit_head(self) -> tuple[int, str] | None:
         """The head checkpoint: the last entry's number and hash, as last written."""

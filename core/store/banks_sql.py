@@ -1,7 +1,5 @@
 """Banks and their entries, in SQL."""
 
-import hashlib
-import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -13,18 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.banks import Bank, Entry, EntryStatus
 from core.errors import InputError
-from core.model import BankAction
 from core.ports import AddResult, BankSummary, Clock
-from core.signals import Thresholds
 from core.store.apply_sql import insert_ignoring_duplicates
-from core.store.base import storage_errors, utc
+from core.store.base import storage_errors
+from core.store.codec import bank_from_row, bank_row, entry_from_row, entry_row, value_key
 from core.store.schema import bank_changes, bank_entries, banks
 
 __all__ = ["BankTables"]
 
 _BATCH = 2000
 BANK_LOCK = 0x62660003  # PostgreSQL advisory lock: one bank writer at a time
-_KEY_MAX = 128  # bank_entries.value_key
 # Which states an entry may move to each state from: removal is final.
 _STATUS_FROM = {
     EntryStatus.REMOVED: (EntryStatus.ACTIVE, EntryStatus.DISABLED),
@@ -66,7 +62,7 @@ class BankTables:
                 await _lock_banks(conn)
                 if await self._bank_id(conn, bank.name, required=False) is not None:
                     raise InputError(f"bank {bank.name!r} already exists")
-                await conn.execute(sa.insert(banks).values(**_bank_row(created)))
+                await conn.execute(sa.insert(banks).values(**bank_row(created)))
                 await _log_change(conn, created.created_at or self._clock.now(), bank.name, "bank")
         return created
 
@@ -76,7 +72,7 @@ class BankTables:
                 row = (await conn.execute(sa.select(banks).where(banks.c.name == name))).first()
         if row is None:
             raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
-        return _bank_from_row(row._mapping)
+        return bank_from_row(row._mapping)
 
     async def bank_names(self) -> list[str]:
         """Every bank's name, without counting entries (cheap at any size)."""
@@ -104,7 +100,7 @@ class BankTables:
         with storage_errors("listing banks"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
-        return [BankSummary(_bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows]
+        return [BankSummary(bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows]
 
     async def set_bank_enabled(self, name: str, enabled: bool) -> None:
         with storage_errors("updating bank"):
@@ -144,7 +140,7 @@ class BankTables:
         insert = insert_ignoring_duplicates(conn, bank_entries).returning(
             bank_entries.c.id, bank_entries.c.signal_type, bank_entries.c.value_key
         )
-        rows = [_entry_row(bank_id, e, now) for e in unique.values()]
+        rows = [entry_row(bank_id, e, now) for e in unique.values()]
         inserted = (await conn.execute(insert, rows)).all()
         ids = sorted(r.id for r in inserted)
         for row in inserted:
@@ -222,18 +218,10 @@ class BankTables:
                 )
                 result = await conn.stream(query.execution_options(yield_per=_BATCH))
                 async for row in result:
-                    yield _entry_from_row(row._mapping)
+                    yield entry_from_row(row._mapping)
 
     async def _bank_id(self, conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
         return await bank_id_of(conn, name, required=required)
-
-
-def value_key(value: str) -> str:
-    """What uniqueness and lookups use: the value, or ``sha256:`` and the digest of a
-    value too long for an index (a vPDQ frame list)."""
-    if len(value) <= _KEY_MAX:
-        return value
-    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
 async def bank_id_of(conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
@@ -246,68 +234,3 @@ async def bank_id_of(conn: AsyncConnection, name: str, *, required: bool = True)
 
 def _sum(a: AddResult, b: AddResult) -> AddResult:
     return AddResult(a.added + b.added, a.duplicates + b.duplicates, a.tombstoned + b.tombstoned)
-
-
-def _bank_row(bank: Bank) -> dict[str, Any]:
-    return {
-        "name": bank.name,
-        "description": bank.description,
-        "action": bank.action.value,
-        "enabled": bank.enabled,
-        "thresholds": {k: [t.act, t.review] for k, t in bank.thresholds.items()},
-        "created_at": bank.created_at,
-        "category": bank.category,
-        "vpdq_query_percent": bank.vpdq_query_percent,
-        "vpdq_compared_percent": bank.vpdq_compared_percent,
-    }
-
-
-def _bank_from_row(row: Any) -> Bank:
-    raw = row["thresholds"]
-    thresholds = json.loads(raw) if isinstance(raw, str) else raw
-    return Bank(
-        name=row["name"],
-        action=BankAction(row["action"]),
-        description=row["description"],
-        enabled=bool(row["enabled"]),
-        thresholds={k: Thresholds(int(a), int(r)) for k, (a, r) in thresholds.items()},
-        created_at=utc(row["created_at"]),
-        category=row["category"],
-        vpdq_query_percent=float(row["vpdq_query_percent"]),
-        vpdq_compared_percent=float(row["vpdq_compared_percent"]),
-    )
-
-
-def _entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
-    return {
-        "bank_id": bank_id,
-        "signal_type": entry.signal_type,
-        "value": entry.value,
-        "value_key": value_key(entry.value),
-        "quality": entry.quality,
-        "source": entry.source,
-        "external_id": entry.external_id,
-        "added_at": entry.added_at or now,
-        "added_by": entry.added_by,
-        "note": entry.note,
-        "tags": " ".join(entry.tags),
-        "status": entry.status.value,
-        "allow": entry.allow,
-    }
-
-
-def _entry_from_row(row: Any) -> Entry:
-    return Entry(
-        signal_type=row["signal_type"],
-        value=row["value"],
-        source=row["source"],
-        external_id=row["external_id"],
-        added_by=row["added_by"],
-        note=row["note"],
-        tags=tuple(row["tags"].split()),
-        quality=row["quality"],
-        added_at=utc(row["added_at"]),
-        status=EntryStatus(row["status"]),
-        id=row["id"],
-        allow=bool(row["allow"]),
-    )

@@ -6,9 +6,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from core.errors import StorageError
-from core.store.codec import utc
 
-__all__ = ["storage_errors", "utc"]
+__all__ = ["storage_errors"]
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from core.errors import InputError
 from core.model import CaseState, Effect
 from core.ports import Clock
 from core.store.apply_sql import OPEN, apply_ops
-from core.store.base import storage_errors, utc
-from core.store.codec import case_from_row, effect_from_json
+from core.store.base import storage_errors
+from core.store.codec import case_from_row, effect_from_json, utc
 from core.store.schema import (
     cases,
     decisions,

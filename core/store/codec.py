@@ -1,9 +1,19 @@
-"""JSON shapes of the records the store keeps in JSON columns (no media bytes)."""
+"""Row codecs: how each record becomes a row (or a JSON column) and back, in one
+place. No media bytes anywhere: messages keep references, never content.
 
+Reading is strict where a stored value could be wrong: an audit row that cannot
+be read becomes an entry carrying its ``problem`` (verification reports it),
+never an exception that would hide the rest of the log."""
+
+import hashlib
+import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from core.accounts import Role, User
+from core.audit import AuditEntry, AuditRecord
+from core.banks import Bank, Entry, EntryStatus
 from core.cases import Case
 from core.model import (
     Action,
@@ -21,16 +31,30 @@ from core.model import (
     SenderKind,
     Signal,
 )
+from core.policy import ChatSettings, Mode, Sanction
+from core.signals import Thresholds
 
 __all__ = [
+    "audit_entry_from_row",
+    "audit_row",
+    "bank_from_row",
+    "bank_row",
     "case_from_row",
     "case_row",
     "effect_from_json",
     "effect_json",
+    "entry_from_row",
+    "entry_row",
     "message_from_json",
     "message_json",
+    "settings_from_json",
+    "settings_json",
+    "user_from_row",
     "utc",
+    "value_key",
 ]
+
+_KEY_MAX = 128  # bank_entries.value_key
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -171,4 +195,194 @@ def effect_from_json(row: Any) -> Effect:
         media=tuple(MediaRef(**m) for m in data.get("media", ())),
         dry_run=data.get("dry_run", False),
         attempts=row["attempts"],
+    )
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    record = entry.record
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "kind": record.kind,
+        "platform": record.platform,
+        "chat_id": record.chat_id,
+        "message_id": record.message_id,
+        "sender_id": record.sender_id,
+        "signals": json.dumps(list(record.signals), ensure_ascii=False),
+        "bank": record.bank,
+        "distance": record.distance,
+        "action": record.action,
+        "result": record.result,
+        "actor": record.actor,
+        "reason": record.reason,
+        "case_id": record.case_id,
+        "anchor": record.anchor,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def audit_entry_from_row(row: Any) -> AuditEntry:
+    """The entry a row holds; a row that cannot be read (a value of the wrong
+    type, a date that is not one) becomes an entry carrying its ``problem``."""
+    try:
+        record = AuditRecord(
+            kind=_text(row["kind"]),
+            platform=_text(row["platform"]),
+            chat_id=_text(row["chat_id"]),
+            message_id=_text(row["message_id"]),
+            sender_id=_text(row["sender_id"]),
+            signals=_signals(row["signals"]),
+            bank=_text(row["bank"]),
+            distance=_distance(row["distance"]),
+            action=_text(row["action"]),
+            result=_text(row["result"]),
+            actor=_text(row["actor"]),
+            reason=_text(row["reason"]),
+            case_id=_text(row["case_id"]),
+            anchor=_text(row["anchor"]),
+        )
+        at = _at(row["at"])
+        return AuditEntry(row["seq"], at, record, _text(row["prev_hash"]), _text(row["hash"]))
+    except (TypeError, ValueError, OverflowError) as exc:
+        problem = str(exc)[:200]
+        return AuditEntry(
+            row["seq"], datetime.min.replace(tzinfo=UTC), AuditRecord(kind="?"), "", "", problem
+        )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _signals(value: Any) -> tuple[str, ...]:
+    text = _text(value)
+    if not text:
+        return ()
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError("signals are not a list of text")
+    return tuple(items)
+
+
+def _distance(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"distance is {type(value).__name__}, not a number")
+    return value
+
+
+def _at(value: Any) -> datetime:
+    """A stored time; read raw on SQLite (where the column is text) and parsed here."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"time is {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def value_key(value: str) -> str:
+    """What uniqueness and lookups use: the value, or ``sha256:`` and the digest of a
+    value too long for an index (a vPDQ frame list)."""
+    if len(value) <= _KEY_MAX:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def bank_row(bank: Bank) -> dict[str, Any]:
+    return {
+        "name": bank.name,
+        "description": bank.description,
+        "action": bank.action.value,
+        "enabled": bank.enabled,
+        "thresholds": {k: [t.act, t.review] for k, t in bank.thresholds.items()},
+        "created_at": bank.created_at,
+        "category": bank.category,
+        "vpdq_query_percent": bank.vpdq_query_percent,
+        "vpdq_compared_percent": bank.vpdq_compared_percent,
+    }
+
+
+def bank_from_row(row: Any) -> Bank:
+    raw = row["thresholds"]
+    thresholds = json.loads(raw) if isinstance(raw, str) else raw
+    return Bank(
+        name=row["name"],
+        action=BankAction(row["action"]),
+        description=row["description"],
+        enabled=bool(row["enabled"]),
+        thresholds={k: Thresholds(int(a), int(r)) for k, (a, r) in thresholds.items()},
+        created_at=utc(row["created_at"]),
+        category=row["category"],
+        vpdq_query_percent=float(row["vpdq_query_percent"]),
+        vpdq_compared_percent=float(row["vpdq_compared_percent"]),
+    )
+
+
+def entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
+    return {
+        "bank_id": bank_id,
+        "signal_type": entry.signal_type,
+        "value": entry.value,
+        "value_key": value_key(entry.value),
+        "quality": entry.quality,
+        "source": entry.source,
+        "external_id": entry.external_id,
+        "added_at": entry.added_at or now,
+        "added_by": entry.added_by,
+        "note": entry.note,
+        "tags": " ".join(entry.tags),
+        "status": entry.status.value,
+        "allow": entry.allow,
+    }
+
+
+def entry_from_row(row: Any) -> Entry:
+    return Entry(
+        signal_type=row["signal_type"],
+        value=row["value"],
+        source=row["source"],
+        external_id=row["external_id"],
+        added_by=row["added_by"],
+        note=row["note"],
+        tags=tuple(row["tags"].split()),
+        quality=row["quality"],
+        added_at=utc(row["added_at"]),
+        status=EntryStatus(row["status"]),
+        id=row["id"],
+        allow=bool(row["allow"]),
+    )
+
+
+def settings_json(settings: ChatSettings) -> dict[str, Any]:
+    return {
+        "mode": settings.mode.value,
+        "language": settings.language,
+        "notice": settings.notice,
+        "sanction": settings.sanction.value,
+        "trusted_reporters": sorted(settings.trusted_reporters),
+        "block_first": sorted(settings.block_first),
+    }
+
+
+def settings_from_json(data: dict[str, Any], default: ChatSettings) -> ChatSettings:
+    return ChatSettings(
+        mode=Mode(data.get("mode", default.mode.value)),
+        language=data.get("language", default.language),
+        notice=data.get("notice", default.notice),
+        sanction=Sanction(data.get("sanction", default.sanction.value)),
+        trusted_reporters=frozenset(data.get("trusted_reporters", default.trusted_reporters)),
+        block_first=frozenset(data.get("block_first", default.block_first)),
+    )
+
+
+def user_from_row(row: Any) -> User:
+    return User(
+        name=row["name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        created_at=utc(row["created_at"]),  # type: ignore[arg-type]
+        created_by=row["created_by"],
+        signed_out_at=utc(row["signed_out_at"]),
     )

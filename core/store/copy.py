@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.errors import InputError, StorageError
 from core.store import SqlStore, open_store
-from core.store.base import storage_errors, utc
+from core.store.base import storage_errors
+from core.store.codec import utc
 from core.store.schema import metadata
 
 __all__ = ["CopyReport", "copy_database"]

@@ -1,40 +1,17 @@
 """Per-chat settings, reviewers, processed-update keys and cached media signals in SQL."""
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import MediaSignals, Signal
-from core.policy import ChatSettings, Mode, Sanction
+from core.policy import ChatSettings
 from core.ports import Clock
 from core.store.apply_sql import insert_ignoring_duplicates
 from core.store.base import storage_errors
+from core.store.codec import settings_from_json, settings_json
 from core.store.schema import chat_settings, media_signals, processed_updates, reviewers
 
 __all__ = ["SettingsTables"]
-
-
-def _settings_json(settings: ChatSettings) -> dict[str, Any]:
-    return {
-        "mode": settings.mode.value,
-        "language": settings.language,
-        "notice": settings.notice,
-        "sanction": settings.sanction.value,
-        "trusted_reporters": sorted(settings.trusted_reporters),
-        "block_first": sorted(settings.block_first),
-    }
-
-
-def _settings(data: dict[str, Any], default: ChatSettings) -> ChatSettings:
-    return ChatSettings(
-        mode=Mode(data.get("mode", default.mode.value)),
-        language=data.get("language", default.language),
-        notice=data.get("notice", default.notice),
-        sanction=Sanction(data.get("sanction", default.sanction.value)),
-        trusted_reporters=frozenset(data.get("trusted_reporters", default.trusted_reporters)),
-        block_first=frozenset(data.get("block_first", default.block_first)),
-    )
 
 
 class SettingsTables:
@@ -56,14 +33,14 @@ class SettingsTables:
         with storage_errors("reading chat settings"):
             async with self._engine.connect() as conn:
                 data = await conn.scalar(query)
-        return default if data is None else _settings(data, default)
+        return default if data is None else settings_from_json(data, default)
 
     async def set_chat_settings(
         self, platform: str, chat_id: str, settings: ChatSettings, by: str
     ) -> None:
         key = {"platform": platform, "chat_id": chat_id}
         values = {
-            "settings": _settings_json(settings),
+            "settings": settings_json(settings),
             "updated_at": self._clock.now(),
             "updated_by": by,
         }

@@ -1,28 +1,17 @@
 """Dashboard accounts in SQL."""
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.accounts import Role, User
+from core.accounts import User
 from core.errors import InputError
-from core.store.base import storage_errors, utc
+from core.store.base import storage_errors
+from core.store.codec import user_from_row
 from core.store.schema import users
 
 __all__ = ["UserTables"]
-
-
-def _user(row: Any) -> User:
-    return User(
-        name=row["name"],
-        role=Role(row["role"]),
-        password_hash=row["password_hash"],
-        created_at=utc(row["created_at"]),  # type: ignore[arg-type]
-        created_by=row["created_by"],
-        signed_out_at=utc(row["signed_out_at"]),
-    )
 
 
 class UserTables:
@@ -49,13 +38,13 @@ class UserTables:
         with storage_errors("reading an account"):
             async with self._engine.connect() as conn:
                 row = (await conn.execute(sa.select(users).where(users.c.name == name))).first()
-        return _user(row._mapping) if row else None
+        return user_from_row(row._mapping) if row else None
 
     async def list_users(self) -> list[User]:
         with storage_errors("listing accounts"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(sa.select(users).order_by(users.c.name))).all()
-        return [_user(r._mapping) for r in rows]
+        return [user_from_row(r._mapping) for r in rows]
 
     async def set_password(self, name: str, password_hash: str) -> bool:
         """Replace an account's password hash (ending its sessions); False if no such account."""
