@@ -9,6 +9,7 @@ a trusted proxy, by X-Forwarded-Proto, which uvicorn applies).
 """
 
 import asyncio
+import functools
 import hmac
 import secrets
 import time
@@ -36,7 +37,13 @@ COOKIE = "bf_session"
 MIN_PASSWORD = 12
 _MAX_TRACKED = 10_000
 _HASHER = PasswordHasher()  # argon2id, RFC 9106's low-memory profile (64 MiB, t=3)
-_DUMMY = _HASHER.hash("timing equaliser for unknown accounts")
+
+
+@functools.cache
+def _dummy() -> str:
+    """What an unknown account's password is checked against (made on first use, not
+    at import: every CLI command imports this module)."""
+    return _HASHER.hash("timing equaliser for unknown accounts")
 
 
 def new_secret() -> str:
@@ -53,7 +60,7 @@ async def check_password(stored: str | None, password: str) -> bool:
 
     def verify() -> bool:
         try:
-            return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+            return _HASHER.verify(stored or _dummy(), password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
 
