@@ -20,7 +20,9 @@ from pathlib import Path
 import httpx
 from argon2 import PasswordHasher
 
-from bots.web import Services, WebSettings, create_app
+from bots.web.app import create_app
+from bots.web.context import Services
+from bots.web.settings import WebSettings
 from core.accounts import Role, User
 from core.engine.moderator import Moderator
 from core.matching.matcher import Matcher

@@ -12,8 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bots.web.context import WebSettings
-from bots.web.server import parse_bind
+from bots.web.settings import WebSettings, parse_bind
 from core.engine.config import EngineConfig
 from core.errors import ConfigError, InputError
 from core.media.decode import MediaLimits

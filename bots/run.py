@@ -23,7 +23,8 @@ from adapters.telegram.handlers import TelegramAdapter
 from adapters.telegram.platform import TelegramPlatform
 from bots.config import DISCORD_TOKEN_ENV, TOKEN_ENV, Config
 from bots.discord_bot import INTENTS_HELP, build_bot
-from bots.web import Services, create_app
+from bots.web.app import create_app
+from bots.web.context import Services
 from bots.web.server import listen, serve
 from core.engine.moderator import Moderator
 from core.errors import ConfigError, PlatformError

@@ -7,6 +7,7 @@ unexpected error (a bug: one line, the traceback only with BLOCKFIRST_DEBUG=1);
 click's usage errors included, and no secret is ever part of it.
 """
 
+import importlib
 import os
 import sys
 import traceback
@@ -14,9 +15,6 @@ import warnings
 
 import click
 
-from bots.cli.audit import audit, report
-from bots.cli.banks import banks
-from bots.cli.cases import cases, reviewers
 from bots.cli.common import (
     DB_OPTION_HELP,
     EXIT_BUG,
@@ -25,22 +23,84 @@ from bots.cli.common import (
     CliState,
     fail,
 )
-from bots.cli.config_cmd import config
-from bots.cli.db_cmd import db
-from bots.cli.hashes import hash_files, hashes
-from bots.cli.links import links
-from bots.cli.run_cmd import run_command
-from bots.cli.scan import scan
-from bots.cli.web_cmd import users, web
 from bots.logs import LEVELS
 from bots.secrets import redact
 from core.errors import BlockfirstError
 from core.store import DEFAULT_URL
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
+
+# Each command's module is imported only when the command runs: `banks list` need
+# not load the dashboard, the chat libraries or the hashing stack. The short help
+# shown by --help is kept here (a test holds it equal to the command's own).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("bots.cli.audit", "audit", "The tamper-evident audit log."),
+    "banks": ("bots.cli.banks", "banks", "Banks: named hash lists with an action and thresholds."),
+    "cases": ("bots.cli.cases", "cases", "Review cases: list, show, decide."),
+    "config": ("bots.cli.config_cmd", "config", "The deployment's TOML configuration."),
+    "db": ("bots.cli.db_cmd", "db", "The store itself: migrations, moving to another database."),
+    "hash": (
+        "bots.cli.hashes",
+        "hash_files",
+        "Print '<signal_type> <hash>' for every signal of each FILE.",
+    ),
+    "hashes": ("bots.cli.hashes", "hashes", "Add, import, export and remove a bank's hashes."),
+    "links": (
+        "bots.cli.links",
+        "links",
+        "Link rules: URLs, domains (with their subdomains), invite...",
+    ),
+    "report": ("bots.cli.audit", "report", "Reports for regulators."),
+    "reviewers": (
+        "bots.cli.cases",
+        "reviewers",
+        "Who may decide cases (ids such as telegram:12345, or names...",
+    ),
+    "run": ("bots.cli.run_cmd", "run_command", "Run the configured bots until SIGINT or SIGTERM."),
+    "scan": (
+        "bots.cli.scan",
+        "scan",
+        "Match PATHS (files, directories recursively); exit 1 on any...",
+    ),
+    "users": (
+        "bots.cli.web_cmd",
+        "users",
+        "Dashboard accounts: auditors read, reviewers decide, admins...",
+    ),
+    "web": (
+        "bots.cli.web_cmd",
+        "web",
+        "Serve the reviewers' dashboard alone, until SIGINT or SIGTERM.",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported when used (``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        module, attr, _ = found
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.option(
     "--db", envvar="BLOCKFIRST_DB", default=DEFAULT_URL, show_default=True, help=DB_OPTION_HELP
 )
@@ -68,22 +128,6 @@ def cli(ctx: click.Context, db: str, log_level: str, log_format: str) -> None:
     ctx.obj = CliState(db, given, log_level.upper(), log_format)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
-
-
-cli.add_command(banks)
-cli.add_command(hashes)
-cli.add_command(hash_files)
-cli.add_command(scan)
-cli.add_command(links)
-cli.add_command(cases)
-cli.add_command(reviewers)
-cli.add_command(audit)
-cli.add_command(report)
-cli.add_command(config)
-cli.add_command(run_command)
-cli.add_command(web)
-cli.add_command(users)
-cli.add_command(db)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import click
 from bots.cli.common import CliState, fail, run, whoami
 from bots.config import load_config
 from bots.logs import setup_logging
-from bots.web import create_app, standalone
+from bots.web.app import create_app, standalone
 from bots.web.security import MIN_PASSWORD, hash_password
 from bots.web.server import listen, serve
 from core.accounts import Role, User, valid_name

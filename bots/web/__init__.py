@@ -1,6 +1,6 @@
-"""The reviewers' web dashboard."""
+"""The reviewers' web dashboard: ``app.create_app`` over ``context.Services``,
+``settings.WebSettings`` from the configuration, ``server`` to serve it.
 
-from bots.web.app import create_app, standalone
-from bots.web.context import Services, WebSettings
+Nothing is imported here, so reading the settings does not load the web stack."""
 
-__all__ = ["Services", "WebSettings", "create_app", "standalone"]
+__all__: list[str] = []

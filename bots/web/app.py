@@ -23,8 +23,9 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bots.web import ops, views_audit, views_banks, views_cases, views_compliance, views_users
-from bots.web.context import TEMPLATES, Services, WebSettings, WebState
+from bots.web.context import TEMPLATES, Services, WebState
 from bots.web.security import Sessions, new_secret
+from bots.web.settings import WebSettings
 from core.engine.moderator import Moderator
 from core.matching.matcher import Matcher
 from core.ports import SystemClock

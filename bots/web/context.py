@@ -16,38 +16,20 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bots.web.security import LoginThrottle, Session, Sessions
+from bots.web.settings import WebSettings
 from core.accounts import Permission, User
 from core.audit import ChainVerifier
 from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError, StorageError
 from core.ports import Clock, Store
 
-__all__ = ["Ctx", "Services", "WebSettings", "WebState", "safe_next", "view"]
+__all__ = ["Ctx", "Services", "WebState", "safe_next", "view"]
 
 log = logging.getLogger("blockfirst.web")
 
 TEMPLATES = Path(__file__).parent / "templates"
 _MAX_FIELDS = 600  # a bulk decision names up to 500 cases
 _MAX_FIELD_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class WebSettings:
-    enabled: bool = True
-    bind: str = "127.0.0.1:8080"
-    secret: str = field(default="", repr=False)  # signs session cookies; env BLOCKFIRST_WEB_SECRET
-    session_hours: int = 12
-    max_upload_bytes: int = 256 * 1024 * 1024  # a hash-list upload
-    page_size: int = 50
-    # Host names the dashboard answers to (a DNS-rebinding page cannot reach it):
-    # loopback ones and the bind's host always; a proxy's public name when set.
-    hosts: tuple[str, ...] = ()
-
-    def allowed_hosts(self) -> list[str]:
-        bind_host = self.bind.rpartition(":")[0].strip("[]")
-        local = ["127.0.0.1", "localhost", "::1", "[::1]"]
-        named = [bind_host, f"[{bind_host}]"] if bind_host not in ("0.0.0.0", "::") else []
-        return sorted({*local, *named, *self.hosts})
 
 
 @dataclass(slots=True)

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.applications import Starlette
 
+from bots.web.settings import parse_bind
 from core.errors import ConfigError
 
-__all__ = ["exposure_warning", "listen", "parse_bind", "serve"]
+__all__ = ["exposure_warning", "listen", "serve"]
 
 log = logging.getLogger("blockfirst.web")
 
@@ -21,13 +22,6 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # the caller owns SIGINT/SIGTERM and sets ``stop``
-
-
-def parse_bind(bind: str) -> tuple[str, int]:
-    host, sep, port = bind.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
-        raise ConfigError(f"web.bind: {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
-    return host.strip("[]"), int(port)
 
 
 def exposure_warning(bind: str) -> str | None:

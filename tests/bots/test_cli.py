@@ -1,5 +1,6 @@
 """The CLI contract of DESIGN.md, driven through click against a real SQLite file."""
 
+import importlib
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import ImageOps
 
-from bots.cli import cli
+from bots.cli import COMMANDS, cli
 from tests.conftest import encode, load_photo
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -309,3 +310,20 @@ def test_piped_pytx_csv_is_detected(tmp_path: Path, db_url: str) -> None:
         check=False,
     )
     assert "added 1," in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_help_table_matches_each_command(name: str) -> None:
+    """--help lists commands without importing them; their own help must agree."""
+    module, attr, short = COMMANDS[name]
+    command = getattr(importlib.import_module(module), attr)
+    assert command.name == name
+    assert command.get_short_help_str(limit=65) == short
+
+
+def test_help_loads_no_command_module() -> None:
+    code = "import sys; from bots.cli import cli; print(sorted(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = done.stdout
+    for heavy in ("bots.cli.banks", "bots.web.app", "discord", "telegram", "starlette"):
+        assert f"'{heavy}'" not in loaded, heavy

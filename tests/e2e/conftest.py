@@ -16,7 +16,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bots.web import WebSettings, create_app, standalone
+from bots.web.app import create_app, standalone
+from bots.web.settings import WebSettings
 from tests.bots.web.conftest import PASSWORD, Dashboard, dashboard, password_hash
 from tests.net import free_port
 

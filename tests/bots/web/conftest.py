@@ -15,8 +15,9 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from bots.web import Services, WebSettings, create_app, standalone
-from bots.web.app import ServicesFactory
+from bots.web.app import ServicesFactory, create_app, standalone
+from bots.web.context import Services
+from bots.web.settings import WebSettings
 from core.accounts import Role, User
 from core.engine.moderator import Moderator
 from core.matching.loader import load_matcher

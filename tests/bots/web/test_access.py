@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bots.web import WebSettings
+from bots.web.settings import WebSettings
 from tests.bots.web.conftest import PASSWORD, Dashboard, csrf_of, post, sign_in
 
 # (name, method, path, form, status when allowed)

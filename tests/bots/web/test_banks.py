@@ -5,7 +5,7 @@ import html
 import io
 from typing import Any
 
-from bots.web import WebSettings
+from bots.web.settings import WebSettings
 from core.banks import Bank, Entry
 from core.store import SqlStore
 from tests.bots.web.conftest import Dashboard, csrf_of, post

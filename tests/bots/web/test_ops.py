@@ -2,7 +2,9 @@
 
 import httpx
 
-from bots.web import Services, WebSettings, create_app
+from bots.web.app import create_app
+from bots.web.context import Services
+from bots.web.settings import WebSettings
 from core.store import SqlStore
 from tests.core.engine_helpers import photo, text_message, world
 from tests.fakes import FakeClock
