@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.accounts import User
+from core.api_tokens import ApiToken
 from core.audit import AuditEntry, AuditFilter, Verification
 from core.banks import Bank, BankChange, Entry, EntryStatus
 from core.cases import Case, CaseFilter
@@ -32,6 +33,7 @@ __all__ = [
     "SettingsStore",
     "Store",
     "SystemClock",
+    "TokenStore",
 ]
 
 
@@ -236,7 +238,28 @@ class AccountStore(Protocol):
     async def remove_user(self, name: str) -> bool: ...
 
 
-class Store(BankStore, CaseStore, OutboxStore, SettingsStore, AuditStore, AccountStore, Protocol):
+class TokenStore(Protocol):
+    """API clients' tokens, kept as hashes (``core.api_tokens``)."""
+
+    async def add_token(self, token: ApiToken) -> None: ...
+
+    async def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    async def list_tokens(self) -> list[ApiToken]: ...
+
+    async def revoke_token(self, name: str, at: datetime) -> bool: ...
+
+
+class Store(
+    BankStore,
+    CaseStore,
+    OutboxStore,
+    SettingsStore,
+    AuditStore,
+    AccountStore,
+    TokenStore,
+    Protocol,
+):
     """The whole store (``core.store.SqlStore``); a consumer that needs one part types
     against that part's protocol."""
 

@@ -1,8 +1,14 @@
 """Loopback helpers for tests that serve or start something on a port."""
 
+import asyncio
 import socket
+import threading
+import time
+from typing import Any
 
-__all__ = ["free_port"]
+import uvicorn
+
+__all__ = ["Served", "free_port"]
 
 
 def free_port() -> int:
@@ -10,3 +16,31 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Served:
+    """An ASGI app served by uvicorn on a loopback port, in a thread of its own (with
+    its own event loop, lifespan included), for a real HTTP client."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve())
+
+    def __enter__(self) -> "Served":
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            assert self._thread.is_alive(), "the server did not start"
+            assert time.monotonic() < deadline, "the server did not start in 30 s"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)

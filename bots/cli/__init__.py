@@ -62,6 +62,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "scan",
         "Match PATHS (files, directories recursively); exit 1 on any...",
     ),
+    "tokens": (
+        "bots.cli.tokens",
+        "tokens",
+        "API tokens: made, listed and revoked here; each client is...",
+    ),
     "users": (
         "bots.cli.web_cmd",
         "users",

@@ -16,7 +16,7 @@ effects are performed and each is marked done with its audit entry. On start,
 effects left pending by a crash are performed again.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from types import TracebackType
 
@@ -36,7 +36,7 @@ from core.engine.upkeep import Upkeep
 from core.fetch import FetchPolicy, WebFetcher
 from core.matching.matcher import Matcher
 from core.media.pool import HashingPool
-from core.model import Decision, Message, Report, Verdict
+from core.model import Decision, Match, MediaSignals, Message, Report, Verdict
 from core.policy import ChatSettings
 from core.ports import Clock, ImageFetcher, Platform, Store, SystemClock
 from core.writes import Audit
@@ -66,7 +66,7 @@ class Moderator:
         parts = EngineParts(store, clock, self._commit, matcher, config)
         self._outbox = Outbox(parts, self._platforms)
         self._settings = ChatSettingsCache(store, clock, config.default_settings)
-        media = MediaSource(
+        self._media = media = MediaSource(
             parts, self._platforms, self._hashing, stats=self.stats, outbox=self._outbox
         )
         self._messages = Messages(
@@ -162,6 +162,18 @@ class Moderator:
 
     async def run_outbox(self) -> int:
         return await self._outbox.run()
+
+    async def hash_media(self, data: bytes) -> MediaSignals:
+        """Every signal of ``data``, hashed in the pool (the bytes are dropped after)."""
+        return await self._media.hash(data)
+
+    def lookup(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
+        """The bank entries ``queries`` match, as a message's media would."""
+        return self._matcher.match(queries)
+
+    def index_status(self) -> tuple[int, dict[str, int]]:
+        """The bank version the indexes are at, and their entries by signal type."""
+        return self._matcher.version, self._matcher.sizes()
 
     @property
     def indexed(self) -> int:

@@ -81,6 +81,10 @@ class Matcher:
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
 
+    def sizes(self) -> dict[str, int]:
+        """Indexed entries by signal type."""
+        return {name: len(hits) for name, hits in self._hits.items()}
+
     def set_bank(self, bank: Bank) -> bool:
         """Add a bank, or replace its settings (its entries stay). True if the bank is
         enabled but its entries were never added (it was disabled until now)."""

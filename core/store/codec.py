@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.accounts import Role, User
+from core.api_tokens import ApiToken, Scope
 from core.audit import AuditEntry, AuditRecord
 from core.banks import Bank, Entry, EntryStatus
 from core.cases import Case
@@ -49,6 +50,8 @@ __all__ = [
     "message_json",
     "settings_from_json",
     "settings_json",
+    "token_from_row",
+    "token_row",
     "user_from_row",
     "utc",
     "value_key",
@@ -385,4 +388,26 @@ def user_from_row(row: Any) -> User:
         created_at=utc(row["created_at"]),  # type: ignore[arg-type]
         created_by=row["created_by"],
         signed_out_at=utc(row["signed_out_at"]),
+    )
+
+
+def token_row(token: ApiToken) -> dict[str, Any]:
+    return {
+        "name": token.name,
+        "scopes": " ".join(sorted(s.value for s in token.scopes)),
+        "token_hash": token.token_hash,
+        "created_at": token.created_at,
+        "created_by": token.created_by,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def token_from_row(row: Any) -> ApiToken:
+    return ApiToken(
+        name=row["name"],
+        scopes=frozenset(Scope(s) for s in row["scopes"].split()),
+        token_hash=row["token_hash"],
+        created_at=utc(row["created_at"]),  # type: ignore[arg-type]
+        created_by=row["created_by"],
+        revoked_at=utc(row["revoked_at"]),
     )

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 __all__ = [
+    "api_tokens",
     "audit_log",
     "bank_changes",
     "bank_entries",
@@ -205,6 +206,17 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
     sa.Column("signed_out_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("name", sa.String(48), primary_key=True),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 bank_changes = sa.Table(

@@ -15,13 +15,21 @@ from core.store.base import storage_errors
 from core.store.cases_sql import CaseTables
 from core.store.leases_sql import LeaseTables
 from core.store.settings_sql import SettingsTables
+from core.store.tokens_sql import TokenTables
 from core.store.users_sql import UserTables
 
 __all__ = ["SqlStore"]
 
 
 class SqlStore(
-    BankTables, BankFollowing, CaseTables, AuditTables, SettingsTables, UserTables, LeaseTables
+    BankTables,
+    BankFollowing,
+    CaseTables,
+    AuditTables,
+    SettingsTables,
+    UserTables,
+    TokenTables,
+    LeaseTables,
 ):
     """Implements ``core.ports.Store`` over an SQLAlchemy async engine."""
 

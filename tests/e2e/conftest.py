@@ -6,20 +6,16 @@ installs the `chromium` package. Chromium's background networking is off, as
 this machine (and CI) reaches no other host.
 """
 
-import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bots.web.app import create_app, standalone
 from bots.web.settings import WebSettings
 from tests.bots.web.conftest import PASSWORD, Dashboard, dashboard, password_hash
-from tests.net import free_port
+from tests.net import Served
 
 __all__ = ["PASSWORD", "LiveDashboard", "dashboard", "password_hash"]
 
@@ -36,31 +32,12 @@ FLAGS = [
 ]
 
 
-class LiveDashboard:
+class LiveDashboard(Served):
     def __init__(self, board: Dashboard) -> None:
         self.board = board
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(WebSettings(secret="e2e-" + "s" * 32), lambda: standalone(board.db_url))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        asyncio.run(self._server.serve())
-
-    def __enter__(self) -> "LiveDashboard":
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            assert self._thread.is_alive(), "the dashboard did not start"
-            assert time.monotonic() < deadline, "the dashboard did not start in 30 s"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
+        super().__init__(
+            create_app(WebSettings(secret="e2e-" + "s" * 32), lambda: standalone(board.db_url))
+        )
 
 
 @pytest.fixture(scope="module")  # Playwright's loop must end before other tests run

@@ -1,0 +1,69 @@
+"""Who is calling: a bearer token, its scopes, and its rate limit.
+
+Every refusal is a JSON ``{"message": ...}`` (HMA's error shape) with 401 (no
+token, an unknown or revoked one), 403 (a scope the token lacks) or 429 (over
+the token's requests a minute, with Retry-After).
+"""
+
+import math
+from collections import deque
+
+from starlette.requests import Request
+
+from core.api_tokens import ApiToken, Scope, hash_token
+from core.ports import Clock, TokenStore
+
+__all__ = ["ApiError", "Gate"]
+
+
+class ApiError(Exception):
+    """An HTTP error answered as ``{"message": ...}``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+class Gate:
+    """Checks each request's token and scope, and counts it against the token's limit
+    (a sliding minute, in this process)."""
+
+    def __init__(self, tokens: TokenStore, clock: Clock, per_minute: int) -> None:
+        self._tokens = tokens
+        self._clock = clock
+        self._per_minute = per_minute
+        self._recent: dict[str, deque[float]] = {}
+
+    async def admit(self, request: Request, scope: Scope) -> ApiToken:
+        token = await self._token(request)
+        if not token.may(scope):
+            raise ApiError(403, f"token api:{token.name} lacks the {scope.value!r} scope")
+        self._count(token)
+        return token
+
+    async def _token(self, request: Request) -> ApiToken:
+        kind, _, secret = request.headers.get("authorization", "").partition(" ")
+        if kind.lower() != "bearer" or not secret.strip():
+            raise ApiError(401, "missing token: send Authorization: Bearer <token>")
+        token = await self._tokens.token_by_hash(hash_token(secret.strip()))
+        if token is None:
+            raise ApiError(401, "unknown token")
+        if token.revoked_at is not None:
+            raise ApiError(401, f"token api:{token.name} was revoked")
+        return token
+
+    def _count(self, token: ApiToken) -> None:
+        now = self._clock.now().timestamp()
+        recent = self._recent.setdefault(token.name, deque())
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= self._per_minute:
+            wait = max(1, math.ceil(recent[0] + 60 - now))
+            raise ApiError(
+                429,
+                f"over {self._per_minute} requests a minute for api:{token.name}",
+                {"Retry-After": str(wait)},
+            )
+        recent.append(now)

@@ -1,0 +1,221 @@
+"""The API's OpenAPI 3.1 document, served at ``/openapi.json``. The tests check every
+response against it and fuzz the API from it (schemathesis), so it stays true."""
+
+from typing import Any
+
+__all__ = ["document"]
+
+_JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": _answer("Bad input: the message says which parameter", _ref("Error")),
+    "401": _answer("No token, an unknown one or a revoked one", _ref("Error")),
+    "403": _answer("The token lacks the scope, or the feature is off", _ref("Error")),
+    "413": _answer("The body is over the limit", _ref("Error")),
+    "429": _answer("Over the token's requests a minute (see Retry-After)", _ref("Error")),
+}
+
+
+def _query(
+    name: str, description: str, *, required: bool = False, enum: list[str] | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", **({"enum": enum} if enum else {})}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_BOOL = ["true", "false", "1", "0", "True", "False", "TRUE", "FALSE"]
+_BANKS = _query("banks", "Comma-separated bank names to restrict the answer to")
+_TYPES = _query("types", "Comma-separated signal types to compute or look up")
+_COINFLIP = _query("bypass_coinflip", "Accepted for HMA clients; banks are on or off", enum=_BOOL)
+_SEED = _query("seed", "Accepted for HMA clients; no effect")
+_PATH_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_SIGNAL_TYPE = _query("signal_type", "A signal type name (pdq, md5, sha256, ...)")
+_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "photo": {"type": "string", "format": "binary"},
+                    "video": {"type": "string", "format": "binary"},
+                },
+                "minProperties": 1,
+                "maxProperties": 1,
+            }
+        }
+    },
+}
+
+
+def _get(summary: str, parameters: list[dict[str, Any]], ok: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {"200": _answer("OK", ok), **_ERRORS},
+    }
+
+
+def document() -> dict[str, Any]:
+    lookup = {"anyOf": [_ref("MatchesByBank"), _ref("MatchesBySignalType")]}
+    paths = {
+        "/h/hash": {
+            "get": _get(
+                "Hash the media at a URL (only when api.fetch_urls is on)",
+                [_query("url", "An http(s) URL", required=True), _TYPES],
+                _ref("Hashes"),
+            ),
+            "post": {
+                **_get("Hash an uploaded file (field photo or video)", [_TYPES], _ref("Hashes")),
+                "requestBody": _UPLOAD,
+            },
+        },
+        "/m/raw_lookup": {
+            "get": _get(
+                "Bank entries a hash matches (act band), by id",
+                [
+                    {**_SIGNAL_TYPE, "required": True},
+                    _query("signal", "The hash", required=True),
+                    _query("include_distance", "Return distances too", enum=_BOOL),
+                    _BANKS,
+                ],
+                _ref("RawLookup"),
+            )
+        },
+        "/m/lookup": {
+            "get": _get(
+                "Matches by bank for a hash, or by signal type for a URL's media",
+                [
+                    _SIGNAL_TYPE,
+                    _query("signal", "The hash"),
+                    _query("url", "An http(s) URL (only when api.fetch_urls is on)"),
+                    _BANKS,
+                    _TYPES,
+                    _COINFLIP,
+                    _SEED,
+                ],
+                lookup,
+            ),
+            "post": {
+                **_get(
+                    "Matches by signal type for an uploaded file",
+                    [_BANKS, _TYPES, _COINFLIP, _SEED],
+                    _ref("MatchesBySignalType"),
+                ),
+                "requestBody": _UPLOAD,
+            },
+        },
+        "/m/index/status": {
+            "get": _get("The indexes: present, built to, size", [_SIGNAL_TYPE], _ref("IndexStatus"))
+        },
+        "/c/banks": {"get": _get("The banks", [], {"type": "array", "items": _ref("Bank")})},
+        "/c/bank/{name}": {
+            "get": {
+                **_get(
+                    "One bank",
+                    [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    _ref("Bank"),
+                ),
+                "responses": {
+                    "200": _answer("OK", _ref("Bank")),
+                    **_ERRORS,
+                    "404": _answer("No such bank", _ref("Error")),
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "blockfirst API",
+            "version": "1",
+            "description": "HMA-compatible hashing and matching; see the README.",
+        },
+        "security": [{"token": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+    }
+
+
+_MATCH = {
+    "type": "object",
+    "properties": {"bank_content_id": {"type": "integer"}, "distance": {"type": "string"}},
+    "required": ["bank_content_id", "distance"],
+    "additionalProperties": False,
+}
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "properties": {"message": {"type": "string"}},
+        "required": ["message"],
+        "additionalProperties": False,
+    },
+    "Hashes": {"type": "object", "additionalProperties": {"type": "string"}},
+    "Match": _MATCH,
+    "RawLookup": {
+        "type": "object",
+        "properties": {
+            "matches": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "integer"}, {"$ref": "#/components/schemas/Match"}]},
+            }
+        },
+        "required": ["matches"],
+        "additionalProperties": False,
+    },
+    "MatchesByBank": {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"$ref": "#/components/schemas/Match"}},
+    },
+    "MatchesBySignalType": {
+        "type": "object",
+        "additionalProperties": {"$ref": "#/components/schemas/MatchesByBank"},
+    },
+    "IndexStatus": {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "present": {"type": "boolean"},
+                "built_to": {"type": "integer"},
+                "size": {"type": "integer"},
+            },
+            "required": ["present", "built_to", "size"],
+            "additionalProperties": False,
+        },
+    },
+    "Bank": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "matching_enabled_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+        "required": ["name", "matching_enabled_ratio"],
+        "additionalProperties": False,
+    },
+}

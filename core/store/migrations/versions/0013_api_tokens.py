@@ -1,0 +1,29 @@
+"""API tokens for platforms that call blockfirst over HTTP: kept only as hashes,
+scoped, revocable (``blockfirst tokens``).
+
+Revision ID: 0013
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "api_tokens",
+        sa.Column("name", sa.String(48), primary_key=True),
+        sa.Column("scopes", sa.Text, nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("api_tokens")
