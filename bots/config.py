@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.api.settings import ApiSettings
 from bots.web.settings import WebSettings, parse_bind
 from core.engine.config import EngineConfig
 from core.errors import ConfigError, InputError
@@ -54,6 +55,7 @@ class Config:
     telegram: TelegramConfig | None = None
     discord: DiscordConfig | None = None
     web: WebSettings = field(default_factory=WebSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
     warning: dict[str, str] = field(
         default_factory=lambda: dict(WARNING)
     )  # legal notice, by language
@@ -77,6 +79,7 @@ _SECTIONS = {
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
     "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
+    "api": {"enabled", "bind", "max_body_mb", "fetch_urls", "requests_per_minute"},
 }
 
 
@@ -120,6 +123,7 @@ def load_config(
         telegram=telegram,
         discord=discord,
         web=_web(data, env),
+        api=_api(data),
         warning={
             "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
@@ -272,4 +276,19 @@ def _web(data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
         session_hours=hours,
         max_upload_bytes=upload * _MIB,
         hosts=tuple(h.lower() for h in hosts),
+    )
+
+
+def _api(data: Mapping[str, Any]) -> ApiSettings:
+    body = _get(data, "api.max_body_mb", int, 21)
+    if not 1 <= body <= 1024:
+        raise ConfigError("api.max_body_mb: between 1 and 1024")
+    bind = _get(data, "api.bind", str, "127.0.0.1:8090")
+    parse_bind(bind, "api.bind")
+    return ApiSettings(
+        enabled=_get(data, "api.enabled", bool, False),
+        bind=bind,
+        max_body_bytes=body * _MIB,
+        fetch_urls=_get(data, "api.fetch_urls", bool, False),
+        requests_per_minute=_positive(data, "api.requests_per_minute", 600, 1_000_000),
     )

@@ -19,6 +19,7 @@ import discord
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from adapters.api.app import ApiServices, create_api
 from adapters.telegram.handlers import TelegramAdapter
 from adapters.telegram.platform import TelegramPlatform
 from bots.config import DISCORD_TOKEN_ENV, TOKEN_ENV, Config
@@ -59,10 +60,13 @@ def _telegram_app(config: Config) -> Application:  # type: ignore[type-arg]
 
 async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
     """Run every configured bot around one Moderator until ``stop`` (SIGINT/SIGTERM)."""
-    if config.telegram is None and config.discord is None and not config.web.enabled:
-        raise ConfigError("telegram, discord, web: configure at least one bot or the dashboard")
+    if not (config.telegram or config.discord or config.web.enabled or config.api.enabled):
+        raise ConfigError(
+            "telegram, discord, web, api: configure at least one bot, the dashboard or the API"
+        )
     stop = stop or _stop_on_signals()
     sock = listen(config.web.bind) if config.web.enabled else None
+    api_sock = listen(config.api.bind, "api.bind") if config.api.enabled else None
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(config.storage_url))
         matcher = await load_matcher(store)
@@ -93,13 +97,18 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
         maintenance = asyncio.create_task(moderator.maintain(every=30), name="blockfirst-maintain")
         following = asyncio.create_task(moderator.follow(every=2), name="blockfirst-banks")
         web = _web_task(config, moderator, store, sock, stop)
+        api = None
+        if api_sock is not None:  # the API over the same Moderator: one matcher, one outbox
+            api_app = create_api(config.api, ApiServices(store, moderator, SystemClock()))
+            api = asyncio.create_task(serve(api_app, api_sock, stop, "API"), name="blockfirst-api")
         log.info("blockfirst is running (%d bank entries loaded)", len(matcher))
         waits = [asyncio.create_task(stop.wait())] + ([discord_task] if discord_task else [])
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping: no new updates, finishing the ones in hand")
         stop.set()
-        if web is not None:
-            await web
+        for served in (web, api):
+            if served is not None:
+                await served
         maintenance.cancel()
         following.cancel()
         if discord_bot is not None:

@@ -54,7 +54,7 @@ def hma_routes(hma: Callable[[], Hma]) -> list[Route]:
     """The routes, each given the ``Hma`` of the running app (one route a path, so a
     wrong method's 405 names every method the path has)."""
 
-    def bind(views: dict[str, Callable[[Hma, Request], Awaitable[Response]]]) -> Handler:
+    def bind(views: Mapping[str, Callable[[Hma, Request], Awaitable[Response]]]) -> Handler:
         async def handle(request: Request) -> Response:
             return await views[request.method](hma(), request)
 

@@ -34,6 +34,11 @@ __all__ = ["COMMANDS", "cli", "main"]
 # not load the dashboard, the chat libraries or the hashing stack. The short help
 # shown by --help is kept here (a test holds it equal to the command's own).
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "api": (
+        "bots.cli.api_cmd",
+        "api",
+        "Serve the HTTP API for platforms alone, until SIGINT or SIGTERM.",
+    ),
     "audit": ("bots.cli.audit", "audit", "The tamper-evident audit log."),
     "banks": ("bots.cli.banks", "banks", "Banks: named hash lists with an action and thresholds."),
     "cases": ("bots.cli.cases", "cases", "Review cases: list, show, decide."),

@@ -39,20 +39,23 @@ def exposure_warning(bind: str) -> str | None:
     )
 
 
-def listen(bind: str) -> socket.socket:
-    """The listening socket, opened now so a taken port is one clear error."""
-    host, port = parse_bind(bind)
-    warning = exposure_warning(bind)
+def listen(bind: str, key: str = "web.bind") -> socket.socket:
+    """The listening socket, opened now so a taken port is one clear error (named by
+    its configuration ``key``)."""
+    host, port = parse_bind(bind, key)
+    warning = exposure_warning(bind) if key == "web.bind" else None
     if warning:
         log.warning(warning)
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         return socket.create_server((host, port), family=family, reuse_port=False)
     except OSError as exc:
-        raise ConfigError(f"web.bind: cannot listen on {bind}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"{key}: cannot listen on {bind}: {exc.strerror or exc}") from exc
 
 
-async def serve(app: Starlette, sock: socket.socket, stop: asyncio.Event) -> None:
+async def serve(
+    app: Starlette, sock: socket.socket, stop: asyncio.Event, what: str = "dashboard"
+) -> None:
     """Serve on ``sock`` until ``stop`` is set; requests in hand are finished."""
     config = uvicorn.Config(
         app,
@@ -65,7 +68,7 @@ async def serve(app: Starlette, sock: socket.socket, stop: asyncio.Event) -> Non
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="blockfirst-web")
     host, port = sock.getsockname()[:2]
-    log.info("dashboard on http://%s:%s/", host, port)
+    log.info("%s on http://%s:%s/", what, host, port)
     await asyncio.wait(
         [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
     )

@@ -27,8 +27,8 @@ class WebSettings:
         return sorted({*local, *named, *self.hosts})
 
 
-def parse_bind(bind: str) -> tuple[str, int]:
+def parse_bind(bind: str, key: str = "web.bind") -> tuple[str, int]:
     host, sep, port = bind.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
-        raise ConfigError(f"web.bind: {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+        raise ConfigError(f"{key}: {bind!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
     return host.strip("[]"), int(port)

@@ -113,6 +113,10 @@ def test_every_section(tmp_path: Path) -> None:
         ("[storage]\nurl = 'mysql://u@h/db'\n", {}, "storage.url: .* expected sqlite"),
         ("[reports]\nper_hour = -5\n", {}, "reports.per_hour: between 1 and 100000"),
         ("[limits]\nmax_hash_seconds = 0\n", {}, "max_hash_seconds must be positive"),
+        ("[api]\nmax_body_mb = 0\n", {}, "api.max_body_mb: between 1 and 1024"),
+        ("[api]\nbind = 'x'\n", {}, "api.bind: 'x' is not HOST:PORT"),
+        ("[api]\nrequests_per_minute = 0\n", {}, "api.requests_per_minute: between 1"),
+        ("[api]\nfetch_url = true\n", {}, "api.fetch_url: unknown key"),
     ],
 )
 def test_one_clear_error_naming_the_key(
@@ -139,6 +143,18 @@ def test_the_dashboard_section(tmp_path: Path) -> None:
     assert web.max_upload_bytes == 5 * 1024 * 1024
     assert web.secret == secret
     assert secret not in repr(web)
+
+
+def test_the_api_section(tmp_path: Path) -> None:
+    assert load_config(None, {}).api.enabled is False  # off unless asked for
+    text = "[api]\nenabled = true\nbind = '127.0.0.1:9191'\nmax_body_mb = 5\nfetch_urls = true\n"
+    api = load_config(write(tmp_path, text), {}).api
+    assert (api.enabled, api.bind, api.max_body_bytes, api.fetch_urls) == (
+        True,
+        "127.0.0.1:9191",
+        5 * 1024 * 1024,
+        True,
+    )
 
 
 def test_config_check_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
