@@ -12,8 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.api.settings import ApiSettings
+from adapters.api.settings import ApiSettings, WebhookTarget, secret_env
 from bots.web.settings import WebSettings, parse_bind
+from core.api_tokens import valid_token_name
 from core.engine.config import EngineConfig
 from core.errors import ConfigError, InputError
 from core.media.decode import MediaLimits
@@ -79,7 +80,7 @@ _SECTIONS = {
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
     "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
-    "api": {"enabled", "bind", "max_body_mb", "fetch_urls", "requests_per_minute"},
+    "api": {"enabled", "bind", "max_body_mb", "fetch_urls", "requests_per_minute", "webhooks"},
 }
 
 
@@ -123,7 +124,7 @@ def load_config(
         telegram=telegram,
         discord=discord,
         web=_web(data, env),
-        api=_api(data),
+        api=_api(data, env),
         warning={
             "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
@@ -279,7 +280,7 @@ def _web(data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
     )
 
 
-def _api(data: Mapping[str, Any]) -> ApiSettings:
+def _api(data: Mapping[str, Any], env: Mapping[str, str]) -> ApiSettings:
     body = _get(data, "api.max_body_mb", int, 21)
     if not 1 <= body <= 1024:
         raise ConfigError("api.max_body_mb: between 1 and 1024")
@@ -291,4 +292,26 @@ def _api(data: Mapping[str, Any]) -> ApiSettings:
         max_body_bytes=body * _MIB,
         fetch_urls=_get(data, "api.fetch_urls", bool, False),
         requests_per_minute=_positive(data, "api.requests_per_minute", 600, 1_000_000),
+        webhooks=_webhooks(_get(data, "api.webhooks", dict, {}), env),
     )
+
+
+def _webhooks(table: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, WebhookTarget]:
+    """``[api.webhooks] client = "https://..."``, each secret from the environment."""
+    found = {}
+    for client, url in table.items():
+        key = f"api.webhooks.{client}"
+        try:
+            valid_token_name(client)
+        except InputError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+        if not isinstance(url, str):
+            raise ConfigError(f"{key}: expected the webhook's URL")
+        secret = env.get(secret_env(client), "")
+        if not secret:
+            raise ConfigError(f"{secret_env(client)}: not set (the webhook secret of {client})")
+        try:
+            found[client] = WebhookTarget(url, secret)
+        except ConfigError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+    return found

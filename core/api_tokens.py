@@ -33,7 +33,7 @@ __all__ = [
     "valid_token_name",
 ]
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,47}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,27}")  # api:NAME fits a platform column
 PREFIX = "bf_"
 
 
@@ -65,7 +65,7 @@ class ApiToken:
 def valid_token_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise InputError(
-            f"{name[:80]!r}: token names are 1-48 of a-z, 0-9, '.', '_', '-' "
+            f"{name[:80]!r}: token names are 1-28 of a-z, 0-9, '.', '_', '-' "
             "(starting with a letter or digit)"
         )
     return name

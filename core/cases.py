@@ -18,7 +18,15 @@ from datetime import datetime
 from core.errors import AuthorisationError, InputError
 from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
 
-__all__ = ["ALERT_LEVELS", "Case", "CaseFilter", "apply_decision", "due_alerts", "target_of"]
+__all__ = [
+    "ALERT_LEVELS",
+    "Case",
+    "CaseFilter",
+    "apply_decision",
+    "due_alerts",
+    "platform_of",
+    "target_of",
+]
 
 ALERT_LEVELS = (0.5, 0.8, 1.0)
 
@@ -54,7 +62,7 @@ class Case:
 
     @property
     def platform(self) -> str:
-        return self.target.split(":", 1)[0]
+        return platform_of(self.target)
 
     @property
     def is_open(self) -> bool:
@@ -75,6 +83,13 @@ class CaseFilter:
     category: str = ""
     overdue_at: datetime | None = None  # only open cases past their deadline then
     opened: tuple[datetime | None, datetime | None] = (None, None)  # [from, to)
+
+
+def platform_of(target: str) -> str:
+    """The platform a case's target is on: its first part, or its first two for an
+    API client's (``api:<client>``, the one platform name with a colon)."""
+    head, _, rest = target.partition(":")
+    return f"api:{rest.partition(':')[0]}" if head == "api" else head
 
 
 def target_of(message: Message) -> str:

@@ -156,13 +156,16 @@ class Sender:
 @dataclass(frozen=True, slots=True)
 class MediaRef:
     """A platform's file: ``file_key`` is stable across re-posts (Telegram's
-    ``file_unique_id``), ``file_ref`` fetches or re-sends it (``file_id``)."""
+    ``file_unique_id``), ``file_ref`` fetches or re-sends it (``file_id``).
+    ``signals``: hashes the platform computed itself (an API client that sends
+    hashes, not bytes); the engine matches them without fetching anything."""
 
     kind: str
     file_key: str
     file_ref: str
     mime: str = ""
     size: int | None = None
+    signals: tuple["Signal", ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Only the parts the current features need are declared; each grows with them.
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from core.accounts import User
 from core.api_tokens import ApiToken
@@ -27,6 +27,7 @@ __all__ = [
     "BankSummary",
     "CaseStore",
     "Clock",
+    "EffectSink",
     "ImageFetcher",
     "OutboxStore",
     "Platform",
@@ -46,6 +47,18 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@runtime_checkable
+class EffectSink(Protocol):
+    """A platform that takes each effect whole rather than as a method call (the HTTP
+    API, whose webhooks carry the effect's id for idempotency and its case); the
+    review card comes with the card effects. ``max_attempts``: its own budget (a
+    receiver may be down for a while: each outbox round is one more attempt)."""
+
+    max_attempts: int
+
+    async def deliver(self, effect: Effect, card: ReviewCard | None) -> None: ...
 
 
 class ImageFetcher(Protocol):

@@ -12,7 +12,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.api.auth import ApiError, Gate
 from adapters.api.hma import Hma, hma_routes
+from adapters.api.intake import Clients, Intake, intake_routes
 from adapters.api.openapi import document
 from adapters.api.settings import ApiSettings
 from core.engine.config import EngineConfig
@@ -57,13 +60,16 @@ async def standalone_api(
     async with open_store(db_url) as store:
         matcher = await load_matcher(store)
         async with Moderator(store, {}, matcher, config=config) as moderator:
-            follow = asyncio.create_task(moderator.follow(follow_every), name="bf-api-follow")
+            loops = [
+                asyncio.create_task(moderator.follow(follow_every), name="bf-api-follow"),
+                asyncio.create_task(moderator.maintain(30), name="bf-api-maintain"),
+            ]  # bank changes followed; deadlines swept and webhooks retried
             try:
                 yield ApiServices(store, moderator, SystemClock())
             finally:
-                follow.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await follow
+                for loop in loops:
+                    loop.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
 
 
 class _Limits:
@@ -104,9 +110,15 @@ def _too_large(limit: int) -> Response:
     return JSONResponse({"message": f"the body is over the {limit}-byte limit"}, 413)
 
 
-def create_api(settings: ApiSettings, services: ApiServices | ApiServicesFactory) -> Starlette:
-    """The API over ``services``, shared or opened for the app's lifetime."""
-    state: dict[str, Hma] = {}
+def create_api(
+    settings: ApiSettings,
+    services: ApiServices | ApiServicesFactory,
+    *,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The API over ``services``, shared or opened for the app's lifetime.
+    ``webhook_transport``: how webhooks leave (httpx's own unless given)."""
+    state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -120,12 +132,19 @@ def create_api(settings: ApiSettings, services: ApiServices | ApiServicesFactory
                 fetcher = WebFetcher(FetchPolicy(max_bytes=settings.max_body_bytes))
                 stack.push_async_callback(fetcher.aclose)
             gate = Gate(opened.store, opened.clock, settings.requests_per_minute)
+            clients = Clients(opened.moderator, settings.webhooks, webhook_transport)
+            stack.push_async_callback(clients.aclose)
+            for token in await opened.store.list_tokens():  # effects a restart left pending
+                if token.revoked_at is None:
+                    clients.platform(token.name)
             state["hma"] = Hma(gate, opened.moderator, opened.store, fetcher)
+            state["intake"] = Intake(gate, opened.moderator, opened.store, clients)
             yield
             state.clear()
 
     routes = [
         *hma_routes(lambda: state["hma"]),
+        *intake_routes(lambda: state["intake"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
     ]
     handlers = {

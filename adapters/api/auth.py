@@ -37,9 +37,14 @@ class Gate:
         self._recent: dict[str, deque[float]] = {}
 
     async def admit(self, request: Request, scope: Scope) -> ApiToken:
+        return await self.admit_any(request, scope)
+
+    async def admit_any(self, request: Request, *scopes: Scope) -> ApiToken:
+        """The caller's token, if it has one of ``scopes``."""
         token = await self._token(request)
-        if not token.may(scope):
-            raise ApiError(403, f"token api:{token.name} lacks the {scope.value!r} scope")
+        if not any(token.may(scope) for scope in scopes):
+            wanted = " or ".join(repr(s.value) for s in scopes)
+            raise ApiError(403, f"token api:{token.name} lacks the {wanted} scope")
         self._count(token)
         return token
 

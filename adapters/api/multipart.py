@@ -12,17 +12,36 @@ from starlette.requests import Request
 
 from core.errors import InputError
 
-__all__ = ["Upload", "read_upload"]
+__all__ = ["Form", "Upload", "read_form", "read_upload"]
+
+_MAX_FIELD = 256 * 1024  # a form field that is not a file (an item's JSON)
 
 
 @dataclass(slots=True)
 class Upload:
     name: str = ""  # the form field's name: HMA's content type, photo or video
     data: bytearray = field(default_factory=bytearray)
+    file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    fields: dict[str, str]
+    files: list[Upload]
 
 
 async def read_upload(request: Request) -> Upload:
     """The one file part of the request: its field name and bytes."""
+    files = (await read_form(request)).files
+    if not files:
+        raise InputError("Missing multipart/form-data file upload")
+    if len(files) > 1:
+        raise InputError("Only one file allowed per request")
+    return files[0]
+
+
+async def read_form(request: Request) -> Form:
+    """Every part of a multipart body: text fields (each bounded) and files."""
     kind, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
@@ -48,12 +67,13 @@ async def read_upload(request: Request) -> Upload:
     def on_headers_finished() -> None:
         _, disposition = parse_options_header(headers.get(b"content-disposition", b""))
         parts[-1].name = disposition.get(b"name", b"").decode("utf-8", "replace")
-        if b"filename" not in disposition:
-            parts[-1].name = ""  # a plain form field, not a file
+        parts[-1].file = b"filename" in disposition
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        if parts[-1].name:
-            parts[-1].data += data[start:end]
+        part = parts[-1]
+        part.data += data[start:end]
+        if not part.file and len(part.data) > _MAX_FIELD:
+            raise InputError(f"form field {part.name[:40]!r} is over {_MAX_FIELD} bytes")
 
     parser = MultipartParser(
         boundary,
@@ -72,9 +92,5 @@ async def read_upload(request: Request) -> Upload:
         parser.finalize()
     except ValueError as exc:  # python-multipart's errors derive from it
         raise InputError(f"malformed multipart body: {exc}") from exc
-    files = [p for p in parts if p.name]
-    if not files:
-        raise InputError("Missing multipart/form-data file upload")
-    if len(files) > 1:
-        raise InputError("Only one file allowed per request")
-    return files[0]
+    fields = {p.name: p.data.decode("utf-8", "replace") for p in parts if not p.file}
+    return Form(fields, [p for p in parts if p.file])

@@ -146,6 +146,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(_intake_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -157,10 +158,179 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **_INTAKE_SCHEMAS},
         },
     }
 
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {_JSON: {"schema": _ref(schema)}}}
+
+
+def _intake_paths() -> dict[str, Any]:
+    case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    missing = {"404": _answer("No such case for this client", _ref("Error"))}
+    busy = {"409": _answer("The same item is being checked right now", _ref("Error"))}
+    item_upload = {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "item": {"type": "string", "description": "The Item, as JSON"},
+                    "media": {"type": "string", "format": "binary"},
+                },
+                "required": ["item"],
+            }
+        }
+    }
+    return {
+        "/v1/items": {
+            "post": {
+                "summary": "Check an item at once: delete, review or allow (block first)",
+                "requestBody": {
+                    "required": True,
+                    "content": {_JSON: {"schema": _ref("Item")}, **item_upload},
+                },
+                "responses": {"200": _answer("The verdict", _ref("Verdict")), **_ERRORS, **busy},
+            }
+        },
+        "/v1/requests": {
+            "post": {
+                "summary": "A deletion request or report about an item",
+                "requestBody": _json_body("DeletionRequest"),
+                "responses": {"200": _answer("Its case", _ref("RequestAnswer")), **_ERRORS},
+            }
+        },
+        "/v1/cases/{case_id}": {
+            "get": {
+                "summary": "One of this client's cases, with its decisions and effects",
+                "parameters": [case_id],
+                "responses": {
+                    "200": _answer("The case", _ref("CaseWithHistory")),
+                    **_ERRORS,
+                    **missing,
+                },
+            }
+        },
+        "/v1/cases/{case_id}/decision": {
+            "post": {
+                "summary": "Decide one of this client's cases (scope decide)",
+                "parameters": [case_id],
+                "requestBody": _json_body("DecisionRequest"),
+                "responses": {"200": _answer("The case", _ref("Case")), **_ERRORS, **missing},
+            }
+        },
+    }
+
+
+_STR = {"type": "string"}
+_OPT_STR = {"type": ["string", "null"]}
+
+
+def _object(properties: dict[str, Any], required: list[str], closed: bool = True) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {**schema, "additionalProperties": False} if closed else schema
+
+
+_CASE_FIELDS = {
+    "id": _STR,
+    "kind": _STR,
+    "state": _STR,
+    "category": _STR,
+    "opened_at": _STR,
+    "deadline": _STR,
+    "removed": {"type": "boolean"},
+    "dry_run": {"type": "boolean"},
+    "reasons": {"type": "array", "items": _STR},
+    "decided_by": _STR,
+    "decided_at": _OPT_STR,
+}
+_INTAKE_SCHEMAS: dict[str, Any] = {
+    "Item": _object(
+        {
+            "item_id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "room": {"type": "string", "minLength": 1, "maxLength": 128},
+            "room_title": {"type": "string", "maxLength": 200},
+            "uploader": {"type": "string", "minLength": 1, "maxLength": 128},
+            "uploader_name": {"type": "string", "maxLength": 200},
+            "text": {"type": "string", "maxLength": 20000},
+            "links": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+            "hashes": {
+                "type": "array",
+                "maxItems": 20,
+                "items": _object({"signal_type": _STR, "value": _STR}, ["signal_type", "value"]),
+            },
+            "file_key": {"type": "string", "maxLength": 128},
+        },
+        ["item_id", "room", "uploader"],
+    ),
+    "Verdict": _object(
+        {
+            "item_id": _STR,
+            "verdict": {"enum": ["delete", "review", "allow"]},
+            "dry_run": {"type": "boolean"},
+            "duplicate": {"type": "boolean"},
+            "matches": {"type": "array", "items": {"$ref": "#/components/schemas/ItemMatch"}},
+            "reasons": {"type": "array", "items": _STR},
+            "case": {"anyOf": [{"$ref": "#/components/schemas/Case"}, {"type": "null"}]},
+        },
+        ["item_id", "verdict", "dry_run", "duplicate", "matches", "reasons", "case"],
+    ),
+    "ItemMatch": _object(
+        {
+            "bank": _STR,
+            "entry_id": {"type": "integer"},
+            "signal_type": _STR,
+            "distance": {"type": "integer"},
+            "band": {"enum": ["act", "review"]},
+            "category": _STR,
+        },
+        ["bank", "entry_id", "signal_type", "distance", "band", "category"],
+    ),
+    "Case": _object(_CASE_FIELDS, list(_CASE_FIELDS)),
+    "CaseWithHistory": _object(
+        {
+            **_CASE_FIELDS,
+            "history": _object(
+                {
+                    "decisions": {"type": "array", "items": {"type": "object"}},
+                    "effects": {"type": "array", "items": {"type": "object"}},
+                },
+                ["decisions", "effects"],
+            ),
+        },
+        [*_CASE_FIELDS, "history"],
+    ),
+    "DeletionRequest": _object(
+        {
+            "category": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
+            "item_id": {"type": "string", "maxLength": 128},
+            "room": {"type": "string", "maxLength": 128},
+            "uploader": {"type": "string", "maxLength": 128},
+            "url": {"type": "string", "maxLength": 2048},
+            "reporter": {"type": "string", "maxLength": 128},
+            "text": {"type": "string", "maxLength": 20000},
+            "authority": {"type": "boolean"},
+            "trusted": {"type": "boolean"},
+            "request_id": {"type": "string", "maxLength": 128},
+            "language": {"enum": ["ko", "en"]},
+        },
+        ["category"],
+    ),
+    "RequestAnswer": _object(
+        {"case": {"$ref": "#/components/schemas/Case"}, "block": {"type": "boolean"}},
+        ["case", "block"],
+    ),
+    "DecisionRequest": _object(
+        {
+            "decision": {"enum": ["confirm", "overturn", "escalate"]},
+            "reviewer": {"type": "string", "minLength": 1, "maxLength": 128},
+            "note": {"type": "string", "maxLength": 2000},
+            "ban": {"type": "boolean"},
+        },
+        ["decision", "reviewer"],
+    ),
+}
 
 _MATCH = {
     "type": "object",

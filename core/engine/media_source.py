@@ -5,7 +5,8 @@ matches without a download; otherwise the signals come from the file-key cache
 (memory, then the store), else the platform's bytes hashed in the worker pool,
 or, for a file over the decoding limit, its digests computed as it streams in.
 A file that cannot be fetched (twice) is logged, counted and audited; the rest
-of the message is still checked. The bytes go no further than the hash.
+of the message is still checked. The bytes go no further than the hash. A
+platform that hashed its file itself (the HTTP API) hands the signals in.
 """
 
 import asyncio
@@ -61,6 +62,15 @@ class MediaSource:
         hashed: list[MediaSignals] = []
         ops: list[Op] = []
         for ref in refs:
+            if ref.signals:  # hashed by the platform: nothing to fetch
+                queries: dict[str, tuple[str, ...]] = {}
+                for signal in ref.signals:
+                    queries[signal.signal_type] = (
+                        *queries.get(signal.signal_type, ()),
+                        signal.value,
+                    )
+                hashed.append(MediaSignals(ref.signals, queries))
+                continue
             key = Signal("file_key", f"{platform}:{ref.file_key}")
             banked_key = MediaSignals((key,), {"file_key": (key.value,)})
             if self._matcher.match(banked_key.queries):
@@ -120,3 +130,10 @@ class MediaSource:
             await asyncio.to_thread(digester.feed, chunk)
         why = f"{ref.kind} is over the {limits.max_bytes}-byte limit: only its digests are checked"
         return digester.result(why)
+
+
+def _given(signals: tuple[Signal, ...]) -> MediaSignals:
+    queries: dict[str, tuple[str, ...]] = {}
+    for signal in signals:
+        queries[signal.signal_type] = (*queries.get(signal.signal_type, ()), signal.value)
+    return MediaSignals(signals, queries)

@@ -33,7 +33,9 @@ __all__ = ["Handled", "Messages"]
 class Handled:
     verdict: Verdict
     case: Case | None = None
-    duplicate: bool = False  # handled before (a redelivery, or another process)
+    # Handled before (a redelivery, or another process): the verdict again and the
+    # case it opened while that is open; nothing was done a second time.
+    duplicate: bool = False
 
 
 class Messages:
@@ -69,13 +71,13 @@ class Messages:
         if not matches:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
-        if await self._store.seen(message.update_key):
-            return Handled(Verdict(), duplicate=True)
-        self._stats.events["matches"] += 1
         chat = message.chat
         settings = await self._settings.get(chat.platform, chat.settings_id)
         now = self._clock.now()
         verdict = decide(matches, message, settings, now, self._config.deadlines)
+        if await self._store.seen(message.update_key):  # the same answer, nothing done again
+            return Handled(verdict, await self._store.open_case_for(target_of(message)), True)
+        self._stats.events["matches"] += 1
         case = Case(
             id=new_id(),
             kind=verdict.case_kind or CaseKind.MATCH_REVIEW,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.audit import AuditRecord
 from core.errors import InputError, PlatformError
 from core.model import Action, Effect, ReviewCard
-from core.ports import Platform
+from core.ports import EffectSink, Platform
 from core.writes import Audit, Finish, Op, UpdateCase
 
 __all__ = ["Outcome", "Performer"]
@@ -70,6 +70,7 @@ class Performer:
         if effect.dry_run and effect.kind not in (Action.POST_CARD, Action.UPDATE_CARD):
             return Outcome("done", "dry run: recorded, not performed")
         platform = self._platforms[effect.platform]
+        budget = platform.max_attempts if isinstance(platform, EffectSink) else self._max_attempts
         attempts = effect.attempts
         while True:
             attempts += 1
@@ -78,7 +79,7 @@ class Performer:
             except PlatformError as exc:
                 if effect.kind is Action.DELETE and exc.gone:
                     return Outcome("done", "gone: already deleted")
-                if exc.impossible or attempts >= self._max_attempts:
+                if exc.impossible or attempts >= budget:
                     log.warning("effect %s %s failed: %s", effect.kind.value, effect.id, exc)
                     return Outcome("failed", f"failed: {exc}")
                 wait = exc.retry_after or self._retry_base * 2 ** (attempts - 1)
@@ -91,6 +92,9 @@ class Performer:
                 return Outcome("done", "done", ref)
 
     async def _call(self, platform: Platform, effect: Effect) -> str:
+        if isinstance(platform, EffectSink):
+            await self._deliver(platform, effect)
+            return ""
         chat, sender, kind = effect.chat, effect.sender, effect.kind
         if kind is Action.POST_CARD:
             card, _ = await self._cards(effect.case_id)
@@ -117,6 +121,12 @@ class Performer:
         else:
             await _SANCTIONS[kind](platform, chat, sender)
         return ""
+
+    async def _deliver(self, sink: EffectSink, effect: Effect) -> None:
+        card = None
+        if effect.kind in (Action.POST_CARD, Action.UPDATE_CARD):
+            card, _ = await self._cards(effect.case_id)
+        await sink.deliver(effect, card)
 
 
 _SANCTIONS = {

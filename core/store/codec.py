@@ -83,6 +83,11 @@ def message_json(message: Message) -> dict[str, Any]:
     return data
 
 
+def _media_ref(data: dict[str, Any]) -> MediaRef:
+    signals = tuple(Signal(**s) for s in data.get("signals", ()))
+    return MediaRef(**{**data, "signals": signals})
+
+
 def message_from_json(data: dict[str, Any]) -> Message:
     return Message(
         chat=_chat(data["chat"]),
@@ -90,7 +95,7 @@ def message_from_json(data: dict[str, Any]) -> Message:
         sender=_sender(data["sender"]),
         text=data.get("text", ""),
         links=tuple(data.get("links", ())),
-        media=tuple(MediaRef(**m) for m in data.get("media", ())),
+        media=tuple(_media_ref(m) for m in data.get("media", ())),
         album_id=data.get("album_id"),
         album_message_ids=tuple(data.get("album_message_ids", ())),
         edited=data.get("edited", False),
@@ -195,7 +200,7 @@ def effect_from_json(row: Any) -> Effect:
         message_ids=tuple(data.get("message_ids", ())),
         sender=_sender(data["sender"]) if data.get("sender") else None,
         text=data.get("text", ""),
-        media=tuple(MediaRef(**m) for m in data.get("media", ())),
+        media=tuple(_media_ref(m) for m in data.get("media", ())),
         dry_run=data.get("dry_run", False),
         attempts=row["attempts"],
     )

@@ -32,6 +32,7 @@ class Api:
     store: SqlStore
     clock: FakeClock
     token: str
+    moderator: Moderator
 
     async def token_for(self, name: str, *scopes: Scope) -> str:
         secret, digest = new_token()
@@ -61,7 +62,7 @@ async def api_factory(store: SqlStore, clock: FakeClock) -> AsyncIterator[Callab
         transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8090")
         opened.append((client, lifespan, moderator))
-        api = Api(client, store, clock, "")
+        api = Api(client, store, clock, "", moderator)
         api.token = await api.token_for(f"shop{len(opened)}", Scope.LOOKUP)
         return api
 

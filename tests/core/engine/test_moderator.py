@@ -110,6 +110,9 @@ async def test_a_redelivered_update_changes_nothing(store: SqlStore, clock: Fake
         before = (list(w.platform.calls), len(await audit_of(store)))
         again = await w.moderator.on_message(photo("9"))
         assert again.duplicate
+        assert again.case is not None  # the same answer: its case, nothing done again
+        assert again.case.id == first.case.id  # type: ignore[union-attr]
+        assert again.verdict.actions == first.verdict.actions
         assert (w.platform.calls, len(await audit_of(store))) == before
         assert len(await store.list_cases()) == 1
         assert first.case is not None
