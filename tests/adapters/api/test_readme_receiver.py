@@ -21,9 +21,7 @@ def test_the_readme_receiver_checks_signatures_and_repeats(
 ) -> None:
     found = re.search(r"```python\n(import hashlib, hmac.*?)```", README.read_text(), re.S)
     assert found is not None, "the README's receiver is gone"
-    code = found.group(1).replace(
-        "        ...                       # act on it\n", "        ACTED.append(event)\n"
-    )
+    code = found.group(1).replace("        ...  # act on it\n", "        ACTED.append(event)\n")
     monkeypatch.setenv("BLOCKFIRST_WEBHOOK_SECRET_SHOP", SECRET)
     space: dict[str, Any] = {"ACTED": []}
     exec(compile(code, "README receiver", "exec"), space)
