@@ -14,6 +14,7 @@ out at 50, 80 and 100 % of the deadline, each once.
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from core.errors import AuthorisationError, InputError
 from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
@@ -23,6 +24,7 @@ __all__ = [
     "Case",
     "CaseFilter",
     "apply_decision",
+    "case_facts",
     "due_alerts",
     "platform_of",
     "target_of",
@@ -83,6 +85,22 @@ class CaseFilter:
     category: str = ""
     overdue_at: datetime | None = None  # only open cases past their deadline then
     opened: tuple[datetime | None, datetime | None] = (None, None)  # [from, to)
+
+
+def case_facts(case: Case) -> dict[str, Any]:
+    """A case's facts as JSON, as the dashboard's export and the API show them."""
+    return {
+        "id": case.id,
+        "kind": case.kind.value,
+        "state": case.state.value,
+        "category": case.category,
+        "opened_at": case.opened_at.isoformat(),
+        "deadline": case.deadline.isoformat(),
+        "removed": case.removed,
+        "dry_run": case.dry_run,
+        "decided_by": case.decided_by,
+        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
+    }
 
 
 def platform_of(target: str) -> str:

@@ -26,7 +26,7 @@ from adapters.api.platform import ApiPlatform
 from adapters.api.settings import WebhookTarget
 from adapters.api.webhooks import Webhook
 from core.api_tokens import ApiToken, Scope
-from core.cases import Case
+from core.cases import Case, case_facts
 from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import (
@@ -150,8 +150,7 @@ async def _submit_request(intake: Intake, request: Request) -> Response:
         case = await intake.moderator.on_report(report)
     except InputError as exc:
         raise ApiError(400, str(exc)) from None
-    blocked = message is not None and (report.authority or report.trusted or case.removed)
-    return JSONResponse({"case": _case(case), "block": blocked or await _blocks(intake, case)})
+    return JSONResponse({"case": _case(case), "block": await _blocks(intake, case)})
 
 
 async def _read_case(intake: Intake, request: Request) -> Response:
@@ -277,19 +276,7 @@ def _answer(item: str, verdict: Verdict, case: Case | None, duplicate: bool) -> 
 
 
 def _case(case: Case) -> dict[str, Any]:
-    return {
-        "id": case.id,
-        "kind": case.kind.value,
-        "state": case.state.value,
-        "category": case.category,
-        "opened_at": case.opened_at.isoformat(),
-        "deadline": case.deadline.isoformat(),
-        "removed": case.removed,
-        "dry_run": case.dry_run,
-        "reasons": list(case.reasons),
-        "decided_by": case.decided_by,
-        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
-    }
+    return {**case_facts(case), "reasons": list(case.reasons)}
 
 
 def _history(history: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -321,6 +308,9 @@ async def _own_case(intake: Intake, token: ApiToken, case_id: str) -> Case:
 
 
 async def _blocks(intake: Intake, case: Case) -> bool:
-    """Whether a delete was queued for the case (block first for its category)."""
+    """Whether the platform should block now: a delete was queued for the case (an
+    authority, a trusted flagger, a category blocked first), and not in dry run."""
+    if case.dry_run:
+        return False
     history = await intake.cases.case_history(case.id)
     return any(e["kind"] == Action.DELETE.value for e in history.get("effects", []))

@@ -1,9 +1,7 @@
 """``blockfirst api``: the HTTP API alone (``blockfirst run`` serves it beside the
 bots when ``[api] enabled``)."""
 
-import asyncio
 import os
-import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from adapters.api.app import create_api, standalone_api
 from bots.cli.common import CliState, fail, run
 from bots.config import load_config
 from bots.logs import setup_logging
-from bots.web.server import listen, serve
+from bots.web.server import serve_until_signalled
 from core.errors import BlockfirstError
 
 __all__ = ["api"]
@@ -43,13 +41,5 @@ def api(state: CliState, config_path: Path | None, bind: str | None) -> None:
     settings = replace(config.api, bind=bind or config.api.bind)
     db_url, engine = config.storage_url, config.engine
 
-    async def body() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        sock = listen(settings.bind, "api.bind")
-        app = create_api(settings, lambda: standalone_api(db_url, engine))
-        await serve(app, sock, stop, "API")
-
-    run(body)
+    app = create_api(settings, lambda: standalone_api(db_url, engine))
+    run(lambda: serve_until_signalled(app, settings.bind, "api.bind", "API"))

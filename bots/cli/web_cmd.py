@@ -1,8 +1,6 @@
 """``blockfirst web`` (the dashboard alone) and ``blockfirst users`` (its accounts)."""
 
-import asyncio
 import os
-import signal
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,7 +13,7 @@ from bots.config import load_config
 from bots.logs import setup_logging
 from bots.web.app import create_app, standalone
 from bots.web.security import MIN_PASSWORD, hash_password
-from bots.web.server import listen, serve
+from bots.web.server import serve_until_signalled
 from core.accounts import Role, User, valid_name
 from core.audit import AuditRecord
 from core.errors import BlockfirstError, InputError
@@ -48,15 +46,8 @@ def web(state: CliState, config_path: Path | None, bind: str | None) -> None:  #
     settings = replace(config.web, bind=bind or config.web.bind)
     db_url = config.storage_url
 
-    async def body() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        sock = listen(settings.bind)  # a taken port is the only message, before any other
-        await serve(create_app(settings, lambda: standalone(db_url)), sock, stop)
-
-    run(body)
+    app = create_app(settings, lambda: standalone(db_url))
+    run(lambda: serve_until_signalled(app, settings.bind))
 
 
 @click.group()

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import signal
 import socket
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ from starlette.applications import Starlette
 from bots.web.settings import parse_bind
 from core.errors import ConfigError
 
-__all__ = ["exposure_warning", "listen", "serve"]
+__all__ = ["exposure_warning", "listen", "serve", "serve_until_signalled"]
 
 log = logging.getLogger("blockfirst.web")
 
@@ -74,3 +75,15 @@ async def serve(
     )
     server.should_exit = True
     await task
+
+
+async def serve_until_signalled(
+    app: Starlette, bind: str, key: str = "web.bind", what: str = "dashboard"
+) -> None:
+    """Listen on ``bind`` (a taken port is the only message, before any other) and
+    serve until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(app, listen(bind, key), stop, what)

@@ -14,7 +14,7 @@ from bots.web.context import Ctx, safe_next, view
 from bots.web.params import parse_number
 from core.accounts import Permission
 from core.audit import AuditFilter, AuditRecord
-from core.cases import Case, CaseFilter
+from core.cases import Case, CaseFilter, case_facts
 from core.errors import InputError
 from core.model import CaseState, Decision
 
@@ -115,15 +115,7 @@ async def case_export(ctx: Ctx) -> Response:
     facts = await _case_page(ctx, case)
     message = case.message
     body = {
-        "id": case.id,
-        "kind": case.kind.value,
-        "state": case.state.value,
-        "category": case.category,
-        "opened_at": case.opened_at.isoformat(),
-        "deadline": case.deadline.isoformat(),
-        "decided_by": case.decided_by,
-        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
-        "removed": case.removed,
+        **case_facts(case),
         "target": case.target,
         "link": facts["link"],
         "sender": {"id": message.sender.id, "kind": message.sender.kind.value} if message else None,
