@@ -11,7 +11,7 @@ __all__ = ["boolean", "json_object", "text", "texts"]
 def json_object(raw: bytes | str, where: str = "body") -> dict[str, Any]:
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting past the stack too
         raise ApiError(400, f"{where}: not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, f"{where}: expected a JSON object")

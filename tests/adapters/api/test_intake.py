@@ -121,6 +121,19 @@ async def test_a_bad_item_is_400_naming_the_field(
     assert message in check_against_document(response, "/v1/items", "post")["message"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100_000, b"\xff\xfe", b"[1, 2]", b'{"item_id": '],
+    ids=["deep", "not-utf8", "not-an-object", "cut-off"],
+)
+async def test_a_body_that_is_not_a_json_object_is_400(api: Api, raw: bytes) -> None:
+    token = await _client(api)
+    headers = {**api.auth(token), "Content-Type": "application/json"}
+    response = await api.client.post("/v1/items", content=raw, headers=headers)
+    assert response.status_code == 400
+    assert check_against_document(response, "/v1/items", "post")["message"].startswith("body:")
+
+
 async def test_a_lookup_token_cannot_submit(api: Api) -> None:
     response = await api.client.post("/v1/items", json=_item("p"), headers=api.auth())
     assert response.status_code == 403
