@@ -103,7 +103,7 @@ async def handle(
                 ]
                 await wait_for(go)
                 handled = await asyncio.gather(*(moderator.on_message(m) for m in messages))
-    say(f"cases {sum(h.case is not None for h in handled)}")
+    say(f"cases {sum(h.case is not None and not h.duplicate for h in handled)}")
 
 
 async def audit(db_url: str, count: int, go: Path) -> None:
