@@ -262,6 +262,10 @@ class TokenStore(Protocol):
 
     async def revoke_token(self, name: str, at: datetime) -> bool: ...
 
+    async def add_use(self, token: str, minute: int, uses: int) -> int:
+        """A token's requests in a minute, counted across processes."""
+        ...
+
 
 class Store(
     BankStore,

@@ -3,10 +3,15 @@
 Every refusal is a JSON ``{"message": ...}`` (HMA's error shape) with 401 (no
 token, an unknown or revoked one), 403 (a scope the token lacks) or 429 (over
 the token's requests a minute, with Retry-After).
+
+The limit holds across processes: each counts a token's requests in the
+current minute in the store (``add_use``), reading the shared count when the
+minute starts and adding its own at most once a second, so several processes
+together overshoot a limit by at most about a second's worth of requests.
 """
 
 import math
-from collections import deque
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -26,15 +31,26 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+@dataclass(slots=True)
+class _Use:
+    minute: int
+    shared: int  # every process's count at the last exchange with the store
+    local: int = 0  # this process's requests since
+    exchanged: float = 0.0
+
+
+_EXCHANGE = 1.0  # seconds between a process's additions to the shared count
+
+
 class Gate:
     """Checks each request's token and scope, and counts it against the token's limit
-    (a sliding minute, in this process)."""
+    a minute, shared with every process on the store."""
 
     def __init__(self, tokens: TokenStore, clock: Clock, per_minute: int) -> None:
         self._tokens = tokens
         self._clock = clock
         self._per_minute = per_minute
-        self._recent: dict[str, deque[float]] = {}
+        self._uses: dict[str, _Use] = {}
 
     async def admit(self, request: Request, scope: Scope) -> ApiToken:
         return await self.admit_any(request, scope)
@@ -45,7 +61,7 @@ class Gate:
         if not any(token.may(scope) for scope in scopes):
             wanted = " or ".join(repr(s.value) for s in scopes)
             raise ApiError(403, f"token api:{token.name} lacks the {wanted} scope")
-        self._count(token)
+        await self._count(token)
         return token
 
     async def _token(self, request: Request) -> ApiToken:
@@ -59,16 +75,21 @@ class Gate:
             raise ApiError(401, f"token api:{token.name} was revoked")
         return token
 
-    def _count(self, token: ApiToken) -> None:
+    async def _count(self, token: ApiToken) -> None:
         now = self._clock.now().timestamp()
-        recent = self._recent.setdefault(token.name, deque())
-        while recent and recent[0] <= now - 60:
-            recent.popleft()
-        if len(recent) >= self._per_minute:
-            wait = max(1, math.ceil(recent[0] + 60 - now))
+        minute = int(now // 60)
+        use = self._uses.get(token.name)
+        if use is None or use.minute != minute:
+            shared = await self._tokens.add_use(token.name, minute, 0)
+            use = self._uses[token.name] = _Use(minute, shared, exchanged=now)
+        if use.shared + use.local >= self._per_minute:
+            wait = max(1, math.ceil((minute + 1) * 60 - now))
             raise ApiError(
                 429,
                 f"over {self._per_minute} requests a minute for api:{token.name}",
                 {"Retry-After": str(wait)},
             )
-        recent.append(now)
+        use.local += 1
+        if now - use.exchanged >= _EXCHANGE:
+            use.shared = await self._tokens.add_use(token.name, minute, use.local)
+            use.local, use.exchanged = 0, now

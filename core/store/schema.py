@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "api_tokens",
+    "api_usage",
     "audit_log",
     "bank_changes",
     "bank_entries",
@@ -217,6 +218,14 @@ api_tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+api_usage = sa.Table(
+    "api_usage",
+    metadata,
+    sa.Column("token", sa.String(48), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // 60
+    sa.Column("uses", sa.Integer, nullable=False),
 )
 
 bank_changes = sa.Table(

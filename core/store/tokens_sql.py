@@ -1,15 +1,17 @@
-"""API tokens in SQL: only their hashes."""
+"""API tokens in SQL: only their hashes; and their use a minute, shared by every
+process on the store."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.api_tokens import ApiToken
 from core.errors import InputError
 from core.store.base import storage_errors
 from core.store.codec import token_from_row, token_row
-from core.store.schema import api_tokens
+from core.store.schema import api_tokens, api_usage
 
 __all__ = ["TokenTables"]
 
@@ -54,3 +56,23 @@ class TokenTables:
         with storage_errors("revoking an API token"):
             async with self._engine.begin() as conn:
                 return bool((await conn.execute(stmt)).rowcount)
+
+    async def add_use(self, token: str, minute: int, uses: int) -> int:
+        """Add ``uses`` to ``token``'s count for ``minute`` (Unix time // 60); the count
+        now, across every process. Minutes before the last are dropped as it goes."""
+        with storage_errors("counting API use"):
+            async with self._engine.begin() as conn:
+                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+                row = {"token": token, "minute": minute, "uses": uses}
+                upsert = dialect.insert(api_usage).values(row)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=["token", "minute"],
+                    set_={"uses": api_usage.c.uses + upsert.excluded.uses},
+                ).returning(api_usage.c.uses)
+                count = int((await conn.execute(upsert)).scalar_one())
+                await conn.execute(
+                    sa.delete(api_usage).where(
+                        api_usage.c.token == token, api_usage.c.minute < minute - 1
+                    )
+                )
+        return count

@@ -1,4 +1,5 @@
-"""API tokens in the store: only hashes kept, names never reused, revocation at once."""
+"""API tokens in the store: only hashes kept, names never reused, revocation at once;
+their use a minute counted for every process."""
 
 from datetime import UTC, datetime
 
@@ -31,3 +32,11 @@ async def test_revoked_tokens_stay_listed_and_their_names_are_not_reused(store: 
     assert not listed.may(Scope.LOOKUP)
     with pytest.raises(InputError, match="names are not reused"):
         await store.add_token(ApiToken("shop", frozenset({Scope.LOOKUP}), new_token()[1], NOW))
+
+
+async def test_old_minutes_are_dropped(store: SqlStore) -> None:
+    minute = int(NOW.timestamp() // 60)
+    assert await store.add_use("shop", minute, 3) == 3
+    assert await store.add_use("shop", minute, 2) == 5
+    assert await store.add_use("shop", minute + 5, 1) == 1
+    assert await store.add_use("shop", minute, 0) == 0  # gone with its minute

@@ -1,5 +1,6 @@
 """API tokens for platforms that call blockfirst over HTTP: kept only as hashes,
-scoped, revocable (``blockfirst tokens``).
+scoped, revocable (``blockfirst tokens``); and their use a minute, counted here so
+a rate limit holds across processes.
 
 Revision ID: 0013
 """
@@ -23,7 +24,14 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Text, nullable=False, server_default=""),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_table(
+        "api_usage",
+        sa.Column("token", sa.String(48), primary_key=True),
+        sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // 60
+        sa.Column("uses", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("api_usage")
     op.drop_table("api_tokens")

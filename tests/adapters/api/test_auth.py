@@ -1,0 +1,31 @@
+"""A token's rate limit holds across processes: two gates on one store (two API
+processes) share the count of the minute."""
+
+import pytest
+from starlette.requests import Request
+
+from adapters.api.auth import ApiError, Gate
+from core.api_tokens import ApiToken, Scope, new_token
+from core.store import SqlStore
+from tests.fakes import FakeClock
+
+
+def _request(secret: str) -> Request:
+    headers = [(b"authorization", f"Bearer {secret}".encode())]
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+
+
+async def test_two_processes_share_one_limit(store: SqlStore, clock: FakeClock) -> None:
+    secret, digest = new_token()
+    await store.add_token(ApiToken("shop", frozenset({Scope.LOOKUP}), digest, clock.now()))
+    first, second = (Gate(store, clock, per_minute=4) for _ in range(2))
+    for _ in range(3):
+        await first.admit(_request(secret), Scope.LOOKUP)
+    clock.advance(seconds=1)  # the first process adds its count to the store
+    await first.admit(_request(secret), Scope.LOOKUP)
+    with pytest.raises(ApiError) as refused:  # the second starts from the shared count
+        await second.admit(_request(secret), Scope.LOOKUP)
+    assert refused.value.status == 429
+    assert refused.value.headers["Retry-After"] == "59"
+    clock.advance(seconds=60)  # a new minute
+    await second.admit(_request(secret), Scope.LOOKUP)
