@@ -8,6 +8,7 @@ JSON; every error is ``{"message": ...}`` with its status, never a traceback.
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,14 +21,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from adapters.api.auth import ApiError, Gate
 from adapters.api.hma import Hma, hma_routes
 from adapters.api.intake import Clients, Intake, intake_routes
 from adapters.api.openapi import document
 from adapters.api.settings import ApiSettings
+from core.api_tokens import Scope
 from core.engine.config import EngineConfig
+from core.engine.exposition import CONTENT_TYPE, exposition
 from core.engine.moderator import Moderator
 from core.errors import StorageError
 from core.fetch import FetchPolicy, WebFetcher
@@ -80,7 +84,7 @@ class _Limits:
         self._app = app
         self._max = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
@@ -139,6 +143,7 @@ def create_api(
                     clients.platform(token.name)
             state["hma"] = Hma(gate, opened.moderator, opened.store, fetcher)
             state["intake"] = Intake(gate, opened.moderator, opened.store, clients)
+            state["services"] = opened
             yield
             state.clear()
 
@@ -146,6 +151,7 @@ def create_api(
         *hma_routes(lambda: state["hma"]),
         *intake_routes(lambda: state["intake"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
+        Route("/metrics", functools.partial(_metrics, state=state), methods=["GET"]),
     ]
     handlers = {
         ApiError: _api_error,
@@ -156,6 +162,15 @@ def create_api(
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.add_middleware(_Limits, max_bytes=settings.max_body_bytes)
     return app
+
+
+async def _metrics(request: Request, state: dict[str, Any]) -> Response:
+    """The engine's figures for a scraper with a token (any scope): webhook endings
+    (``blockfirst_effects{result="failed"}``) among them."""
+    services: ApiServices = state["services"]
+    await state["intake"].gate.admit_any(request, *Scope)
+    text = await exposition(services.store, services.moderator, services.clock)
+    return Response(text, media_type=CONTENT_TYPE)
 
 
 async def _openapi(request: Request) -> Response:

@@ -147,6 +147,15 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(_intake_paths())
+    paths["/metrics"] = {
+        "get": {
+            "summary": "The engine's figures, Prometheus text format (a token of any scope)",
+            "responses": {
+                "200": {"description": "OK", "content": {"text/plain": {"schema": _STR}}},
+                **_ERRORS,
+            },
+        }
+    }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -208,6 +208,20 @@ async def test_a_receiver_outage_loses_nothing_and_doubles_nothing(
     assert len(hook.keys) == len(set(hook.keys))
 
 
+async def test_metrics_count_webhook_endings_for_a_token_holder(
+    hooked: tuple[Api, Receiver],
+) -> None:
+    api, hook = hooked
+    token = await _client(api)
+    hook.fail_next = 100
+    body = _item("p-m", hashes=[{"signal_type": "pdq", "value": PDQ}])
+    await api.client.post("/v1/items", json=body, headers=api.auth(token))
+    assert (await api.client.get("/metrics")).status_code == 401
+    text = (await api.client.get("/metrics", headers=api.auth())).text
+    assert 'blockfirst_effects_total{kind="delete",result="pending"} 1.0' in text
+    assert "blockfirst_queue_size 1.0" in text
+
+
 def test_a_signature_checks_the_secret_the_body_and_the_time() -> None:
     body, now = b'{"action":"delete"}', time.time()
     header = sign(SECRET, body, int(now))
