@@ -3,6 +3,11 @@ the paths, parameters, upload field names and JSON shapes of HMA 2.0's
 ``/h/hash``, ``/m/raw_lookup``, ``/m/lookup``, ``/m/index/status`` and the bank
 listing under ``/c/``.
 
+With the ``banks`` scope, HMA's curation calls bank content: ``POST /c/banks``,
+``POST /c/bank/NAME/signal`` (hashes), ``POST /c/bank/NAME/content`` (a file, or
+a ``url`` when fetching is on) and ``DELETE /c/bank/NAME/content/ID``; each is
+audited as the client, and every process's matcher follows within seconds.
+
 Where blockfirst is stricter than HMA: a token is required (scope ``lookup``);
 uploads are read into memory, never a temporary file; a ``url`` is fetched only
 when ``api.fetch_urls`` is on, through the SSRF guard; a match is what falls in
@@ -12,7 +17,7 @@ banks are on or off (``matching_enabled_ratio`` is 1.0 or 0.0), so ``seed`` and
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -20,14 +25,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters.api.auth import ApiError, Gate
+from adapters.api.fields import json_object, text
 from adapters.api.multipart import read_upload
-from core.api_tokens import Scope
-from core.banks import Bank
+from core.api_tokens import ApiToken, Scope
+from core.audit import AuditRecord
+from core.bank_lists import entries_for_media
+from core.banks import Bank, Entry, EntryStatus, check_bank_name
 from core.engine.moderator import Moderator
 from core.errors import InputError
-from core.model import Band, Match, MediaSignals
-from core.ports import BankStore, ImageFetcher
+from core.model import CATEGORIES, Band, BankAction, Match, MediaSignals
+from core.ports import ImageFetcher, Store
 from core.signals import SIGNAL_TYPES
+from core.writes import Audit
 
 __all__ = ["Hma", "hma_routes"]
 
@@ -43,7 +52,7 @@ class Hma:
 
     gate: Gate
     moderator: Moderator
-    banks: BankStore
+    store: Store
     fetcher: ImageFetcher | None = None
 
 
@@ -65,8 +74,11 @@ def hma_routes(hma: Callable[[], Hma]) -> list[Route]:
         "/m/raw_lookup": {"GET": _raw_lookup},
         "/m/lookup": {"GET": _lookup_get, "POST": _lookup_post},
         "/m/index/status": {"GET": _index_status},
-        "/c/banks": {"GET": _banks},
+        "/c/banks": {"GET": _banks, "POST": _bank_create},
         "/c/bank/{name}": {"GET": _bank},
+        "/c/bank/{name}/signal": {"POST": _bank_add_signals},
+        "/c/bank/{name}/content": {"POST": _bank_add_content},
+        "/c/bank/{name}/content/{content_id:int}": {"DELETE": _bank_remove_content},
     }
     return [Route(path, bind(views), methods=list(views)) for path, views in paths.items()]
 
@@ -135,14 +147,14 @@ async def _index_status(hma: Hma, request: Request) -> Response:
 
 async def _banks(hma: Hma, request: Request) -> Response:
     await hma.gate.admit(request, Scope.LOOKUP)
-    return JSONResponse([_bank_config(s.bank) for s in await hma.banks.list_banks()])
+    return JSONResponse([_bank_config(s.bank) for s in await hma.store.list_banks()])
 
 
 async def _bank(hma: Hma, request: Request) -> Response:
     await hma.gate.admit(request, Scope.LOOKUP)
     name = request.path_params["name"]
     try:
-        bank = await hma.banks.get_bank(name)
+        bank = await hma.store.get_bank(name)
     except InputError:
         raise ApiError(404, f"bank '{name[:80]}' not found") from None
     return JSONResponse(_bank_config(bank))
@@ -253,3 +265,89 @@ def _by_bank(matches: list[Match]) -> dict[str, list[dict[str, Any]]]:
 
 def _content(match: Match) -> dict[str, Any]:
     return {"bank_content_id": match.entry_id, "distance": str(match.distance)}
+
+
+async def _bank_create(hma: Hma, request: Request) -> Response:
+    token = await hma.gate.admit(request, Scope.BANKS)
+    data = json_object(await request.body())
+    name = text(data, "name", limit=64, required=True)
+    enabled = data.get("enabled", data.get("enabled_ratio", 1.0))
+    if isinstance(enabled, bool):
+        enabled = 1.0 if enabled else 0.0
+    if not isinstance(enabled, (int, float)) or not 0 <= enabled <= 1:
+        raise ApiError(400, "enabled_ratio: a number from 0.0 to 1.0 (banks are on above 0)")
+    action = text(data, "action", limit=16) or "review"  # a client's new bank acts only if asked
+    category = text(data, "category", limit=32) or "other"
+    if action not in {a.value for a in BankAction} or category not in CATEGORIES:
+        raise ApiError(400, f"action: delete or review; category: one of {', '.join(CATEGORIES)}")
+    try:
+        new = Bank(check_bank_name(name), BankAction(action), enabled=enabled > 0)
+        bank = await hma.store.create_bank(replace(new, category=category))
+    except InputError as exc:
+        status = 403 if "exists" in str(exc) else 400
+        raise ApiError(status, str(exc)) from None
+    await _audit(hma, token, "bank_created", bank.name, f"{action}, {category}, on={bank.enabled}")
+    return JSONResponse(_bank_config(bank), 201)
+
+
+async def _bank_add_signals(hma: Hma, request: Request) -> Response:
+    token = await hma.gate.admit(request, Scope.BANKS)
+    given = json_object(await request.body())
+    signals = {}
+    for kind, value in given.items():
+        if not isinstance(value, str):
+            raise ApiError(400, f"Invalid {kind[:40]} signal: expected a string")
+        signals[kind] = _canonical(kind, value)
+    return await _bank_add(hma, token, request.path_params["name"], signals)
+
+
+async def _bank_add_content(hma: Hma, request: Request) -> Response:
+    token = await hma.gate.admit(request, Scope.BANKS)
+    url = request.query_params.get("url")
+    media = await _fetched(hma, url) if url else await _uploaded(hma, request)
+    entries = entries_for_media(media, source=token.platform, added_by=token.platform)
+    signals = {e.signal_type: e.value for e in entries}
+    return await _bank_add(hma, token, request.path_params["name"], signals)
+
+
+async def _bank_add(hma: Hma, token: ApiToken, bank: str, signals: dict[str, str]) -> Response:
+    if not signals:
+        raise ApiError(400, "No signals given")
+    await _known_bank(hma, bank)
+    who = token.platform
+    entries = [Entry(k, v, source=who, added_by=who) for k, v in signals.items()]
+    result = await hma.store.add_entries(bank, entries)
+    listed = " ".join(f"{k}:{v[:80]}" for k, v in signals.items())
+    await _audit(hma, token, "entries_added", bank, f"{result.added} added: {listed}")
+    ids = await hma.store.entry_ids(bank, list(signals.items()))
+    return JSONResponse({"id": min(i for i, _, _ in ids) if ids else None, "signals": signals})
+
+
+async def _bank_remove_content(hma: Hma, request: Request) -> Response:
+    token = await hma.gate.admit(request, Scope.BANKS)
+    bank = request.path_params["name"]
+    await _known_bank(hma, bank)
+    content_id = request.path_params["content_id"]
+    rows = await hma.store.entries_by_id(bank, content_id, content_id)
+    removed = 0
+    for _, kind, value, _, active in rows:
+        if active:
+            removed += await hma.store.set_entry_status(
+                bank, kind, [value], EntryStatus.REMOVED, token.platform
+            )
+    await _audit(hma, token, "entries_removed", bank, f"entry {content_id}: {removed} removed")
+    return JSONResponse({"deleted": removed})
+
+
+async def _known_bank(hma: Hma, name: str) -> None:
+    try:
+        await hma.store.get_bank(name)
+    except InputError:
+        raise ApiError(404, f"bank '{name[:80]}' not found") from None
+
+
+async def _audit(hma: Hma, token: ApiToken, kind: str, bank: str, reason: str) -> None:
+    record = AuditRecord(
+        kind=kind, platform=token.platform, bank=bank, actor=token.platform, reason=reason[:500]
+    )
+    await hma.store.apply([Audit(record)])

@@ -147,6 +147,7 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(_intake_paths())
+    _curation_paths(paths)
     paths["/metrics"] = {
         "get": {
             "summary": "The engine's figures, Prometheus text format (a token of any scope)",
@@ -169,6 +170,53 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
             "schemas": {**_SCHEMAS, **_INTAKE_SCHEMAS},
         },
+    }
+
+
+def _curation_paths(paths: dict[str, Any]) -> None:
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    missing = {"404": _answer("No such bank", _ref("Error"))}
+    added = _answer("The signals banked and the first entry's id", _ref("Banked"))
+    paths["/c/banks"]["post"] = {
+        "summary": "Create a bank (scope banks)",
+        "requestBody": _json_body("BankCreate"),
+        "responses": {"201": _answer("The bank", _ref("Bank")), **_ERRORS},
+    }
+    paths["/c/bank/{name}/signal"] = {
+        "post": {
+            "summary": "Bank hashes given as {signal_type: value} (scope banks)",
+            "parameters": [name],
+            "requestBody": {
+                "required": True,
+                "content": {_JSON: {"schema": _ref("Hashes")}},
+            },
+            "responses": {"200": added, **_ERRORS, **missing},
+        }
+    }
+    paths["/c/bank/{name}/content"] = {
+        "post": {
+            "summary": "Bank every signal of an uploaded file, or of a url's media",
+            "parameters": [name, _query("url", "An http(s) URL (only with api.fetch_urls)")],
+            "requestBody": {**_UPLOAD, "required": False},
+            "responses": {"200": added, **_ERRORS, **missing},
+        }
+    }
+    content_id = {
+        "name": "content_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+    paths["/c/bank/{name}/content/{content_id}"] = {
+        "delete": {
+            "summary": "Remove a banked entry (final, audited)",
+            "parameters": [name, content_id],
+            "responses": {
+                "200": _answer("How many were removed", _ref("Deleted")),
+                **_ERRORS,
+                **missing,
+            },
+        }
     }
 
 
@@ -255,6 +303,20 @@ _CASE_FIELDS = {
     "decided_at": _OPT_STR,
 }
 _INTAKE_SCHEMAS: dict[str, Any] = {
+    "BankCreate": _object(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "enabled": {"type": "boolean"},
+            "enabled_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+            "action": {"enum": ["delete", "review"]},
+            "category": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
+        },
+        ["name"],
+    ),
+    "Banked": _object(
+        {"id": {"type": ["integer", "null"]}, "signals": _ref("Hashes")}, ["id", "signals"]
+    ),
+    "Deleted": _object({"deleted": {"type": "integer"}}, ["deleted"]),
     "Item": _object(
         {
             "item_id": {"type": "string", "minLength": 1, "maxLength": 128},

@@ -212,3 +212,42 @@ async def test_unknown_paths_and_methods_answer_json(api: Api) -> None:
     wrong = await api.client.delete("/c/banks", headers=api.auth())
     assert wrong.status_code == 405
     assert wrong.json() == {"message": "Method Not Allowed"}
+
+
+async def test_a_banks_token_banks_content_as_hma_curation_does(api: Api) -> None:
+    token = await api.token_for("curator", Scope.BANKS, Scope.LOOKUP)
+    created = await api.client.post("/c/banks", json={"name": "shared"}, headers=api.auth(token))
+    assert check_against_document(created, "/c/banks", "post") == {
+        "name": "shared",
+        "matching_enabled_ratio": 1.0,
+    }
+    assert (await api.store.get_bank("shared")).action.value == "review"  # acts only if asked
+    again = await api.client.post("/c/banks", json={"name": "shared"}, headers=api.auth(token))
+    assert again.status_code == 403
+    files = {"photo": ("h.jpg", HARMLESS, "image/jpeg")}
+    banked = await api.client.post("/c/bank/shared/content", files=files, headers=api.auth(token))
+    body = check_against_document(banked, "/c/bank/{name}/content", "post")
+    assert set(body["signals"]) >= {"pdq", "sha256"}
+    signal = await api.client.post(
+        "/c/bank/shared/signal", json={"md5": "0" * 32}, headers=api.auth(token)
+    )
+    assert check_against_document(signal, "/c/bank/{name}/signal", "post")["id"] > body["id"]
+    removed = await api.client.delete(
+        f"/c/bank/shared/content/{signal.json()['id']}", headers=api.auth(token)
+    )
+    assert check_against_document(removed, "/c/bank/{name}/content/{content_id}", "delete") == {
+        "deleted": 1
+    }
+    audit = [e.record async for e in api.store.iter_audit()]
+    assert [(r.kind, r.actor) for r in audit if r.bank == "shared"] == [
+        ("bank_created", "api:curator"),
+        ("entries_added", "api:curator"),
+        ("entries_added", "api:curator"),
+        ("entries_removed", "api:curator"),
+    ]
+    missing = await api.client.post(
+        "/c/bank/nope/signal", json={"md5": "0" * 32}, headers=api.auth(token)
+    )
+    assert missing.status_code == 404
+    lookup_only = await api.client.post("/c/banks", json={"name": "x"}, headers=api.auth())
+    assert lookup_only.status_code == 403
