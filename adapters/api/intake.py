@@ -11,7 +11,7 @@ and opens nothing twice. A client reaches only its own cases.
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -42,12 +42,21 @@ from core.model import (
     Signal,
     Verdict,
 )
+from core.policy import LANGUAGES, ChatSettings, Mode, Sanction
 from core.ports import CaseStore
 from core.signals import SIGNAL_TYPES
 
 __all__ = ["Clients", "Intake", "intake_routes"]
 
 _ID, _TEXT, _LINKS, _HASHES = 128, 20_000, 50, 20
+_SETTINGS: dict[str, Any] = {
+    "mode": {m.value: m for m in Mode},
+    "language": {language: language for language in LANGUAGES},
+    "notice": None,
+    "sanction": {s.value: s for s in Sanction},
+    "block_first": None,
+    "trusted_reporters": None,
+}
 
 
 class Clients:
@@ -99,6 +108,7 @@ def intake_routes(intake: Callable[[], Intake]) -> list[Route]:
         Route("/v1/requests", bind(_submit_request), methods=["POST"]),
         Route("/v1/cases/{case_id}", bind(_read_case), methods=["GET"]),
         Route("/v1/cases/{case_id}/decision", bind(_decide), methods=["POST"]),
+        Route("/v1/rooms/{room}/settings", bind(_room_settings), methods=["GET", "PUT"]),
     ]
 
 
@@ -180,6 +190,54 @@ async def _decide(intake: Intake, request: Request) -> Response:
     except (InputError, AuthorisationError) as exc:
         raise ApiError(400, str(exc)) from None
     return JSONResponse(_case(decided))
+
+
+async def _room_settings(intake: Intake, request: Request) -> Response:
+    """A room's settings: read with submit or banks, changed (audited) with banks, as
+    only a chat's admins change a chat's."""
+    reading = request.method == "GET"
+    scopes = (Scope.SUBMIT, Scope.BANKS) if reading else (Scope.BANKS,)
+    token = await intake.gate.admit_any(request, *scopes)
+    room = request.path_params["room"][:_ID]
+    settings = await intake.moderator.chat_settings(token.platform, room)
+    if not reading:
+        settings = _settings(settings, json_object(await request.body()))
+        await intake.moderator.set_chat_settings(token.platform, room, settings, token.platform)
+    return JSONResponse(_settings_json(settings))
+
+
+def _settings(current: ChatSettings, data: dict[str, Any]) -> ChatSettings:
+    unknown = sorted(set(data) - set(_SETTINGS))
+    if unknown:
+        raise ApiError(400, f"{unknown[0][:40]}: unknown (known: {', '.join(_SETTINGS)})")
+    changes: dict[str, Any] = {}
+    for name, choices in _SETTINGS.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(choices, dict):
+            if not isinstance(value, str) or value not in choices:
+                raise ApiError(400, f"{name}: one of {', '.join(choices)}")
+            changes[name] = choices[value]
+        elif name == "notice":
+            changes[name] = boolean(data, name)
+        else:
+            changes[name] = frozenset(texts(data, name, limit=200, each=_ID))
+    try:
+        return replace(current, **changes)
+    except InputError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def _settings_json(settings: ChatSettings) -> dict[str, Any]:
+    return {
+        "mode": settings.mode.value,
+        "language": settings.language,
+        "notice": settings.notice,
+        "sanction": settings.sanction.value,
+        "block_first": sorted(settings.block_first),
+        "trusted_reporters": sorted(settings.trusted_reporters),
+    }
 
 
 async def _item_body(request: Request) -> tuple[dict[str, Any], Upload | None]:

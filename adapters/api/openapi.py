@@ -226,6 +226,7 @@ def _json_body(schema: str) -> dict[str, Any]:
 
 def _intake_paths() -> dict[str, Any]:
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    room = {**case_id, "name": "room"}
     missing = {"404": _answer("No such case for this client", _ref("Error"))}
     busy = {"409": _answer("The same item is being checked right now", _ref("Error"))}
     item_upload = {
@@ -269,6 +270,19 @@ def _intake_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/v1/rooms/{room}/settings": {
+            "get": {
+                "summary": "A room's settings (scope submit or banks)",
+                "parameters": [room],
+                "responses": {"200": _answer("Its settings", _ref("RoomSettings")), **_ERRORS},
+            },
+            "put": {
+                "summary": "Change a room's settings (scope banks; audited)",
+                "parameters": [room],
+                "requestBody": _json_body("RoomSettingsChange"),
+                "responses": {"200": _answer("Its settings", _ref("RoomSettings")), **_ERRORS},
+            },
+        },
         "/v1/cases/{case_id}/decision": {
             "post": {
                 "summary": "Decide one of this client's cases (scope decide)",
@@ -302,7 +316,20 @@ _CASE_FIELDS = {
     "decided_by": _STR,
     "decided_at": _OPT_STR,
 }
+_SETTING_FIELDS = {
+    "mode": {"enum": ["enforce", "dry-run"]},
+    "language": {"enum": ["ko", "en"]},
+    "notice": {"type": "boolean"},
+    "sanction": {"enum": ["none", "restrict", "ban"]},
+    "block_first": {
+        "type": "array",
+        "items": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
+    },
+    "trusted_reporters": {"type": "array", "items": {"type": "string"}, "maxItems": 200},
+}
 _INTAKE_SCHEMAS: dict[str, Any] = {
+    "RoomSettings": _object(_SETTING_FIELDS, list(_SETTING_FIELDS)),
+    "RoomSettingsChange": _object(_SETTING_FIELDS, []),
     "BankCreate": _object(
         {
             "name": {"type": "string", "minLength": 1, "maxLength": 64},

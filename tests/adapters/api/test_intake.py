@@ -231,3 +231,26 @@ def test_a_signature_checks_the_secret_the_body_and_the_time() -> None:
     assert not verify(SECRET, header, body, now + 301)  # a replay, later
     assert not verify(SECRET, "t=abc,v1=00", body, now)
     assert not verify(SECRET, "", body, now)
+
+
+async def test_a_rooms_settings_change_what_its_items_get(api: Api) -> None:
+    admin = await api.token_for("shop", Scope.SUBMIT, Scope.BANKS)
+    path = "/v1/rooms/board-7/settings"
+    current = await api.client.get(path, headers=api.auth(admin))
+    assert check_against_document(current, "/v1/rooms/{room}/settings")["mode"] == "enforce"
+    changed = await api.client.put(path, json={"mode": "dry-run"}, headers=api.auth(admin))
+    assert check_against_document(changed, "/v1/rooms/{room}/settings", "put")["mode"] == (
+        "dry-run"
+    )
+    body = _item("p-dry", hashes=[{"signal_type": "pdq", "value": PDQ}])
+    answer = (await api.client.post("/v1/items", json=body, headers=api.auth(admin))).json()
+    assert (answer["verdict"], answer["dry_run"]) == ("delete", True)  # recorded, not acted on
+    bad = await api.client.put(path, json={"mode": "loud"}, headers=api.auth(admin))
+    assert (bad.status_code, bad.json()["message"]) == (400, "mode: one of enforce, dry-run")
+    submit_only = await api.token_for("poster", Scope.SUBMIT)
+    refused = await api.client.put(path, json={"notice": False}, headers=api.auth(submit_only))
+    assert refused.status_code == 403
+    audit = [e.record async for e in api.store.iter_audit() if e.record.kind == "settings"]
+    assert [(r.platform, r.chat_id, r.actor) for r in audit] == [
+        ("api:shop", "board-7", "api:shop")
+    ]
