@@ -1,5 +1,6 @@
-"""An API over a real SQLite store with the astronaut photo banked, driven by httpx
-through the ASGI interface (the app's lifespan run as a server would)."""
+"""An API over a real store (SQLite and PostgreSQL, as the core suite) with the
+astronaut photo banked, driven by httpx through the ASGI interface (the app's
+lifespan run as a server would)."""
 
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +21,11 @@ from core.engine.moderator import Moderator
 from core.matching.loader import load_matcher
 from core.media.hashing import hash_media
 from core.store import SqlStore
+from tests.core.conftest import db_url
 from tests.core.engine_helpers import BANNED
 from tests.fakes import FakeClock
 
-__all__ = ["Api", "check_against_document"]
+__all__ = ["Api", "check_against_document", "db_url"]
 
 
 @dataclass
