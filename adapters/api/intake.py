@@ -45,6 +45,7 @@ from core.model import (
 from core.policy import LANGUAGES, ChatSettings, Mode, Sanction
 from core.ports import CaseStore
 from core.signals import SIGNAL_TYPES
+from core.store.codec import settings_json
 
 __all__ = ["Clients", "Intake", "intake_routes"]
 
@@ -203,7 +204,7 @@ async def _room_settings(intake: Intake, request: Request) -> Response:
     if not reading:
         settings = _settings(settings, json_object(await request.body()))
         await intake.moderator.set_chat_settings(token.platform, room, settings, token.platform)
-    return JSONResponse(_settings_json(settings))
+    return JSONResponse(settings_json(settings))
 
 
 def _settings(current: ChatSettings, data: dict[str, Any]) -> ChatSettings:
@@ -227,17 +228,6 @@ def _settings(current: ChatSettings, data: dict[str, Any]) -> ChatSettings:
         return replace(current, **changes)
     except InputError as exc:
         raise ApiError(400, str(exc)) from None
-
-
-def _settings_json(settings: ChatSettings) -> dict[str, Any]:
-    return {
-        "mode": settings.mode.value,
-        "language": settings.language,
-        "notice": settings.notice,
-        "sanction": settings.sanction.value,
-        "block_first": sorted(settings.block_first),
-        "trusted_reporters": sorted(settings.trusted_reporters),
-    }
 
 
 async def _item_body(request: Request) -> tuple[dict[str, Any], Upload | None]:
