@@ -4,6 +4,10 @@ Every refusal is a JSON ``{"message": ...}`` (HMA's error shape) with 401 (no
 token, an unknown or revoked one), 403 (a scope the token lacks) or 429 (over
 the token's requests a minute, with Retry-After).
 
+A token's record is read from the store at most once a second (a revocation
+reaches every process within a second; unknown tokens are remembered as
+unknown for as long, so guessing costs the store nothing).
+
 The limit holds across processes: each counts a token's requests in the
 current minute in the store (``add_use``), reading the shared count when the
 minute starts and adding its own at most once a second, so several processes
@@ -13,6 +17,7 @@ together overshoot a limit by at most about a second's worth of requests.
 import math
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from starlette.requests import Request
 
 from core.api_tokens import ApiToken, Scope, hash_token
@@ -40,6 +45,8 @@ class _Use:
 
 
 _EXCHANGE = 1.0  # seconds between a process's additions to the shared count
+_FRESH = 1.0  # seconds a token's record is trusted before it is read again
+_KNOWN = 4096  # token records remembered
 
 
 class Gate:
@@ -51,6 +58,9 @@ class Gate:
         self._clock = clock
         self._per_minute = per_minute
         self._uses: dict[str, _Use] = {}
+        self._known: TTLCache[str, ApiToken | None] = TTLCache(
+            _KNOWN, _FRESH, timer=lambda: clock.now().timestamp()
+        )
 
     async def admit(self, request: Request, scope: Scope) -> ApiToken:
         return await self.admit_any(request, scope)
@@ -68,7 +78,11 @@ class Gate:
         kind, _, secret = request.headers.get("authorization", "").partition(" ")
         if kind.lower() != "bearer" or not secret.strip():
             raise ApiError(401, "missing token: send Authorization: Bearer <token>")
-        token = await self._tokens.token_by_hash(hash_token(secret.strip()))
+        digest = hash_token(secret.strip())
+        if digest in self._known:
+            token = self._known[digest]
+        else:
+            token = self._known[digest] = await self._tokens.token_by_hash(digest)
         if token is None:
             raise ApiError(401, "unknown token")
         if token.revoked_at is not None:

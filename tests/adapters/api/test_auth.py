@@ -29,3 +29,17 @@ async def test_two_processes_share_one_limit(store: SqlStore, clock: FakeClock) 
     assert refused.value.headers["Retry-After"] == "59"
     clock.advance(seconds=60)  # a new minute
     await second.admit(_request(secret), Scope.LOOKUP)
+
+
+async def test_a_revocation_reaches_a_process_within_a_second(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    secret, digest = new_token()
+    await store.add_token(ApiToken("shop", frozenset({Scope.LOOKUP}), digest, clock.now()))
+    gate = Gate(store, clock, per_minute=100)
+    await gate.admit(_request(secret), Scope.LOOKUP)
+    assert await store.revoke_token("shop", clock.now())
+    await gate.admit(_request(secret), Scope.LOOKUP)  # its record, read a moment ago
+    clock.advance(seconds=1.1)
+    with pytest.raises(ApiError, match="was revoked"):
+        await gate.admit(_request(secret), Scope.LOOKUP)
