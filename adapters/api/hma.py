@@ -328,6 +328,8 @@ async def _bank_remove_content(hma: Hma, request: Request) -> Response:
     bank = request.path_params["name"]
     await _known_bank(hma, bank)
     content_id = request.path_params["content_id"]
+    if not 0 < content_id < 2**63:
+        raise ApiError(404, f"no entry {str(content_id)[:40]} in bank '{bank[:80]}'")
     rows = await hma.store.entries_by_id(bank, content_id, content_id)
     removed = 0
     for _, kind, value, _, active in rows:

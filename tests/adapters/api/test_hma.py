@@ -251,3 +251,12 @@ async def test_a_banks_token_banks_content_as_hma_curation_does(api: Api) -> Non
     assert missing.status_code == 404
     lookup_only = await api.client.post("/c/banks", json={"name": "x"}, headers=api.auth())
     assert lookup_only.status_code == 403
+
+
+@pytest.mark.parametrize("content_id", ["0", str(2**63), "9" * 40])
+async def test_an_entry_id_out_of_range_is_404(api: Api, content_id: str) -> None:
+    token = await api.token_for("curator", Scope.BANKS)
+    response = await api.client.delete(
+        f"/c/bank/ncii/content/{content_id}", headers=api.auth(token)
+    )
+    assert response.status_code == 404
