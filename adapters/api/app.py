@@ -25,9 +25,12 @@ from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from adapters.api.auth import ApiError, Gate
-from adapters.api.hma import Hma, hma_routes
-from adapters.api.intake import Clients, Intake, intake_routes
+from adapters.api.curation import CURATION
+from adapters.api.hma import LOOKUPS, Hma
+from adapters.api.intake import INTAKE, Intake
 from adapters.api.openapi import document
+from adapters.api.platform import Clients
+from adapters.api.routing import routes as routes_of
 from adapters.api.settings import ApiSettings
 from core.api_tokens import Scope
 from core.engine.config import EngineConfig
@@ -148,8 +151,8 @@ def create_api(
             state.clear()
 
     routes = [
-        *hma_routes(lambda: state["hma"]),
-        *intake_routes(lambda: state["intake"]),
+        *routes_of(_merged(LOOKUPS, CURATION), lambda: state["hma"]),
+        *routes_of(INTAKE, lambda: state["intake"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route("/metrics", functools.partial(_metrics, state=state), methods=["GET"]),
     ]
@@ -162,6 +165,15 @@ def create_api(
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.add_middleware(_Limits, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _merged(*tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Route tables joined path by path (``/c/banks`` reads and creates)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for table in tables:
+        for path, views in table.items():
+            merged.setdefault(path, {}).update(views)
+    return merged
 
 
 async def _metrics(request: Request, state: dict[str, Any]) -> Response:

@@ -9,22 +9,19 @@ and opens nothing twice. A client reaches only its own cases.
 """
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from adapters.api.auth import ApiError, Gate
 from adapters.api.fields import boolean, json_object, text, texts
 from adapters.api.multipart import Upload, read_form
-from adapters.api.platform import ApiPlatform
-from adapters.api.settings import WebhookTarget
-from adapters.api.webhooks import Webhook
+from adapters.api.platform import ApiPlatform, Clients
+from adapters.api.routing import View
 from core.api_tokens import ApiToken, Scope
 from core.cases import Case, case_facts
 from core.engine.moderator import Moderator
@@ -47,7 +44,7 @@ from core.ports import CaseStore
 from core.signals import SIGNAL_TYPES
 from core.store.codec import settings_json
 
-__all__ = ["Clients", "Intake", "intake_routes"]
+__all__ = ["INTAKE", "Intake"]
 
 _ID, _TEXT, _LINKS, _HASHES = 128, 20_000, 50, 20
 _SETTINGS: dict[str, Any] = {
@@ -60,57 +57,12 @@ _SETTINGS: dict[str, Any] = {
 }
 
 
-class Clients:
-    """One ``ApiPlatform`` per client, made on first use and attached to the
-    Moderator, its webhook from the configuration."""
-
-    def __init__(
-        self,
-        moderator: Moderator,
-        webhooks: Mapping[str, WebhookTarget],
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._moderator = moderator
-        self._webhooks = webhooks
-        self._transport = transport
-        self._made: dict[str, ApiPlatform] = {}
-
-    def platform(self, client: str) -> ApiPlatform:
-        made = self._made.get(client)
-        if made is None:
-            target = self._webhooks.get(client)
-            hook = Webhook(target, transport=self._transport) if target else None
-            made = self._made[client] = ApiPlatform(client, hook)
-            self._moderator.add_platform(made)
-        return made
-
-    async def aclose(self) -> None:
-        for platform in self._made.values():
-            await platform.aclose()
-
-
 @dataclass(frozen=True, slots=True)
 class Intake:
     gate: Gate
     moderator: Moderator
     cases: CaseStore
     clients: Clients
-
-
-def intake_routes(intake: Callable[[], Intake]) -> list[Route]:
-    def bind(view: Callable[[Intake, Request], Awaitable[Response]]) -> Callable[..., Any]:
-        async def handle(request: Request) -> Response:
-            return await view(intake(), request)
-
-        return handle
-
-    return [
-        Route("/v1/items", bind(_submit_item), methods=["POST"]),
-        Route("/v1/requests", bind(_submit_request), methods=["POST"]),
-        Route("/v1/cases/{case_id}", bind(_read_case), methods=["GET"]),
-        Route("/v1/cases/{case_id}/decision", bind(_decide), methods=["POST"]),
-        Route("/v1/rooms/{room}/settings", bind(_room_settings), methods=["GET", "PUT"]),
-    ]
 
 
 async def _submit_item(intake: Intake, request: Request) -> Response:
@@ -362,3 +314,12 @@ async def _blocks(intake: Intake, case: Case) -> bool:
         return False
     history = await intake.cases.case_history(case.id)
     return any(e["kind"] == Action.DELETE.value for e in history.get("effects", []))
+
+
+INTAKE: dict[str, dict[str, View[Intake]]] = {
+    "/v1/items": {"POST": _submit_item},
+    "/v1/requests": {"POST": _submit_request},
+    "/v1/cases/{case_id}": {"GET": _read_case},
+    "/v1/cases/{case_id}/decision": {"POST": _decide},
+    "/v1/rooms/{room}/settings": {"GET": _room_settings, "PUT": _room_settings},
+}

@@ -3,13 +3,11 @@ response against it and fuzz the API from it (schemathesis), so it stays true.""
 
 from typing import Any
 
+from adapters.api.schemas import SCHEMAS, STRING, ref
+
 __all__ = ["document"]
 
 _JSON = "application/json"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -17,11 +15,11 @@ def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _answer("Bad input: the message says which parameter", _ref("Error")),
-    "401": _answer("No token, an unknown one or a revoked one", _ref("Error")),
-    "403": _answer("The token lacks the scope, or the feature is off", _ref("Error")),
-    "413": _answer("The body is over the limit", _ref("Error")),
-    "429": _answer("Over the token's requests a minute (see Retry-After)", _ref("Error")),
+    "400": _answer("Bad input: the message says which parameter", ref("Error")),
+    "401": _answer("No token, an unknown one or a revoked one", ref("Error")),
+    "403": _answer("The token lacks the scope, or the feature is off", ref("Error")),
+    "413": _answer("The body is over the limit", ref("Error")),
+    "429": _answer("Over the token's requests a minute (see Retry-After)", ref("Error")),
 }
 
 
@@ -72,16 +70,16 @@ def _get(summary: str, parameters: list[dict[str, Any]], ok: dict[str, Any]) -> 
 
 
 def document() -> dict[str, Any]:
-    lookup = {"anyOf": [_ref("MatchesByBank"), _ref("MatchesBySignalType")]}
+    lookup = {"anyOf": [ref("MatchesByBank"), ref("MatchesBySignalType")]}
     paths = {
         "/h/hash": {
             "get": _get(
                 "Hash the media at a URL (only when api.fetch_urls is on)",
                 [_query("url", "An http(s) URL", required=True), _TYPES],
-                _ref("Hashes"),
+                ref("Hashes"),
             ),
             "post": {
-                **_get("Hash an uploaded file (field photo or video)", [_TYPES], _ref("Hashes")),
+                **_get("Hash an uploaded file (field photo or video)", [_TYPES], ref("Hashes")),
                 "requestBody": _UPLOAD,
             },
         },
@@ -94,7 +92,7 @@ def document() -> dict[str, Any]:
                     _query("include_distance", "Return distances too", enum=_BOOL),
                     _BANKS,
                 ],
-                _ref("RawLookup"),
+                ref("RawLookup"),
             )
         },
         "/m/lookup": {
@@ -115,15 +113,15 @@ def document() -> dict[str, Any]:
                 **_get(
                     "Matches by signal type for an uploaded file",
                     [_BANKS, _TYPES, _COINFLIP, _SEED],
-                    _ref("MatchesBySignalType"),
+                    ref("MatchesBySignalType"),
                 ),
                 "requestBody": _UPLOAD,
             },
         },
         "/m/index/status": {
-            "get": _get("The indexes: present, built to, size", [_SIGNAL_TYPE], _ref("IndexStatus"))
+            "get": _get("The indexes: present, built to, size", [_SIGNAL_TYPE], ref("IndexStatus"))
         },
-        "/c/banks": {"get": _get("The banks", [], {"type": "array", "items": _ref("Bank")})},
+        "/c/banks": {"get": _get("The banks", [], {"type": "array", "items": ref("Bank")})},
         "/c/bank/{name}": {
             "get": {
                 **_get(
@@ -136,12 +134,12 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string"},
                         }
                     ],
-                    _ref("Bank"),
+                    ref("Bank"),
                 ),
                 "responses": {
-                    "200": _answer("OK", _ref("Bank")),
+                    "200": _answer("OK", ref("Bank")),
                     **_ERRORS,
-                    "404": _answer("No such bank", _ref("Error")),
+                    "404": _answer("No such bank", ref("Error")),
                 },
             }
         },
@@ -152,7 +150,7 @@ def document() -> dict[str, Any]:
         "get": {
             "summary": "The engine's figures, Prometheus text format (a token of any scope)",
             "responses": {
-                "200": {"description": "OK", "content": {"text/plain": {"schema": _STR}}},
+                "200": {"description": "OK", "content": {"text/plain": {"schema": STRING}}},
                 **_ERRORS,
             },
         }
@@ -168,19 +166,19 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": {**_SCHEMAS, **_INTAKE_SCHEMAS},
+            "schemas": SCHEMAS,
         },
     }
 
 
 def _curation_paths(paths: dict[str, Any]) -> None:
     name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-    missing = {"404": _answer("No such bank", _ref("Error"))}
-    added = _answer("The signals banked and the first entry's id", _ref("Banked"))
+    missing = {"404": _answer("No such bank", ref("Error"))}
+    added = _answer("The signals banked and the first entry's id", ref("Banked"))
     paths["/c/banks"]["post"] = {
         "summary": "Create a bank (scope banks)",
         "requestBody": _json_body("BankCreate"),
-        "responses": {"201": _answer("The bank", _ref("Bank")), **_ERRORS},
+        "responses": {"201": _answer("The bank", ref("Bank")), **_ERRORS},
     }
     paths["/c/bank/{name}/signal"] = {
         "post": {
@@ -188,7 +186,7 @@ def _curation_paths(paths: dict[str, Any]) -> None:
             "parameters": [name],
             "requestBody": {
                 "required": True,
-                "content": {_JSON: {"schema": _ref("Hashes")}},
+                "content": {_JSON: {"schema": ref("Hashes")}},
             },
             "responses": {"200": added, **_ERRORS, **missing},
         }
@@ -212,7 +210,7 @@ def _curation_paths(paths: dict[str, Any]) -> None:
             "summary": "Remove a banked entry (final, audited)",
             "parameters": [name, content_id],
             "responses": {
-                "200": _answer("How many were removed", _ref("Deleted")),
+                "200": _answer("How many were removed", ref("Deleted")),
                 **_ERRORS,
                 **missing,
             },
@@ -221,14 +219,14 @@ def _curation_paths(paths: dict[str, Any]) -> None:
 
 
 def _json_body(schema: str) -> dict[str, Any]:
-    return {"required": True, "content": {_JSON: {"schema": _ref(schema)}}}
+    return {"required": True, "content": {_JSON: {"schema": ref(schema)}}}
 
 
 def _intake_paths() -> dict[str, Any]:
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
     room = {**case_id, "name": "room"}
-    missing = {"404": _answer("No such case for this client", _ref("Error"))}
-    busy = {"409": _answer("The same item is being checked right now", _ref("Error"))}
+    missing = {"404": _answer("No such case for this client", ref("Error"))}
+    busy = {"409": _answer("The same item is being checked right now", ref("Error"))}
     item_upload = {
         "multipart/form-data": {
             "schema": {
@@ -247,16 +245,16 @@ def _intake_paths() -> dict[str, Any]:
                 "summary": "Check an item at once: delete, review or allow (block first)",
                 "requestBody": {
                     "required": True,
-                    "content": {_JSON: {"schema": _ref("Item")}, **item_upload},
+                    "content": {_JSON: {"schema": ref("Item")}, **item_upload},
                 },
-                "responses": {"200": _answer("The verdict", _ref("Verdict")), **_ERRORS, **busy},
+                "responses": {"200": _answer("The verdict", ref("Verdict")), **_ERRORS, **busy},
             }
         },
         "/v1/requests": {
             "post": {
                 "summary": "A deletion request or report about an item",
                 "requestBody": _json_body("DeletionRequest"),
-                "responses": {"200": _answer("Its case", _ref("RequestAnswer")), **_ERRORS},
+                "responses": {"200": _answer("Its case", ref("RequestAnswer")), **_ERRORS},
             }
         },
         "/v1/cases/{case_id}": {
@@ -264,7 +262,7 @@ def _intake_paths() -> dict[str, Any]:
                 "summary": "One of this client's cases, with its decisions and effects",
                 "parameters": [case_id],
                 "responses": {
-                    "200": _answer("The case", _ref("CaseWithHistory")),
+                    "200": _answer("The case", ref("CaseWithHistory")),
                     **_ERRORS,
                     **missing,
                 },
@@ -274,13 +272,13 @@ def _intake_paths() -> dict[str, Any]:
             "get": {
                 "summary": "A room's settings (scope submit or banks)",
                 "parameters": [room],
-                "responses": {"200": _answer("Its settings", _ref("RoomSettings")), **_ERRORS},
+                "responses": {"200": _answer("Its settings", ref("RoomSettings")), **_ERRORS},
             },
             "put": {
                 "summary": "Change a room's settings (scope banks; audited)",
                 "parameters": [room],
                 "requestBody": _json_body("RoomSettingsChange"),
-                "responses": {"200": _answer("Its settings", _ref("RoomSettings")), **_ERRORS},
+                "responses": {"200": _answer("Its settings", ref("RoomSettings")), **_ERRORS},
             },
         },
         "/v1/cases/{case_id}/decision": {
@@ -288,202 +286,7 @@ def _intake_paths() -> dict[str, Any]:
                 "summary": "Decide one of this client's cases (scope decide)",
                 "parameters": [case_id],
                 "requestBody": _json_body("DecisionRequest"),
-                "responses": {"200": _answer("The case", _ref("Case")), **_ERRORS, **missing},
+                "responses": {"200": _answer("The case", ref("Case")), **_ERRORS, **missing},
             }
         },
     }
-
-
-_STR = {"type": "string"}
-_OPT_STR = {"type": ["string", "null"]}
-
-
-def _object(properties: dict[str, Any], required: list[str], closed: bool = True) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties, "required": required}
-    return {**schema, "additionalProperties": False} if closed else schema
-
-
-_CASE_FIELDS = {
-    "id": _STR,
-    "kind": _STR,
-    "state": _STR,
-    "category": _STR,
-    "opened_at": _STR,
-    "deadline": _STR,
-    "removed": {"type": "boolean"},
-    "dry_run": {"type": "boolean"},
-    "reasons": {"type": "array", "items": _STR},
-    "decided_by": _STR,
-    "decided_at": _OPT_STR,
-}
-_SETTING_FIELDS = {
-    "mode": {"enum": ["enforce", "dry-run"]},
-    "language": {"enum": ["ko", "en"]},
-    "notice": {"type": "boolean"},
-    "sanction": {"enum": ["none", "restrict", "ban"]},
-    "block_first": {
-        "type": "array",
-        "items": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
-    },
-    "trusted_reporters": {"type": "array", "items": {"type": "string"}, "maxItems": 200},
-}
-_INTAKE_SCHEMAS: dict[str, Any] = {
-    "RoomSettings": _object(_SETTING_FIELDS, list(_SETTING_FIELDS)),
-    "RoomSettingsChange": _object(_SETTING_FIELDS, []),
-    "BankCreate": _object(
-        {
-            "name": {"type": "string", "minLength": 1, "maxLength": 64},
-            "enabled": {"type": "boolean"},
-            "enabled_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-            "action": {"enum": ["delete", "review"]},
-            "category": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
-        },
-        ["name"],
-    ),
-    "Banked": _object(
-        {"id": {"type": ["integer", "null"]}, "signals": _ref("Hashes")}, ["id", "signals"]
-    ),
-    "Deleted": _object({"deleted": {"type": "integer"}}, ["deleted"]),
-    "Item": _object(
-        {
-            "item_id": {"type": "string", "minLength": 1, "maxLength": 128},
-            "room": {"type": "string", "minLength": 1, "maxLength": 128},
-            "room_title": {"type": "string", "maxLength": 200},
-            "uploader": {"type": "string", "minLength": 1, "maxLength": 128},
-            "uploader_name": {"type": "string", "maxLength": 200},
-            "text": {"type": "string", "maxLength": 20000},
-            "links": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
-            "hashes": {
-                "type": "array",
-                "maxItems": 20,
-                "items": _object({"signal_type": _STR, "value": _STR}, ["signal_type", "value"]),
-            },
-            "file_key": {"type": "string", "maxLength": 128},
-        },
-        ["item_id", "room", "uploader"],
-    ),
-    "Verdict": _object(
-        {
-            "item_id": _STR,
-            "verdict": {"enum": ["delete", "review", "allow"]},
-            "dry_run": {"type": "boolean"},
-            "duplicate": {"type": "boolean"},
-            "matches": {"type": "array", "items": {"$ref": "#/components/schemas/ItemMatch"}},
-            "reasons": {"type": "array", "items": _STR},
-            "case": {"anyOf": [{"$ref": "#/components/schemas/Case"}, {"type": "null"}]},
-        },
-        ["item_id", "verdict", "dry_run", "duplicate", "matches", "reasons", "case"],
-    ),
-    "ItemMatch": _object(
-        {
-            "bank": _STR,
-            "entry_id": {"type": "integer"},
-            "signal_type": _STR,
-            "distance": {"type": "integer"},
-            "band": {"enum": ["act", "review"]},
-            "category": _STR,
-        },
-        ["bank", "entry_id", "signal_type", "distance", "band", "category"],
-    ),
-    "Case": _object(_CASE_FIELDS, list(_CASE_FIELDS)),
-    "CaseWithHistory": _object(
-        {
-            **_CASE_FIELDS,
-            "history": _object(
-                {
-                    "decisions": {"type": "array", "items": {"type": "object"}},
-                    "effects": {"type": "array", "items": {"type": "object"}},
-                },
-                ["decisions", "effects"],
-            ),
-        },
-        [*_CASE_FIELDS, "history"],
-    ),
-    "DeletionRequest": _object(
-        {
-            "category": {"enum": ["illegal_filming", "deepfake", "csam", "other"]},
-            "item_id": {"type": "string", "maxLength": 128},
-            "room": {"type": "string", "maxLength": 128},
-            "uploader": {"type": "string", "maxLength": 128},
-            "url": {"type": "string", "maxLength": 2048},
-            "reporter": {"type": "string", "maxLength": 128},
-            "text": {"type": "string", "maxLength": 20000},
-            "authority": {"type": "boolean"},
-            "trusted": {"type": "boolean"},
-            "request_id": {"type": "string", "maxLength": 128},
-            "language": {"enum": ["ko", "en"]},
-        },
-        ["category"],
-    ),
-    "RequestAnswer": _object(
-        {"case": {"$ref": "#/components/schemas/Case"}, "block": {"type": "boolean"}},
-        ["case", "block"],
-    ),
-    "DecisionRequest": _object(
-        {
-            "decision": {"enum": ["confirm", "overturn", "escalate"]},
-            "reviewer": {"type": "string", "minLength": 1, "maxLength": 128},
-            "note": {"type": "string", "maxLength": 2000},
-            "ban": {"type": "boolean"},
-        },
-        ["decision", "reviewer"],
-    ),
-}
-
-_MATCH = {
-    "type": "object",
-    "properties": {"bank_content_id": {"type": "integer"}, "distance": {"type": "string"}},
-    "required": ["bank_content_id", "distance"],
-    "additionalProperties": False,
-}
-_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "properties": {"message": {"type": "string"}},
-        "required": ["message"],
-        "additionalProperties": False,
-    },
-    "Hashes": {"type": "object", "additionalProperties": {"type": "string"}},
-    "Match": _MATCH,
-    "RawLookup": {
-        "type": "object",
-        "properties": {
-            "matches": {
-                "type": "array",
-                "items": {"anyOf": [{"type": "integer"}, {"$ref": "#/components/schemas/Match"}]},
-            }
-        },
-        "required": ["matches"],
-        "additionalProperties": False,
-    },
-    "MatchesByBank": {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"$ref": "#/components/schemas/Match"}},
-    },
-    "MatchesBySignalType": {
-        "type": "object",
-        "additionalProperties": {"$ref": "#/components/schemas/MatchesByBank"},
-    },
-    "IndexStatus": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "properties": {
-                "present": {"type": "boolean"},
-                "built_to": {"type": "integer"},
-                "size": {"type": "integer"},
-            },
-            "required": ["present", "built_to", "size"],
-            "additionalProperties": False,
-        },
-    },
-    "Bank": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "matching_enabled_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-        },
-        "required": ["name", "matching_enabled_ratio"],
-        "additionalProperties": False,
-    },
-}

@@ -1,15 +1,20 @@
 """An API client as a platform (``api:<client>``): its uploads are fetched from memory
-for the one request that brought them, and its effects leave as webhooks."""
+for the one request that brought them, and its effects leave as webhooks. ``Clients``
+makes one for each client as it first calls."""
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 
+import httpx
+
+from adapters.api.settings import WebhookTarget
 from adapters.api.webhooks import Webhook, event_of
+from core.engine.moderator import Moderator
 from core.errors import InputError, PlatformError
 from core.model import Chat, Effect, MediaRef, ReviewCard, Sender
 
-__all__ = ["ApiPlatform"]
+__all__ = ["ApiPlatform", "Clients"]
 
 _CHUNK = 1024 * 1024
 
@@ -105,3 +110,32 @@ class ApiPlatform:
 
 def _whole() -> PlatformError:
     return PlatformError("API effects are delivered whole, as webhooks", impossible=True)
+
+
+class Clients:
+    """One ``ApiPlatform`` per client, made on first use and attached to the
+    Moderator, its webhook from the configuration."""
+
+    def __init__(
+        self,
+        moderator: Moderator,
+        webhooks: Mapping[str, WebhookTarget],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._moderator = moderator
+        self._webhooks = webhooks
+        self._transport = transport
+        self._made: dict[str, ApiPlatform] = {}
+
+    def platform(self, client: str) -> ApiPlatform:
+        made = self._made.get(client)
+        if made is None:
+            target = self._webhooks.get(client)
+            hook = Webhook(target, transport=self._transport) if target else None
+            made = self._made[client] = ApiPlatform(client, hook)
+            self._moderator.add_platform(made)
+        return made
+
+    async def aclose(self) -> None:
+        for platform in self._made.values():
+            await platform.aclose()
