@@ -38,7 +38,7 @@ from core.media.hashing import hash_media
 from core.store import open_store
 from tests.conftest import encode
 from tests.fakes import FakeClock
-from tests.net import free_port
+from tests.net import free_port, wait_until_answering
 
 CONCURRENCY = 16
 
@@ -98,15 +98,7 @@ def _served(url: str, folder: str) -> Iterator[str]:
     command = [str(Path(sys.executable).parent / "blockfirst"), "--db", url, "--log-level", "ERROR"]
     server = subprocess.Popen([*command, "api", "--config", str(config), "--bind", bind])
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://{bind}/openapi.json", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert server.poll() is None, "blockfirst api stopped"
-                assert time.monotonic() < deadline, "blockfirst api did not answer in 60 s"
-                time.sleep(0.1)
+        wait_until_answering(server, f"http://{bind}/openapi.json", timeout=60)
         yield f"http://{bind}"
     finally:
         server.send_signal(signal.SIGTERM)

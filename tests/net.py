@@ -2,13 +2,16 @@
 
 import asyncio
 import socket
+import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import uvicorn
 
-__all__ = ["Served", "free_port"]
+__all__ = ["Served", "free_port", "wait_until_answering"]
 
 
 def free_port() -> int:
@@ -44,3 +47,18 @@ class Served:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
+
+
+def wait_until_answering(process: "subprocess.Popen[str]", url: str, timeout: float = 30) -> None:
+    """Until ``url`` answers at all (any HTTP status), while ``process`` still runs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing answered at {url} in {timeout} s"
+            time.sleep(0.1)

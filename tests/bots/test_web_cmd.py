@@ -5,11 +5,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from tests.net import free_port
+from tests.net import free_port, wait_until_answering
 
 BLOCKFIRST = str(Path(sys.executable).parent / "blockfirst")
 
@@ -22,16 +21,9 @@ def test_serves_until_sigterm(db_url: str) -> None:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert web.poll() is None, web.stdout.read() if web.stdout else ""
-            try:
-                with urllib.request.urlopen(f"http://{bind}/readyz", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the dashboard never answered"
-                time.sleep(0.1)
+        wait_until_answering(web, f"http://{bind}/readyz")
+        with urllib.request.urlopen(f"http://{bind}/readyz", timeout=2) as response:
+            assert response.status == 200
         web.send_signal(signal.SIGTERM)
         output, _ = web.communicate(timeout=30)
     finally:
