@@ -1,5 +1,6 @@
 """The Platform API over real HTTP: ``blockfirst api`` as its own process on loopback,
-httpx as the client in this one.
+``bench.loadgen`` (prebuilt requests on kept-alive connections, as wrk) as the
+client in this one.
 
     python -m bench.bench_api [--uploads 200] [--lookups 5000] [--bank 1000000]
 
@@ -25,11 +26,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import httpx
 import numpy as np
 from PIL import Image
 
 from bench.bench_engine import photos_1280
+from bench.loadgen import drive, get, post_form
 from core.api_tokens import ApiToken, Scope, new_token
 from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry
@@ -90,7 +91,7 @@ async def _direct(url: str, queries: list[dict[str, tuple[str]]]) -> tuple[float
 
 
 @contextlib.contextmanager
-def _served(url: str, folder: str) -> Iterator[str]:
+def _served(url: str, folder: str) -> Iterator[tuple[str, int]]:
     """``blockfirst api`` on a free loopback port, until the block ends."""
     config = Path(folder) / "bench.toml"
     config.write_text("[api]\nrequests_per_minute = 1000000\nmax_body_mb = 32\n")
@@ -99,7 +100,7 @@ def _served(url: str, folder: str) -> Iterator[str]:
     server = subprocess.Popen([*command, "api", "--config", str(config), "--bind", bind])
     try:
         wait_until_answering(server, f"http://{bind}/openapi.json", timeout=60)
-        yield f"http://{bind}"
+        yield "127.0.0.1", int(bind.rpartition(":")[2])
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -137,32 +138,36 @@ async def bench(uploads: int, lookups: int, bank_size: int) -> None:
             ceiling, _ = await _drive(uploads, hash_alone)
         queries = [{"pdq": (randoms[i % len(randoms)],)} for i in range(lookups)]
         direct_rate, direct_took = await _direct(url, queries)
-        with _served(url, folder) as base:
-            headers = {"Authorization": f"Bearer {token}"}
-            limits = httpx.Limits(max_connections=CONCURRENCY)
-            async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as c:
-
-                async def upload(i: int) -> None:
-                    files = {"photo": ("p.jpg", jpegs[i], "image/jpeg")}
-                    (await c.post("/m/lookup", files=files, timeout=60)).raise_for_status()
-
-                async def item(i: int) -> None:
-                    form = {"item": json.dumps({"item_id": f"i{i}", "room": "r", "uploader": "u"})}
-                    files = {"media": ("p.jpg", jpegs[uploads + i], "image/jpeg")}
-                    (
-                        await c.post("/v1/items", data=form, files=files, timeout=60)
-                    ).raise_for_status()
-
-                async def raw(i: int) -> None:
-                    value = queries[i]["pdq"][0]
-                    path = f"/m/raw_lookup?signal_type=pdq&signal={value}&include_distance=true"
-                    (await c.get(path)).raise_for_status()
-
-                for i in range(4):  # warm the server's pool
-                    await upload(uploads * 2 + 4 + i)
-                lookup_rate, lookup_took = await _drive(uploads, upload)
-                item_rate, item_took = await _drive(uploads, item)
-                raw_rate, raw_took = await _drive(lookups, raw)
+        with _served(url, folder) as (host, port):
+            auth = {"Authorization": f"Bearer {token}"}
+            uploads_ = [
+                post_form("/m/lookup", auth, {}, {"photo": ("p.jpg", "image/jpeg", j)})
+                for j in jpegs[:uploads]
+            ]
+            items = [
+                post_form(
+                    "/v1/items",
+                    auth,
+                    {"item": json.dumps({"item_id": f"i{i}", "room": "r", "uploader": "u"})},
+                    {"media": ("p.jpg", "image/jpeg", jpegs[uploads + i])},
+                )
+                for i in range(uploads)
+            ]
+            raws = [
+                get(
+                    f"/m/raw_lookup?signal_type=pdq&signal={q['pdq'][0]}&include_distance=true",
+                    auth,
+                )
+                for q in queries
+            ]
+            warm = [
+                post_form("/m/lookup", auth, {}, {"photo": ("p.jpg", "image/jpeg", j)})
+                for j in jpegs[uploads * 2 + 4 :]
+            ]
+            await drive(host, port, warm, CONCURRENCY)  # the server's pool started
+            lookup_rate, lookup_took = await drive(host, port, uploads_, CONCURRENCY)
+            item_rate, item_took = await drive(host, port, items, CONCURRENCY)
+            raw_rate, raw_took = await drive(host, port, raws, CONCURRENCY)
     print(f"{workers} hashing processes, {CONCURRENCY} requests in flight, {bank_size:,} PDQ")
     print(f"hashing alone, same pool size (the ceiling): {ceiling:,.1f}/s")
     for name, rate, took in (

@@ -25,7 +25,7 @@ from core.api_tokens import Scope
 from core.banks import Bank
 from core.engine.moderator import Moderator
 from core.errors import InputError
-from core.model import Band, Match, MediaSignals
+from core.model import Match, MediaSignals
 from core.ports import ImageFetcher, Store
 from core.signals import SIGNAL_TYPES
 
@@ -206,8 +206,8 @@ def _hashes(media: MediaSignals, types: set[str] | None) -> dict[str, str]:
 
 
 def _matches(hma: Hma, queries: Mapping[str, Sequence[str]], banks: set[str] | None) -> list[Match]:
-    found = hma.moderator.lookup(queries)
-    return [m for m in found if m.band is Band.ACT and (banks is None or m.bank in banks)]
+    found = hma.moderator.lookup(queries, act_only=True)
+    return [m for m in found if banks is None or m.bank in banks]
 
 
 def _by_type(

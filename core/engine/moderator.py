@@ -167,9 +167,10 @@ class Moderator:
         """Every signal of ``data``, hashed in the pool (the bytes are dropped after)."""
         return await self._media.hash(data)
 
-    def lookup(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
-        """The bank entries ``queries`` match, as a message's media would."""
-        return self._matcher.match(queries)
+    def lookup(self, queries: Mapping[str, Sequence[str]], *, act_only: bool) -> list[Match]:
+        """The bank entries ``queries`` match, as a message's media would (``act_only``:
+        only those whose bank's action would apply)."""
+        return self._matcher.match(queries, act_only=act_only)
 
     def index_status(self) -> tuple[int, dict[str, int]]:
         """The bank version the indexes are at, and their entries by signal type."""

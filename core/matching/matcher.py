@@ -25,53 +25,51 @@ class _Hit:
 
 
 class _Hits:
-    """Which bank entry each index id of one signal type is, as runs of consecutive
-    entry ids of one bank (a bulk-imported list is a handful of runs): 10M entries
-    cost kilobytes here, not an object each. Values live in the index itself."""
+    """Which bank entry each id of one index is, as runs of consecutive entry ids of
+    one bank (a bulk-imported list is a handful of runs): 10M entries cost
+    kilobytes here, not an object each. Values live in the index itself."""
 
     def __init__(self) -> None:
         self.starts = array("q")  # index id where each run starts
         self.first_ids = array("q")  # its first entry id
         self.banks = array("H")  # its bank's code
-        self.allow = array("b")
         self.size = 0
 
     def __len__(self) -> int:
         return self.size
 
-    def extend(self, bank: int, rows: list[tuple[int, str, bool]]) -> None:
-        """Append ``(entry_id, value, allow)`` rows of ``bank``, in index-id order."""
-        starts, first_ids, banks, allows = self.starts, self.first_ids, self.banks, self.allow
+    def extend(self, bank: int, entry_ids: list[int]) -> None:
+        """Append ``bank``'s entries, in index-id order."""
+        starts, first_ids, banks = self.starts, self.first_ids, self.banks
         last = len(starts) - 1
         same_bank = last >= 0 and banks[last] == bank
         expect = first_ids[last] + self.size - starts[last] if same_bank else None
-        run_allow = bool(allows[last]) if same_bank else None
         size = self.size
-        for entry_id, _, allow in rows:
-            if entry_id != expect or allow != run_allow:
+        for entry_id in entry_ids:
+            if entry_id != expect:
                 starts.append(size)
                 first_ids.append(entry_id)
                 banks.append(bank)
-                allows.append(allow)
-                run_allow = allow
             expect = entry_id + 1
             size += 1
         self.size = size
 
-    def get(self, i: int) -> tuple[int, int, bool]:
-        """``(bank code, entry id, allow)`` of index id ``i``."""
+    def get(self, i: int) -> tuple[int, int]:
+        """``(bank code, entry id)`` of index id ``i``."""
         run = bisect.bisect_right(self.starts, i) - 1
-        entry_id = self.first_ids[run] + i - self.starts[run]
-        return self.banks[run], entry_id, bool(self.allow[run])
+        return self.banks[run], self.first_ids[run] + i - self.starts[run]
 
 
 class Matcher:
-    """One index per signal type over the enabled banks' active entries."""
+    """Two indexes per signal type over the enabled banks' active entries: the block
+    entries, and the allow rules (few, and searched to the widest band even when
+    only the act band is asked for, since an allow hit anywhere clears the item)."""
 
     def __init__(self, banks: Iterable[Bank]) -> None:
         self._banks = {bank.name: bank for bank in banks if bank.enabled}
-        self._indexes: dict[str, SignalIndex] = {}  # each signal type's own kind
-        self._hits: dict[str, _Hits] = {}
+        # (signal type, allow) -> that type's own kind of index, and its entries
+        self._indexes: dict[tuple[str, bool], SignalIndex] = {}
+        self._hits: dict[tuple[str, bool], _Hits] = {}
         self._codes: dict[str, int] = {}  # bank name -> the code _Hits stores
         self._names: list[str] = []
         self._loaded: set[str] = set()  # banks whose entries are in the indexes
@@ -83,7 +81,10 @@ class Matcher:
 
     def sizes(self) -> dict[str, int]:
         """Indexed entries by signal type."""
-        return {name: len(hits) for name, hits in self._hits.items()}
+        sizes: dict[str, int] = {}
+        for (type_name, _), hits in self._hits.items():
+            sizes[type_name] = sizes.get(type_name, 0) + len(hits)
+        return sizes
 
     def set_bank(self, bank: Bank) -> bool:
         """Add a bank, or replace its settings (its entries stay). True if the bank is
@@ -103,21 +104,26 @@ class Matcher:
         if bank not in self._banks and bank not in self._loaded:
             return  # disabled and never loaded: enabling it loads it whole
         self._loaded.add(bank)
-        by_type: dict[str, list[tuple[int, str, bool]]] = {}
+        by_key: dict[tuple[str, bool], tuple[list[int], list[str]]] = {}
         dead = self._dead
         for entry_id, type_name, value, allow in entries:
             if dead and (bank, entry_id) in dead:
                 dead.discard((bank, entry_id))
                 continue
-            rows = by_type.get(type_name)
+            rows = by_key.get((type_name, allow))
             if rows is None:
-                rows = by_type[type_name] = []
-            rows.append((entry_id, value, allow))
+                rows = by_key[type_name, allow] = ([], [])
+            rows[0].append(entry_id)
+            rows[1].append(value)
         code = self._codes.setdefault(bank, len(self._codes))
         if code == len(self._names):
             self._names.append(bank)
-        for type_name, rows in by_type.items():
-            self._add_rows(SIGNAL_TYPES[type_name], code, rows, seal)
+        for key, (entry_ids, values) in by_key.items():
+            index = self._indexes.get(key)
+            if index is None:
+                index = self._indexes[key] = SIGNAL_TYPES[key[0]].index()
+            index.add(values, seal=seal)
+            self._hits.setdefault(key, _Hits()).extend(code, entry_ids)
 
     def seal(self) -> None:
         """Index what bulk loads added (``add(..., seal=False)``)."""
@@ -129,60 +135,64 @@ class Matcher:
         until the next load, filtered out of every answer."""
         self._dead.update((bank, entry_id) for entry_id in entry_ids)
 
-    def _add_rows(
-        self,
-        signal_type: type[SignalType],
-        bank: int,
-        rows: list[tuple[int, str, bool]],
-        seal: bool = True,
-    ) -> None:
-        index = self._indexes.get(signal_type.name)
-        if index is None:
-            index = self._indexes[signal_type.name] = signal_type.index()
-        index.add([value for _, value, _ in rows], seal=seal)
-        self._hits.setdefault(signal_type.name, _Hits()).extend(bank, rows)
-
-    def _hit(self, type_name: str, found: IndexHit) -> _Hit:
+    def _hit(self, key: tuple[str, bool], found: IndexHit) -> _Hit:
         """The bank entry behind an index hit, with its value."""
-        code, entry_id, allow = self._hits[type_name].get(found.id)
-        value = found.value or self._indexes[type_name].value(found.id)
-        return _Hit(self._names[code], entry_id, value, allow)
+        code, entry_id = self._hits[key].get(found.id)
+        value = found.value or self._indexes[key].value(found.id)
+        return _Hit(self._names[code], entry_id, value, key[1])
 
-    def match(self, queries: Mapping[str, Sequence[str]]) -> list[Match]:
+    def match(self, queries: Mapping[str, Sequence[str]], *, act_only: bool = False) -> list[Match]:
         """Matches of any query value, one per bank entry at its nearest distance.
 
         Call it once per item (an image, a link): an allow rule hit by any of
         the item's queries, in any bank, clears all of that item's matches.
+        ``act_only``: only matches in a bank's act band (what an HMA lookup
+        reports), which at PDQ's default bands searches a far smaller radius.
         """
         best: dict[tuple[str, int], Match] = {}
         allowed = False
         for type_name, values in queries.items():
             signal_type = SIGNAL_TYPES.get(type_name)
-            if signal_type is None or type_name not in self._hits:
+            if signal_type is None:
                 continue
-            for found in self._search(signal_type, values):
-                hit = self._hit(type_name, found)
-                if hit.bank not in self._banks or (hit.bank, hit.entry_id) in self._dead:
+            for allow in (True, False):
+                key = (type_name, allow)
+                if key not in self._indexes:
                     continue
-                match = self._classify(signal_type, hit, found)
-                if match is None:
-                    continue
-                allowed |= hit.allow
-                key = (match.bank, match.entry_id)
-                if key not in best or found.distance < best[key].distance:
-                    best[key] = match
+                narrow = act_only and not allow
+                for found in self._search(signal_type, key, values, narrow):
+                    hit = self._hit(key, found)
+                    if hit.bank not in self._banks or (hit.bank, hit.entry_id) in self._dead:
+                        continue
+                    match = self._classify(signal_type, hit, found)
+                    if match is None or (narrow and match.band is not Band.ACT):
+                        continue
+                    allowed |= allow
+                    entry = (match.bank, match.entry_id)
+                    if entry not in best or found.distance < best[entry].distance:
+                        best[entry] = match
         if allowed:
             return []
         return sorted(best.values(), key=lambda m: (m.band != Band.ACT, m.distance, m.bank))
 
-    def _search(self, signal_type: type[SignalType], values: Sequence[str]) -> list[IndexHit]:
-        """Hits within the widest review band any enabled bank sets for the type."""
+    def _search(
+        self,
+        signal_type: type[SignalType],
+        key: tuple[str, bool],
+        values: Sequence[str],
+        act_only: bool,
+    ) -> list[IndexHit]:
+        """Hits within the widest band (act, or review) any enabled bank sets for the type."""
         radius = max(
-            (bank.thresholds_for(signal_type).review for bank in self._banks.values()), default=-1
+            (
+                limits.act if act_only else limits.review
+                for limits in (bank.thresholds_for(signal_type) for bank in self._banks.values())
+            ),
+            default=-1,
         )
         if radius < 0:
             return []
-        return self._indexes[signal_type.name].search(values, radius)
+        return self._indexes[key].search(values, radius)
 
     def _classify(self, signal_type: type[SignalType], hit: _Hit, found: IndexHit) -> Match | None:
         bank = self._banks[hit.bank]

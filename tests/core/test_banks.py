@@ -137,3 +137,22 @@ def test_an_allow_rule_in_any_bank_clears_the_item() -> None:
     assert allowed == []
     blocked = m.match({"url": ["https://example.com/bad"], "domain": ["example.com"]})
     assert [x.signal_type for x in blocked] == ["domain"]
+
+
+@pytest.mark.parametrize(("distance", "found"), [(0, True), (31, True), (32, False), (45, False)])
+def test_act_only_reports_the_act_band_alone(distance: int, found: bool) -> None:
+    m = matcher(Bank("ncii"), entries={"ncii": [(7, "pdq", PDQ)]})
+    matches = m.match({"pdq": [flip(PDQ, distance)]}, act_only=True)
+    assert [(x.entry_id, x.band) for x in matches] == ([(7, Band.ACT)] if found else [])
+
+
+def test_an_allow_rule_in_its_review_band_clears_an_act_only_lookup_too() -> None:
+    """Allow rules are searched to the widest band either way, so a lookup never
+    reports a match that the engine would not act on."""
+    m = Matcher([Bank("block"), Bank("exceptions")])
+    m.add("block", [(1, "pdq", PDQ, False)])
+    m.add("exceptions", [(2, "pdq", flip(PDQ, 40), True)])
+    assert m.match({"pdq": [PDQ]}) == []
+    assert m.match({"pdq": [PDQ]}, act_only=True) == []
+    m.remove("exceptions", [2])
+    assert [x.entry_id for x in m.match({"pdq": [PDQ]}, act_only=True)] == [1]
