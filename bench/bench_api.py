@@ -85,7 +85,7 @@ async def _direct(url: str, queries: list[dict[str, tuple[str]]]) -> tuple[float
         matcher = await load_matcher(store)
 
     async def direct(i: int) -> None:
-        matcher.match(queries[i])
+        matcher.match(queries[i], act_only=True)
 
     return await _drive(len(queries), direct)
 
