@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.api.settings import ApiSettings, WebhookTarget, secret_env
 from bots.web.settings import WebSettings, parse_bind
@@ -65,7 +66,15 @@ class Config:
 _SECTIONS = {
     "storage": {"url"},
     "telegram": {"review_chat_id", "reviewers", "api_url", "local_mode"},
-    "policy": {"mode", "language", "notice", "sanction", "block_first", "trusted_reporters"},
+    "policy": {
+        "mode",
+        "language",
+        "timezone",
+        "notice",
+        "sanction",
+        "block_first",
+        "trusted_reporters",
+    },
     "limits": {
         "max_bytes",
         "max_pixels",
@@ -97,10 +106,13 @@ def load_config(
     data = _read(path) if path is not None else {}
     _no_unknown_keys(data)
     try:
+        default_settings = _policy(data.get("policy", {}))
         engine = EngineConfig(
             limits=MediaLimits(**_typed(data.get("limits", {}), "limits", int)),
             deadlines=_deadlines(data.get("deadlines", {})),
-            default_settings=_policy(data.get("policy", {})),
+            default_settings=default_settings,
+            language=default_settings.language,
+            timezone=_timezone(data),
             reports_per_hour=_positive(data, "reports.per_hour", 10, 100_000),
             fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
         )
@@ -190,6 +202,17 @@ def _deadlines(values: Mapping[str, Any]) -> Deadlines:
         kind, unit = _DEADLINE_KEYS[key]
         by_kind[kind] = timedelta(**{unit: value})
     return Deadlines(by_kind)
+
+
+def _timezone(data: Mapping[str, Any]) -> str:
+    name: str = _get(data, "policy.timezone", str, "Asia/Seoul")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"policy.timezone: unknown time zone {name[:60]!r} (an IANA name: Asia/Seoul, UTC)"
+        ) from None
+    return name
 
 
 def _policy(values: Mapping[str, Any]) -> ChatSettings:

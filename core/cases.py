@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from core.errors import AuthorisationError, InputError
+from core.errors import AuthorisationError, InputError, Said
 from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
 
 __all__ = [
@@ -136,7 +136,11 @@ def apply_decision(
     if case.state in _FINAL:
         raise InputError(
             f"case {case.id} is already {case.state.value} by {case.decided_by}; "
-            f"it cannot be {target.value} now"
+            f"it cannot be {target.value} now",
+            said=Said(
+                "case_already_decided",
+                {"case_id": case.id, "state": Said(f"state_{case.state.value}")},
+            ),
         )
     decided = replace(
         case, state=target, decided_by=reviewer, decided_at=now, note=note or case.note

@@ -22,7 +22,7 @@ from core.cases import Case
 from core.ids import new_id
 from core.model import Action, Chat, Decision, Effect, MediaRef, Message, Sender, Verdict
 from core.policy import ChatSettings
-from core.texts import notice_text, reasons_text, restore_caption
+from core.texts import reasons_text, say
 
 __all__ = ["decision_effects", "replies", "verdict_effects"]
 
@@ -80,10 +80,10 @@ def _for(
         ids = tuple(dict.fromkeys((message.message_id, *album)))
         return _effect(Action.DELETE, case, now, chat=chat, sender=sender, message_ids=ids)
     if action is Action.DM:
-        text = reasons_text(settings.language, case.id, chat.title, case.reasons)
+        text = reasons_text(settings.language, case, chat.title)
         return _effect(Action.DM, case, now, sender=sender, text=text)
     if action is Action.NOTICE:
-        text = notice_text(settings.language, case.id)
+        text = say("notice", settings.language, case_id=case.id)
         return _effect(Action.NOTICE, case, now, chat=chat, text=text)
     return _effect(action, case, now, chat=chat, sender=sender)  # restrict or ban
 
@@ -94,9 +94,12 @@ def decision_effects(
     ban: bool,
     history: Iterable[Mapping[str, Any]],
     now: datetime,
+    *,
+    caption: str = "",
 ) -> list[Effect]:
-    """Confirm: optional ban. Overturn: restore a removal, lift any sanction.
-    Every decision updates the review card."""
+    """Confirm: optional ban. Overturn: restore a removal (``caption``: what the
+    restored message says of where it came from), lift any sanction. Every decision
+    updates the review card."""
     message = case.message
     effects = []
     if message is not None:
@@ -109,7 +112,7 @@ def decision_effects(
                 case,
                 now,
                 chat=chat,
-                text=restore_caption(message),
+                text=caption,
                 media=message.media,
             )
             effects.append(restore)

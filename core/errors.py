@@ -9,8 +9,13 @@
           └── AuthorisationError   the actor may not do this
 
 Library errors are translated at the boundary (``raise InputError(...) from
-exc``) so callers only ever catch these.
+exc``) so callers only ever catch these. An error a chat user may be shown also
+carries what to say (``said``: a key of the message catalogue, ``core.texts``),
+so it reaches them in their language; its text stays English for logs.
 """
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 __all__ = [
     "AlreadyProcessed",
@@ -19,12 +24,26 @@ __all__ = [
     "ConfigError",
     "InputError",
     "PlatformError",
+    "Said",
     "StorageError",
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A message of the catalogue, to be said in whichever language the reader reads:
+    its key and its fields (a field may be a ``Said`` too)."""
+
+    key: str
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+
 class BlockfirstError(Exception):
     """Base of every error blockfirst raises on purpose."""
+
+    def __init__(self, message: str = "", *, said: Said | None = None) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 class ConfigError(BlockfirstError):

@@ -273,6 +273,7 @@ class ReviewCard:
     # The reported or matched message while it still exists (chat id, message id),
     # so an adapter can link to it; None once it was removed.
     original: tuple[str, str] | None = None
+    language: str = "ko"  # of its title, lines and buttons
 
     @property
     def buttons(self) -> tuple[str, ...]:

@@ -1,118 +1,165 @@
-"""What the bot says, in Korean and English: notices, statements of reasons,
-deadline alerts and review cards. Cards carry facts, never media."""
+"""What blockfirst says to a person, in Korean and English: one catalogue
+(``core/messages.toml``) for chat notices, statements of reasons, replies,
+review cards and their buttons, deadline alerts and the refusals a person may
+see. Cards carry facts, never media.
 
-from collections.abc import Sequence
+A person's language is what their platform says (Telegram's ``language_code``,
+Discord's ``locale``) when it is one of ours, else their chat's setting, else
+the deployment's default. Times are shown in the deployment's zone, named.
+"""
+
+import tomllib
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
 
 from core.cases import Case
-from core.model import Decision, Message, ReviewCard
-from core.policy import ChatSettings
+from core.errors import BlockfirstError, Said
+from core.model import CaseKind, Decision, Match, Message, ReviewCard
+from core.policy import LANGUAGES, ChatSettings
 
 __all__ = [
     "BUTTONS",
+    "DYNAMIC_KEYS",
+    "LANGUAGES",
     "WARNING",
     "alert_text",
     "button_decision",
+    "button_label",
     "card_for",
-    "language_of",
-    "notice_text",
+    "catalogue",
+    "category_name",
+    "person_language",
     "reasons_text",
-    "report_ack_text",
-    "report_outcome_text",
+    "refusal",
     "restore_caption",
+    "say",
     "status_lines",
+    "when",
 ]
 
-_NOTICE = {
-    "ko": (
-        "불법촬영물 또는 허위영상물(딥페이크)로 등록된 자료와 일치하여 메시지를 삭제했습니다. "
-        "이러한 자료는 소지·시청만으로도 처벌됩니다. (사건 {case_id})"
-    ),
-    "en": (
-        "A message was removed: it matched a list of illegally filmed or deepfake sexual "
-        "material. Possessing or viewing such material is a crime. (case {case_id})"
-    ),
-}
-_REASONS = {
-    "ko": (
-        "{chat}에 보내신 메시지가 삭제되었습니다.\n사유: {reasons}\n사건 번호: {case_id}\n"
-        "잘못된 조치라고 생각되면 이 사건 번호로 이의를 제기할 수 있습니다."
-    ),
-    "en": (
-        "Your message in {chat} was removed.\nWhy: {reasons}\nCase: {case_id}\n"
-        "If you think this is a mistake, you can appeal quoting this case number."
-    ),
-}
-WARNING = {
-    "ko": (
-        "이 대화방은 blockfirst로 보호됩니다. 불법촬영물과 허위영상물(딥페이크) 성적 자료는 "
-        "소지·구입·저장·시청만으로도 처벌되며, 발견 즉시 삭제되고 기록됩니다."
-    ),
-    "en": (
-        "This chat is protected by blockfirst. Possessing, buying, storing or viewing illegally "
-        "filmed or deepfake sexual material is a crime; it is removed on sight and recorded."
-    ),
-}
-_ACK = {
-    "ko": "신고가 접수되었습니다. 사건 번호: {case_id}. 처리 결과를 알려 드리겠습니다.",
-    "en": "Thank you: your report is case {case_id}. We will tell you the outcome.",
-}
-_OUTCOME = {
-    "ko": {
-        "confirmed": "사건 {case_id}: 신고하신 자료가 삭제 대상으로 확인되었습니다.",
-        "overturned": "사건 {case_id}: 검토 결과 위반이 확인되지 않았습니다.",
-    },
-    "en": {
-        "confirmed": "Case {case_id}: the material you reported was confirmed and stays removed.",
-        "overturned": "Case {case_id}: after review, no violation was found.",
-    },
-}
-_ALERT = {
-    "ko": "사건 {case_id} ({kind}) 처리 기한의 {percent}%가 지났습니다. 기한: {deadline} UTC",
-    "en": "Case {case_id} ({kind}) is {percent}% through its deadline: {deadline} UTC",
-}
-
-
-def _lang(language: str) -> str:
-    return language if language in _NOTICE else "en"
-
-
-def notice_text(language: str, case_id: str) -> str:
-    return _NOTICE[_lang(language)].format(case_id=case_id)
-
-
-def reasons_text(language: str, case_id: str, chat: str, reasons: tuple[str, ...]) -> str:
-    return _REASONS[_lang(language)].format(
-        case_id=case_id, chat=chat or "a chat", reasons="; ".join(reasons)
-    )
-
-
-def report_ack_text(language: str, case_id: str) -> str:
-    return _ACK[_lang(language)].format(case_id=case_id)
-
-
-def report_outcome_text(language: str, case_id: str, state: str) -> str:
-    return _OUTCOME[_lang(language)][state].format(case_id=case_id)
-
-
-def alert_text(language: str, case: Case, level: float) -> str:
-    return _ALERT[_lang(language)].format(
-        case_id=case.id,
-        kind=case.kind.value,
-        percent=round(level * 100),
-        deadline=case.deadline.strftime("%Y-%m-%d %H:%M"),
-    )
-
-
 BUTTONS = ("confirm", "overturn", "escalate", "ban")
+# Keys the code builds from a value (``state_`` + a case state); the catalogue test
+# counts a key under one of these prefixes as used.
+DYNAMIC_KEYS = (
+    "band_",
+    "button_",
+    "category_",
+    "discord_right_",
+    "kind_",
+    "outcome_",
+    "state_",
+)
 
 
-def status_lines(settings: ChatSettings, missing: Sequence[str], rights: str) -> list[str]:
-    """A chat's settings and what the bot lacks there (``rights``: the platform's word)."""
+@cache
+def catalogue() -> Mapping[str, Mapping[str, str]]:
+    """Every message: key -> language -> text (read once)."""
+    text = resources.files("core").joinpath("messages.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def say(key: str, language: str, /, **fields: object) -> str:
+    """Message ``key`` in ``language`` (English if not one of ours), filled in; a
+    field that is itself a ``Said`` is said in the same language."""
+    entry = catalogue()[key]
+    values = {k: _said(v, language) if isinstance(v, Said) else v for k, v in fields.items()}
+    return entry[language if language in LANGUAGES else "en"].format(**values)
+
+
+def _said(said: Said, language: str) -> str:
+    return say(said.key, language, **said.fields)
+
+
+WARNING = {language: say("warning", language) for language in LANGUAGES}
+
+
+def person_language(code: str | None, fallback: str) -> str:
+    """The language a platform's code names (``ko-KR``, ``en-US``, Discord's ``ko``)
+    when it is one of ours, else ``fallback`` (the chat's, or the default)."""
+    primary = (code or "").lower().replace("_", "-").split("-")[0]
+    return primary if primary in LANGUAGES else fallback
+
+
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as people read it: in ``zone``, which is named (``2026-12-05 09:00 KST``)."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone.key}"
+
+
+def category_name(category: str, language: str) -> str:
+    """A category in words (a bank may name one of its own: shown as it is)."""
+    key = f"category_{category}"
+    return say(key, language) if key in catalogue() else category
+
+
+def button_label(button: str, language: str) -> str:
+    return say(f"button_{button}", language)
+
+
+def refusal(error: BlockfirstError, language: str) -> str:
+    """What to tell a person whose request ``error`` refused: its own message when it
+    has one in the catalogue, else a general refusal with the (English) detail."""
+    if error.said is not None:
+        return _said(error.said, language)
+    return say("refused", language, detail=str(error)[:300])
+
+
+def reasons_text(language: str, case: Case, chat: str) -> str:
+    """The statement of reasons sent to the person whose message was removed."""
+    reasons = [_reason(match, language) for match in case.matches]
+    if not reasons and case.kind is not CaseKind.MATCH_REVIEW:
+        reasons = [say("reason_report", language, category=category_name(case.category, language))]
+    return say(
+        "reasons",
+        language,
+        chat=chat or say("a_chat", language),
+        reasons="; ".join(reasons or case.reasons),
+        case_id=case.id,
+    )
+
+
+def _reason(match: Match, language: str) -> str:
+    return say(
+        "reason_match",
+        language,
+        bank=match.bank,
+        category=category_name(match.category, language),
+        signal=match.signal_type,
+        distance=match.distance,
+    )
+
+
+def alert_text(language: str, case: Case, level: float, zone: ZoneInfo) -> str:
+    return say(
+        "alert",
+        language,
+        case_id=case.id,
+        kind=Said(f"kind_{case.kind.value}"),
+        percent=round(level * 100),
+        deadline=when(case.deadline, zone),
+    )
+
+
+def status_lines(settings: ChatSettings, missing: Sequence[str], language: str) -> list[str]:
+    """A chat's settings and which of the bot's rights it lacks there (named already)."""
+    notice = say("status_on" if settings.notice else "status_off", language)
+    rights = (
+        say("status_rights_missing", language, missing=", ".join(missing))
+        if missing
+        else say("status_rights_ok", language)
+    )
     return [
-        f"mode {settings.mode.value}, language {settings.language}, "
-        f"notice {'on' if settings.notice else 'off'}",
-        f"{rights}: " + ("all needed" if not missing else "MISSING " + ", ".join(missing)),
+        say(
+            "status_settings",
+            language,
+            mode=settings.mode.value,
+            language=settings.language,
+            notice=notice,
+        ),
+        rights,
     ]
 
 
@@ -121,42 +168,66 @@ def button_decision(button: str) -> tuple[Decision, bool]:
     return (Decision.CONFIRM, True) if button == "ban" else (Decision(button), False)
 
 
-def language_of(code: str | None) -> str:
-    """The catalogue language for a platform's language code (Korean unless English)."""
-    return "en" if code and not code.lower().startswith("ko") else "ko"
-
-
-def card_for(case: Case, now: datetime) -> ReviewCard:
+def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> ReviewCard:
     message = case.message
     where = f"{message.chat.title or message.chat.id}" if message else case.target
+    deadline = "card_overdue" if case.overdue(now) else "card_deadline"
     lines = [
-        f"{case.kind.value} · {case.category} · {case.state.value}",
-        f"chat: {where}",
-        f"opened: {case.opened_at:%Y-%m-%d %H:%M} UTC",
-        f"deadline: {case.deadline:%Y-%m-%d %H:%M} UTC"
-        + (" (OVERDUE)" if case.overdue(now) else ""),
-        *case.reasons,
+        say(
+            "card_summary",
+            language,
+            kind=Said(f"kind_{case.kind.value}"),
+            category=category_name(case.category, language),
+            state=Said(f"state_{case.state.value}"),
+        ),
+        say("card_chat", language, chat=where),
+        say("card_opened", language, when=when(case.opened_at, zone)),
+        say(deadline, language, when=when(case.deadline, zone)),
+        *([_card_match(m, language) for m in case.matches] or case.reasons),
     ]
     if message:
         lines.append(
-            f"message {message.message_id} from {message.sender.kind.value} {message.sender.id}"
+            say(
+                "card_message",
+                language,
+                message_id=message.message_id,
+                sender_kind=message.sender.kind.value,
+                sender_id=message.sender.id,
+            )
         )
     if case.dry_run:
-        lines.append("dry run: nothing was removed")
+        lines.append(say("card_dry_run", language))
     if case.decided_by:
-        lines.append(f"decided by {case.decided_by}" + (f": {case.note}" if case.note else ""))
+        key, note = ("card_decided_note", case.note) if case.note else ("card_decided", "")
+        lines.append(say(key, language, reviewer=case.decided_by, note=note))
     decisions: tuple[str, ...] = ("confirm", "overturn", "escalate") if case.is_open else ()
     if case.state.value == "escalated":
         decisions = ("confirm", "overturn")
     original = None
     if message is not None and not case.removed:
         original = (message.chat.id, message.message_id)
-    return ReviewCard(case.id, f"Case {case.id}", tuple(lines), decisions, original)
+    title = say("case_ref", language, case_id=case.id)
+    return ReviewCard(case.id, title, tuple(lines), decisions, original, language)
 
 
-def restore_caption(message: Message) -> str:
+def _card_match(match: Match, language: str) -> str:
+    line = say(
+        "card_match",
+        language,
+        bank=match.bank,
+        category=category_name(match.category, language),
+        signal=match.signal_type,
+        distance=match.distance,
+        band=Said(f"band_{match.band.value}"),
+    )
+    return f"{line} ({match.note})" if match.note else line
+
+
+def restore_caption(message: Message, language: str, zone: ZoneInfo) -> str:
     """What a restored message says about where it came from."""
     sender = message.sender.name or message.sender.id
-    when = f" at {message.sent_at:%Y-%m-%d %H:%M} UTC" if message.sent_at else ""
-    text = f": {message.text}" if message.text else ""
-    return f"Restored after review. Sent by {sender}{when}{text}"
+    if message.sent_at:
+        said = say("restored_at", language, sender=sender, when=when(message.sent_at, zone))
+    else:
+        said = say("restored", language, sender=sender)
+    return f"{said}: {message.text}" if message.text else said

@@ -15,13 +15,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from adapters.discord.bot import BlockfirstBot
+from adapters.discord.language import CatalogueTranslator, Languages, localized
 from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
 from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError
 from core.model import Report
 from core.policy import SETTING_COMMANDS, with_setting
-from core.texts import button_decision, language_of, status_lines
+from core.texts import button_decision, refusal, say, status_lines
 
 __all__ = ["Moderation", "setup"]
 
@@ -32,15 +33,22 @@ class Moderation(commands.Cog):
         self.moderator = bot.moderator
         self.reviewer_roles = bot.reviewer_roles
         self.warning = bot.warning
+        self.languages = Languages(bot.moderator)
         self._last_warning: dict[int, float] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(DecisionButton)
         self.bot.decide = self.decide
+        await self.bot.tree.set_translator(CatalogueTranslator())
+        languages = self.languages
+
+        async def report(interaction: discord.Interaction, message: discord.Message) -> None:
+            await report_message(interaction, message, languages)
+
         # A context menu cannot be declared inside a Cog: build it here.
-        self._menu = app_commands.ContextMenu(name="Report message", callback=report_message)
+        self._menu = app_commands.ContextMenu(name=localized("report_menu"), callback=report)
         self.bot.tree.add_command(self._menu)
-        self.bot.tree.add_command(settings_commands(self.moderator))
+        self.bot.tree.add_command(settings_commands(self.moderator, languages))
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
@@ -60,6 +68,7 @@ class Moderation(commands.Cog):
         content = to_message(message)
         if not (content.links or content.media or content.text):
             return
+        language = await self.languages.of_message(message)
         report = Report(
             reporter=f"{PLATFORM}:{message.author.id}",
             category="other",
@@ -67,11 +76,12 @@ class Moderation(commands.Cog):
             links=content.links,
             media=content.media,
             platform=PLATFORM,
+            language=language,
         )
         try:
             await self.moderator.on_report(report)
         except InputError as exc:
-            await message.channel.send(str(exc)[:1900])
+            await message.channel.send(refusal(exc, language)[:1900])
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -102,6 +112,7 @@ class Moderation(commands.Cog):
 
     async def decide(self, interaction: discord.Interaction, action: str, case_id: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # within the 3 s
+        language = await self.languages.of_interaction(interaction)
         user = interaction.user
         roles = {role.id for role in getattr(user, "roles", [])}
         decision, ban = button_decision(action)
@@ -114,12 +125,14 @@ class Moderation(commands.Cog):
                 vouched=bool(roles & self.reviewer_roles),
             )
         except AuthorisationError:
-            await interaction.followup.send("You are not an authorised reviewer.", ephemeral=True)
+            await interaction.followup.send(say("not_reviewer", language), ephemeral=True)
             return
         except InputError as exc:
-            await interaction.followup.send(str(exc)[:1900], ephemeral=True)
+            await interaction.followup.send(refusal(exc, language)[:1900], ephemeral=True)
             return
-        await interaction.followup.send(f"Case {case.id}: {case.state.value}", ephemeral=True)
+        state = say(f"state_{case.state.value}", language)
+        said = say("case_state", language, case_id=case.id, state=state)
+        await interaction.followup.send(said, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:
@@ -128,66 +141,70 @@ async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Moderation(bot))
 
 
-_PERMS = {
-    "manage_messages": "Manage Messages (to delete)",
-    "moderate_members": "Timeout Members (to restrict)",
-    "ban_members": "Ban Members (to ban)",
-}
+_PERMS = ("manage_messages", "moderate_members", "ban_members")
 
 
-def settings_commands(moderator: Moderator) -> app_commands.Group:
+def settings_commands(moderator: Moderator, languages: Languages) -> app_commands.Group:
     """``/blockfirst status|mode|lang|notice``: per server, Manage Messages by default."""
     group = app_commands.Group(
         name="blockfirst",
-        description="blockfirst moderation settings",
+        description=localized("command_group"),
         guild_only=True,
         default_permissions=discord.Permissions(manage_messages=True),
     )
 
-    @group.command(name="status", description="What blockfirst can do here, and its settings")
+    @group.command(name="status", description=localized("command_status"))
     async def status(interaction: discord.Interaction) -> None:
         guild = interaction.guild
         channel = interaction.channel
         if guild is None or channel is None or guild.me is None:
             return
+        language = await languages.of_interaction(interaction)
         perms = channel.permissions_for(guild.me)
-        missing = [label for name, label in _PERMS.items() if not getattr(perms, name)]
+        missing = [
+            say(f"discord_right_{name}", language) for name in _PERMS if not getattr(perms, name)
+        ]
         settings = await moderator.chat_settings(PLATFORM, str(guild.id))
-        lines = status_lines(settings, missing, "permissions")
+        lines = status_lines(settings, missing, language)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     def setter(command: str) -> None:
         field_name, values = SETTING_COMMANDS[command]
 
-        @group.command(name=command, description=f"Set blockfirst's {field_name} for this server")
+        @group.command(name=command, description=localized("command_set", field=field_name))
+        @app_commands.describe(value=localized("command_value"))
         @app_commands.choices(value=[app_commands.Choice(name=v, value=v) for v in values])
         async def change(interaction: discord.Interaction, value: str) -> None:
             guild, user = interaction.guild, interaction.user
+            language = await languages.of_interaction(interaction)
             perms = getattr(user, "guild_permissions", None)
             if guild is None or perms is None or not perms.manage_messages:
-                await interaction.response.send_message(
-                    "Manage Messages is needed.", ephemeral=True
-                )
+                said = say("discord_manage_messages_needed", language)
+                await interaction.response.send_message(said, ephemeral=True)
                 return
             settings = await moderator.chat_settings(PLATFORM, str(guild.id))
             updated = with_setting(settings, command, value)
             await moderator.set_chat_settings(
                 PLATFORM, str(guild.id), updated, f"{PLATFORM}:{user.id}"
             )
-            await interaction.response.send_message(f"{field_name} is now {value}", ephemeral=True)
+            said = say("setting_changed", language, field=field_name, value=value)
+            await interaction.response.send_message(said, ephemeral=True)
 
     for command in SETTING_COMMANDS:
         setter(command)
     return group
 
 
-async def report_message(interaction: discord.Interaction, message: discord.Message) -> None:
+async def report_message(
+    interaction: discord.Interaction, message: discord.Message, languages: Languages
+) -> None:
     """The "Report message" context menu: a case at once, its id told privately."""
     client = interaction.client
     if not isinstance(client, BlockfirstBot):
         return
     moderator = client.moderator
     await interaction.response.defer(ephemeral=True, thinking=True)
+    language = await languages.of_interaction(interaction)
     perms = getattr(interaction.user, "guild_permissions", None)
     report = Report(
         reporter=f"{PLATFORM}:{interaction.user.id}",
@@ -195,11 +212,11 @@ async def report_message(interaction: discord.Interaction, message: discord.Mess
         message=to_message(message),
         trusted=bool(perms and perms.manage_messages),
         platform=PLATFORM,
-        language=language_of(str(interaction.locale)),
+        language=language,
     )
     try:
         case = await moderator.on_report(report)
     except InputError as exc:
-        await interaction.followup.send(str(exc)[:1900], ephemeral=True)
+        await interaction.followup.send(refusal(exc, language)[:1900], ephemeral=True)
         return
-    await interaction.followup.send(f"Reported: case {case.id}.", ephemeral=True)
+    await interaction.followup.send(say("reported", language, case_id=case.id), ephemeral=True)

@@ -17,6 +17,7 @@ from adapters.discord.views import card_view
 from core.errors import InputError, PlatformError
 from core.media.files import CHUNK
 from core.model import Chat, MediaRef, ReviewCard, Sender, SenderKind
+from core.texts import LANGUAGES, say
 
 __all__ = ["DiscordPlatform"]
 
@@ -113,11 +114,9 @@ class DiscordPlatform:
         await _translated(message.edit(embed=_embed(card), view=card_view(card)))
 
     async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
-        note = (
-            "\n(the attachment cannot be restored: Discord keeps no copy we could re-send)"
-            if media
-            else ""
-        )
+        # The chat's language is not known here: the note is said in both.
+        note = "".join(f"\n{say('restore_no_attachment', lang)}" for lang in LANGUAGES)
+        note = note if media else ""
         channel = await self._channel(_id(chat.id))
         await _translated(channel.send(f"{text}{note}"))
 
@@ -129,8 +128,10 @@ class DiscordPlatform:
 def _embed(card: ReviewCard) -> discord.Embed:
     embed = discord.Embed(title=card.title, description="\n".join(card.lines)[:4000])
     if card.original is not None:
+        channel, message_id = card.original
         embed.add_field(
-            name="message", value=f"channel {card.original[0]}, message {card.original[1]}"
+            name=say("card_original_label", card.language),
+            value=say("card_original", card.language, channel=channel, message_id=message_id),
         )
     return embed
 

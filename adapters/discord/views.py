@@ -9,7 +9,7 @@ import discord
 from adapters.discord.bot import BlockfirstBot
 from core.ids import id_pattern
 from core.model import ReviewCard
-from core.texts import BUTTONS
+from core.texts import BUTTONS, button_label
 
 __all__ = ["DecisionButton", "card_view"]
 
@@ -23,12 +23,12 @@ _STYLES = {
 
 
 class DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPLATE):
-    def __init__(self, decision: str, case_id: str) -> None:
+    def __init__(self, decision: str, case_id: str, language: str = "en") -> None:
         self.decision = decision
         self.case_id = case_id
         super().__init__(
             discord.ui.Button(
-                label=decision.capitalize(),
+                label=button_label(decision, language),
                 style=_STYLES[decision],
                 custom_id=f"bf:{decision}:{case_id}",
             )
@@ -49,5 +49,5 @@ class DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_T
 def card_view(card: ReviewCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for decision in card.buttons:
-        view.add_item(DecisionButton(decision, card.case_id))
+        view.add_item(DecisionButton(decision, card.case_id, card.language))
     return view

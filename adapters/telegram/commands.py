@@ -10,12 +10,12 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from adapters.telegram.translate import PLATFORM, to_message
+from adapters.telegram.translate import PLATFORM, reader_language, to_message
 from core.engine.moderator import Moderator
 from core.errors import InputError
 from core.model import Report
 from core.policy import SETTING_COMMANDS, with_setting
-from core.texts import language_of, status_lines
+from core.texts import refusal, say, status_lines
 
 __all__ = ["Commands"]
 
@@ -57,41 +57,47 @@ class Commands:
         command = message.text.split()[0].lstrip("/").split("@")[0]
         name = command.removeprefix("bf_")
         field, choices = SETTING_COMMANDS[name]
+        language = await reader_language(update, self._moderator)
         if not await _is_admin(update, context):
-            await message.reply_text("Only the chat's admins can change blockfirst's settings.")
+            await message.reply_text(say("admins_only", language))
             return
         args = context.args or []
         if len(args) != 1 or args[0] not in choices:
-            await message.reply_text(f"Usage: /{command} {'|'.join(choices)}")
+            await message.reply_text(
+                say("setting_usage", language, command=command, choices="|".join(choices))
+            )
             return
         settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
         updated = with_setting(settings, name, args[0])
         by = f"{PLATFORM}:{update.effective_user.id if update.effective_user else chat.id}"
         await self._moderator.set_chat_settings(PLATFORM, str(chat.id), updated, by)
-        await message.reply_text(f"blockfirst: {field} is now {args[0]}.")
+        await message.reply_text(say("setting_changed", language, field=field, value=args[0]))
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await _is_admin(update, context):
             return
         me = await context.bot.get_chat_member(chat.id, context.bot.id)
+        language = await reader_language(update, self._moderator)
         rights = {
-            "delete messages": getattr(me, "can_delete_messages", False),
-            "restrict members": getattr(me, "can_restrict_members", False),
+            "right_delete": getattr(me, "can_delete_messages", False),
+            "right_restrict": getattr(me, "can_restrict_members", False),
         }
-        missing = [name for name, ok in rights.items() if not ok]
+        missing = [say(key, language) for key, ok in rights.items() if not ok]
         settings = await self._moderator.chat_settings(PLATFORM, str(chat.id))
-        sees_all = not context.bot.can_read_all_group_messages and me.status not in _ADMINS
-        lines = status_lines(settings, missing, "rights")
-        if sees_all:
-            lines.append("privacy mode is on and the bot is not an admin: it cannot see messages")
+        blind = not context.bot.can_read_all_group_messages and me.status not in _ADMINS
+        lines = status_lines(settings, missing, language)
+        if blind:
+            lines.append(say("status_privacy", language))
         await message.reply_text("\n".join(lines))
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or message.reply_to_message is None or update.effective_user is None:
-            if message is not None:
-                await message.reply_text("Reply /report to the message you want to report.")
+        if message is None:
+            return
+        language = await reader_language(update, self._moderator)
+        if message.reply_to_message is None or update.effective_user is None:
+            await message.reply_text(say("report_reply_needed", language))
             return
         user = update.effective_user
         target = to_message(message.reply_to_message, self._max_bytes)
@@ -101,11 +107,11 @@ class Commands:
             message=target,
             trusted=await _is_admin(update, context),
             platform=PLATFORM,
-            language=language_of(user.language_code),
+            language=language,
         )
         try:
             case = await self._moderator.on_report(reported)
         except InputError as exc:
-            await message.reply_text(str(exc))
+            await message.reply_text(refusal(exc, language))
             return
-        await message.reply_text(f"Reported: case {case.id}.")
+        await message.reply_text(say("reported", language, case_id=case.id))

@@ -19,12 +19,12 @@ from adapters.telegram.commands import Commands
 from adapters.telegram.membership import Membership
 from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.reporting import Reporting
-from adapters.telegram.translate import PLATFORM, to_message
+from adapters.telegram.translate import PLATFORM, reader_language, to_message
 from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError
 from core.ids import id_pattern
 from core.model import Message
-from core.texts import BUTTONS, WARNING, button_decision
+from core.texts import BUTTONS, WARNING, button_decision, refusal, say
 
 __all__ = ["AlbumTracker", "TelegramAdapter"]
 
@@ -93,8 +93,9 @@ class TelegramAdapter:
         if query is None:
             return
         parsed = _BUTTON.fullmatch(query.data or "")
+        language = await reader_language(update, self._moderator)
         if parsed is None:
-            await query.answer("Unknown button.")
+            await query.answer(say("button_unknown", language))
             return
         action, case_id = parsed.groups()
         decision, ban = button_decision(action)
@@ -102,9 +103,10 @@ class TelegramAdapter:
         try:
             case = await self._moderator.on_decision(case_id, decision, reviewer, ban=ban)
         except AuthorisationError:
-            await query.answer("You are not an authorised reviewer.", show_alert=True)
+            await query.answer(say("not_reviewer", language), show_alert=True)
             return
         except InputError as exc:
-            await query.answer(str(exc)[:190], show_alert=True)
+            await query.answer(refusal(exc, language)[:190], show_alert=True)
             return
-        await query.answer(f"Case {case.id}: {case.state.value}")
+        state = say(f"state_{case.state.value}", language)
+        await query.answer(say("case_state", language, case_id=case.id, state=state))

@@ -17,6 +17,7 @@ from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHa
 from adapters.telegram.translate import PLATFORM
 from core.audit import AuditRecord
 from core.engine.moderator import Moderator
+from core.texts import say
 
 __all__ = ["Membership"]
 
@@ -97,11 +98,9 @@ class Membership:
             and not _can_delete(new)
             and (_can_delete(old) or _joined(change))
         ):
-            await context.bot.send_message(
-                self._review_chat_id,
-                f"blockfirst cannot delete messages in {chat.title or chat.id}: "
-                "make it an admin with the right to delete messages.",
-            )
+            reviewers = await self._moderator.chat_settings(PLATFORM, str(self._review_chat_id))
+            text = say("cannot_delete_here", reviewers.language, chat=chat.title or chat.id)
+            await context.bot.send_message(self._review_chat_id, text)
 
     async def member_joined(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.chat_member

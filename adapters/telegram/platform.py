@@ -19,6 +19,7 @@ from adapters.telegram.translate import PLATFORM, message_link
 from core.errors import InputError, PlatformError
 from core.media.files import CHUNK, read_chunks
 from core.model import Chat, MediaRef, ReviewCard, Sender, SenderKind
+from core.texts import button_label, say
 
 __all__ = ["CALLBACK_PREFIX", "TelegramPlatform", "card_markup"]
 
@@ -32,9 +33,10 @@ def card_markup(card: ReviewCard) -> InlineKeyboardMarkup | None:
     """Confirm / Overturn / Escalate (and Ban) buttons; data ``bf:<decision>:<case>``."""
     if not card.decisions:
         return None
-    labels = {"confirm": "Confirm", "overturn": "Overturn", "escalate": "Escalate", "ban": "Ban"}
     buttons = [
-        InlineKeyboardButton(labels[d], callback_data=f"{CALLBACK_PREFIX}:{d}:{card.case_id}")
+        InlineKeyboardButton(
+            button_label(d, card.language), callback_data=f"{CALLBACK_PREFIX}:{d}:{card.case_id}"
+        )
         for d in card.buttons
     ]
     return InlineKeyboardMarkup([buttons])
@@ -44,7 +46,7 @@ def _card_text(card: ReviewCard) -> str:
     lines = [card.title, *card.lines]
     link = message_link(*card.original) if card.original is not None else None
     if link is not None:
-        lines.append(f"original: {link}")
+        lines.append(say("card_original_link", card.language, link=link))
     return "\n".join(lines)
 
 

@@ -7,13 +7,18 @@ videos over the limit, fall back to their thumbnail.
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import telegram
 from telegram.constants import ChatType, MessageEntityType
 
 from core.model import Chat, ChatKind, MediaRef, Message, Sender, SenderKind
+from core.texts import person_language
 
-__all__ = ["PLATFORM", "SERVICE_ACCOUNTS", "message_link", "to_message"]
+if TYPE_CHECKING:
+    from core.engine.moderator import Moderator
+
+__all__ = ["PLATFORM", "SERVICE_ACCOUNTS", "message_link", "reader_language", "to_message"]
 
 PLATFORM = "telegram"
 
@@ -138,3 +143,12 @@ def _origin(msg: telegram.Message) -> str | None:
     if user is not None:
         return f"user:{user.id}"
     return f"hidden:{getattr(origin, 'sender_user_name', '')}"
+
+
+async def reader_language(update: telegram.Update, moderator: "Moderator") -> str:
+    """The language to answer this update's person in: their Telegram language when it
+    is one of ours, else their chat's setting (a private chat's is the default)."""
+    chat = update.effective_chat
+    fallback = (await moderator.chat_settings(PLATFORM, str(chat.id))).language if chat else "ko"
+    user = update.effective_user
+    return person_language(user.language_code if user else None, fallback)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from core.media.decode import MediaLimits
 from core.policy import ChatSettings, Deadlines
@@ -16,7 +17,8 @@ class EngineConfig:
     default_settings: ChatSettings = field(default_factory=ChatSettings)
     reviewers: frozenset[str] = frozenset()  # on top of those in the store
     confirmed_bank: str = "confirmed"  # where confirmed cases' signals go
-    language: str = "ko"  # of reviewer alerts
+    language: str = "ko"  # of review cards and reviewer alerts
+    timezone: str = "Asia/Seoul"  # in which people are shown times (stored in UTC)
     max_attempts: int = 5
     reports_per_hour: int = 10  # per reporter; authorities are not limited
     fetch_reported_urls: bool = False  # fetch reported image links to hash them
@@ -24,3 +26,7 @@ class EngineConfig:
     # claimed by the process performing it before another may take it over. Zero:
     # one process per platform, and a restart performs everything left pending at once.
     outbox_lease: timedelta = timedelta(0)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -78,7 +78,7 @@ class Moderator:
         self._reports = Reports(
             parts, media=media, settings=self._settings, outbox=self._outbox, fetcher=self._fetcher
         )
-        self._reviews = Reviews(parts, self._outbox)
+        self._reviews = Reviews(parts, self._outbox, self._settings)
         self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
         self._inflight: set[str] = set()
 

@@ -90,4 +90,5 @@ class Outbox:
 
     async def _card(self, case_id: str) -> tuple[ReviewCard, str]:
         case = self._fresh.get(case_id) or await self._store.get_case(case_id)
-        return card_for(case, self._clock.now()), case.card_ref
+        card = card_for(case, self._clock.now(), self._config.language, self._config.zone)
+        return card, case.card_ref

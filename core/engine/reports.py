@@ -20,14 +20,14 @@ from core.engine.chat_settings import ChatSettingsCache
 from core.engine.media_source import MediaSource
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
-from core.errors import InputError
+from core.errors import InputError, Said
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
 from core.model import CaseKind, Match, MediaSignals, Report
 from core.policy import decide_report
 from core.ports import ImageFetcher
-from core.texts import report_ack_text
+from core.texts import say
 from core.writes import Audit, Op, OpenCase
 
 __all__ = ["Reports"]
@@ -87,7 +87,7 @@ class Reports:
             reasons=(*verdict.reasons, *map(_reason, matches), *await self._record(report)),
             dry_run=verdict.dry_run,
         )
-        ack = lambda language: report_ack_text(language, case.id)  # noqa: E731
+        ack = lambda language: say("report_ack", language, case_id=case.id)  # noqa: E731
         effects = verdict_effects(case, message, verdict, settings, now)
         effects += replies(case, [(report.reporter, report.language)], ack, now)
         ops: list[Op] = [
@@ -122,7 +122,10 @@ class Reports:
                 reason=f"over {limit} reports in an hour",
             )
             await self._commit.submit([Audit(record)])
-            raise InputError(f"you have sent {limit} reports in the last hour; please wait")
+            raise InputError(
+                f"you have sent {limit} reports in the last hour; please wait",
+                said=Said("too_many_reports", {"limit": limit}),
+            )
 
     async def _fetched(self, report: Report) -> list[MediaSignals]:
         """Reported image URLs, fetched only if the deployment turned that on."""

@@ -12,12 +12,13 @@ from core.bank_lists import entries_for_media
 from core.banks import Bank
 from core.cases import Case, apply_decision, due_alerts
 from core.effects import decision_effects, replies
+from core.engine.chat_settings import ChatSettingsCache
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.errors import AuthorisationError, InputError
 from core.ids import new_id
 from core.model import Action, BankAction, CaseState, Decision, Effect, MediaSignals
-from core.texts import alert_text, report_outcome_text
+from core.texts import alert_text, restore_caption, say
 from core.writes import Audit, Op, RecordDecision, UpdateCase
 
 __all__ = ["RefusalThrottle", "Reviews"]
@@ -48,13 +49,14 @@ class RefusalThrottle:
 
 
 class Reviews:
-    def __init__(self, parts: EngineParts, outbox: Outbox) -> None:
+    def __init__(self, parts: EngineParts, outbox: Outbox, settings: ChatSettingsCache) -> None:
         self._store = parts.store
         self._clock = parts.clock
         self._commit = parts.commit
         self._matcher = parts.matcher
         self._config = parts.config
         self._outbox = outbox
+        self._settings = settings
         self._refusals = RefusalThrottle()
 
     async def on_decision(
@@ -87,10 +89,16 @@ class Reviews:
         if not changed:
             return case
         history = await self._store.case_history(case.id)
-        effects = decision_effects(decided, decision, ban, history["effects"], now)
+        caption = ""
+        if decided.message is not None:
+            chat = decided.message.chat
+            language = (await self._settings.get(chat.platform, chat.id)).language
+            caption = restore_caption(decided.message, language, self._config.zone)
+        effects = decision_effects(decided, decision, ban, history["effects"], now, caption=caption)
         if decided.state in (CaseState.CONFIRMED, CaseState.OVERTURNED):
             reporters = [(r["reporter"], r["language"]) for r in history["reports"]]
-            outcome = lambda lang: report_outcome_text(lang, case.id, decided.state.value)  # noqa: E731
+            state = decided.state.value
+            outcome = lambda lang: say(f"outcome_{state}", lang, case_id=case.id)  # noqa: E731
             effects += replies(decided, reporters, outcome, now)
         fields = (
             ("state", decided.state),
@@ -143,7 +151,7 @@ class Reviews:
             levels = due_alerts(case, now)
             if not levels:
                 continue
-            text = alert_text(self._config.language, case, levels[-1])
+            text = alert_text(self._config.language, case, levels[-1], self._config.zone)
             effect = Effect(new_id(16), Action.ALERT, case.platform, case.id, now, text=text)
             record = AuditRecord(
                 kind="deadline_alert", platform=case.platform, reason=text, case_id=case.id

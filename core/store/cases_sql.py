@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases import Case, CaseFilter
-from core.errors import InputError
+from core.errors import InputError, Said
 from core.model import CaseState, Effect
 from core.ports import Clock
 from core.store.apply_sql import OPEN, apply_ops
@@ -44,7 +44,7 @@ class CaseTables:
             async with self._engine.connect() as conn:
                 row = (await conn.execute(sa.select(cases).where(cases.c.id == case_id))).first()
         if row is None:
-            raise InputError(f"no case {case_id!r}")
+            raise InputError(f"no case {case_id!r}", said=Said("no_case", {"case_id": case_id}))
         return case_from_row(row._mapping)
 
     async def list_cases(

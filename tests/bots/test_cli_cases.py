@@ -14,6 +14,7 @@ from bots.cli import cli
 from core.ids import new_id
 from core.model import Action, Decision, Effect
 from core.store import SqlStore
+from core.texts import say
 from core.writes import Enqueue
 from tests.core.engine_helpers import REVIEWER, photo, world
 from tests.fakes import FakeClock
@@ -84,7 +85,7 @@ async def test_decide_from_the_shell_queues_effects_for_the_bot(
         assert (
             "restore",
             "-100",
-            "Restored after review. Sent by someone",
+            say("restored", "ko", sender="someone"),
             "banned",
         ) in w.platform.calls
         assert any(call[0] == "update_card" for call in w.platform.calls)

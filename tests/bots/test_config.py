@@ -117,6 +117,9 @@ def test_every_section(tmp_path: Path) -> None:
         ("[api]\nbind = 'x'\n", {}, "api.bind: 'x' is not HOST:PORT"),
         ("[api]\nrequests_per_minute = 0\n", {}, "api.requests_per_minute: between 1"),
         ("[api]\nfetch_url = true\n", {}, "api.fetch_url: unknown key"),
+        ("[policy]\ntimezone = 'Mars/Olympus'\n", {}, "policy.timezone: unknown time zone"),
+        ("[policy]\ntimezone = '../../etc/passwd'\n", {}, "policy.timezone: unknown time zone"),
+        ("[policy]\ntimezone = 9\n", {}, "policy.timezone: expected str"),
     ],
 )
 def test_one_clear_error_naming_the_key(
@@ -124,6 +127,18 @@ def test_one_clear_error_naming_the_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), env)
+
+
+def test_the_default_language_and_zone_reach_cards_and_alerts(tmp_path: Path) -> None:
+    engine = load_config(
+        write(tmp_path, "[policy]\nlanguage = 'en'\ntimezone = 'UTC'\n"), {}
+    ).engine
+    assert (engine.language, engine.default_settings.language, engine.timezone) == (
+        "en",
+        "en",
+        "UTC",
+    )
+    assert load_config(None, {}).engine.zone.key == "Asia/Seoul"
 
 
 def test_postgresql_means_several_processes_claim_effects(tmp_path: Path) -> None:

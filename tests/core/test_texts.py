@@ -1,4 +1,4 @@
-"""What both adapters share about review-card buttons, ids and languages (issue 14, 6)."""
+"""What both adapters share about review-card buttons, ids and languages."""
 
 import re
 
@@ -6,7 +6,7 @@ import pytest
 
 from core.ids import id_pattern, new_id
 from core.model import Decision, ReviewCard
-from core.texts import BUTTONS, button_decision, language_of
+from core.texts import BUTTONS, button_decision, person_language
 
 
 def test_a_card_offers_ban_beside_confirm_only() -> None:
@@ -31,10 +31,22 @@ def test_what_a_button_decides(button: str, decision: Decision, ban: bool) -> No
 
 
 @pytest.mark.parametrize(
-    ("code", "language"), [(None, "ko"), ("", "ko"), ("ko", "ko"), ("ko-KR", "ko"), ("en-US", "en")]
+    ("code", "fallback", "language"),
+    [
+        (None, "ko", "ko"),
+        ("", "en", "en"),
+        ("ko", "en", "ko"),
+        ("ko-KR", "en", "ko"),
+        ("en-US", "ko", "en"),
+        ("en_GB", "ko", "en"),
+        ("ja", "ko", "ko"),  # not one of ours: the chat's language
+        ("ja", "en", "en"),
+    ],
 )
-def test_language_of_a_platform_code(code: str | None, language: str) -> None:
-    assert language_of(code) == language
+def test_a_persons_language_follows_their_platform_else_their_chat(
+    code: str | None, fallback: str, language: str
+) -> None:
+    assert person_language(code, fallback) == language
 
 
 def test_the_id_pattern_is_derived_from_the_alphabet() -> None:
@@ -53,7 +65,8 @@ def test_the_settings_commands_both_adapters_offer() -> None:
     assert (changed.mode, changed.language) == (Mode.DRY_RUN, "en")
     with pytest.raises(InputError, match="notice: one of on, off"):
         with_setting(changed, "notice", "maybe")
-    assert status_lines(changed, ["delete messages"], "rights") == [
+    assert status_lines(changed, ["delete messages"], "en") == [
         "mode dry-run, language en, notice on",
         "rights: MISSING delete messages",
     ]
+    assert status_lines(changed, [], "ko") == ["모드 dry-run, 언어 en, 안내 켬", "권한: 모두 있음"]

@@ -19,6 +19,7 @@ from core.banks import Bank, Entry  # noqa: E402
 from core.media.hashing import hash_media  # noqa: E402
 from core.policy import ChatSettings, Mode  # noqa: E402
 from core.store import open_store  # noqa: E402
+from core.texts import say  # noqa: E402
 from tests.core.engine_helpers import BANNED, HARMLESS  # noqa: E402
 
 
@@ -77,7 +78,7 @@ def ids(channel: Any) -> set[int]:
 
 
 def card_of(w: World) -> Any:
-    return next(m for m in w.review.history() if m.embeds and m.embeds[0].title.startswith("Case "))
+    return next(m for m in w.review.history() if m.embeds and m.embeds[0].title.startswith("사건 "))
 
 
 async def test_a_banked_image_is_deleted_and_a_card_posted(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ async def test_a_banked_image_is_deleted_and_a_card_posted(tmp_path: Path) -> No
         assert harmless.id in ids(w.general)
         assert banned.id not in ids(w.general)
         card = card_of(w)
-        assert "illegal_filming" in card.embeds[0].description
+        assert say("category_illegal_filming", "ko") in card.embeds[0].description
         buttons = [c.custom_id for c in card.components[0].children]
         assert [b.split(":")[1] for b in buttons] == ["confirm", "overturn", "escalate", "ban"]
 
@@ -103,12 +104,14 @@ async def test_reviewer_buttons_survive_a_restart(tmp_path: Path) -> None:
     async with discord_world(tmp_path) as w:
         await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
         card = card_of(w)
-        refused = await w.alice.click(card, label="Confirm")
+        refused = await w.alice.click(
+            card, label=say("button_confirm", "ko")
+        )  # reviewers' language
         answer = refused.response
         assert answer is not None
         assert (answer.content, answer.ephemeral) == ("You are not an authorised reviewer.", True)
         await w.env.restart_bot(w.rebuild())
-        done = await w.reviewer.click(card_of(w), label="Escalate")
+        done = await w.reviewer.click(card_of(w), label=say("button_escalate", "ko"))
         assert done.response is not None
         assert done.response.content.endswith(": escalated")
         async with open_store(w.db_url) as store:
@@ -126,7 +129,7 @@ async def test_dry_run_deletes_nothing(tmp_path: Path) -> None:
     async with discord_world(tmp_path, ChatSettings(mode=Mode.DRY_RUN)) as w:
         banned = await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
         assert banned.id in ids(w.general)
-        assert "dry run" in card_of(w).embeds[0].description
+        assert say("card_dry_run", "ko") in card_of(w).embeds[0].description
 
 
 async def test_settings_commands_are_for_message_managers(tmp_path: Path) -> None:
@@ -140,7 +143,7 @@ async def test_settings_commands_are_for_message_managers(tmp_path: Path) -> Non
         assert "mode enforce" in status.response.content
         changed = await mod.slash(w.general, "blockfirst mode", value="dry-run")
         assert changed.response is not None
-        assert changed.response.content == "mode is now dry-run"
+        assert changed.response.content == "blockfirst: mode is now dry-run."
         async with open_store(w.db_url) as store:
             assert (await store.chat_settings("discord", str(w.guild.id))).mode is Mode.DRY_RUN
         assert "blockfirst mode" not in w.alice.available_commands(w.general)
@@ -207,7 +210,7 @@ async def test_a_banked_image_in_a_thread_is_deleted(tmp_path: Path) -> None:
         (thread,) = w.general.threads
         banned = await w.alice.send(thread, "", attachments=[("a.jpg", BANNED)])
         assert banned.id not in ids(thread)
-        assert card_of(w).embeds[0].title.startswith("Case ")
+        assert card_of(w).embeds[0].title.startswith("사건 ")
 
 
 async def test_a_banked_image_as_a_sticker_is_deleted(tmp_path: Path) -> None:

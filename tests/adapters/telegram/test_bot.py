@@ -19,6 +19,7 @@ from core.matching.loader import load_matcher
 from core.media.hashing import hash_media
 from core.policy import ChatSettings, Mode
 from core.store import SqlStore
+from core.texts import say
 from tests.adapters.telegram.fake_bot_api import FakeBotApi
 from tests.core.engine_helpers import BANNED, HARMLESS
 from tests.fakes import FakeClock
@@ -96,7 +97,7 @@ async def test_a_banked_photo_is_deleted_and_a_card_appears(
         await bot.send(message_id=11, photo=photo("banned"))
         assert deleted(bot.api) == {11}
         card = next(p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT)
-        assert "illegal_filming" in card["text"]
+        assert say("category_illegal_filming", "ko") in card["text"]
         buttons = [b["callback_data"] for b in card["reply_markup"]["inline_keyboard"][0]]
         assert [b.split(":")[1] for b in buttons] == ["confirm", "overturn", "escalate", "ban"]
         assert all(len(b.encode()) <= 64 for b in buttons)
@@ -154,16 +155,16 @@ async def test_reviewer_buttons(store: SqlStore, clock: FakeClock) -> None:
         await bot.press(f"bf:confirm:{case.id}", user=USER)
         refused = bot.api.of("answerCallbackQuery")[-1]
         assert (refused["text"], refused["show_alert"]) == (
-            "You are not an authorised reviewer.",
+            say("not_reviewer", "ko"),
             True,
         )
         await bot.press(f"bf:ban:{case.id}")
-        assert bot.api.of("answerCallbackQuery")[-1]["text"] == f"Case {case.id}: confirmed"
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == f"사건 {case.id}: 삭제 확정"
         assert bot.api.of("banChatMember") == [{"chat_id": -100123, "user_id": 42}]
         edited = bot.api.of("editMessageText")[-1]
-        assert "decided by telegram:7" in edited["text"]
+        assert "결정: telegram:7" in edited["text"]
         await bot.press("bf:confirm:not-a-case-id")
-        assert bot.api.of("answerCallbackQuery")[-1]["text"] == "Unknown button."
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == say("button_unknown", "ko")
         entries = [e async for e in store.iter_audit()]
         assert [e.record.actor for e in entries if e.record.kind == "decision_refused"] == [
             "telegram:42"
@@ -212,8 +213,9 @@ async def test_an_overturned_removal_is_resent_by_file_id_naming_sender_and_time
         await bot.press(f"bf:overturn:{case.id}")
         (resent,) = bot.api.of("sendPhoto")
         assert (resent["chat_id"], resent["photo"]) == (-100123, "banned")
-        assert (
-            resent["caption"] == "Restored after review. Sent by Kim at 2025-11-28 03:20 UTC: look"
+        # The chat's language, the deployment's zone (Asia/Seoul by default), named.
+        assert resent["caption"] == (
+            "검토 후 복원된 메시지입니다. 보낸 사람: Kim, 보낸 때: 2025-11-28 12:20 KST: look"
         )
 
 
@@ -226,4 +228,4 @@ async def test_a_card_links_to_a_message_that_still_exists(
         )
         await bot.send(message_id=91, photo=photo("banned"))
         card = next(p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT)
-        assert "original: https://t.me/c/123/91" in card["text"]
+        assert "원본: https://t.me/c/123/91" in card["text"]

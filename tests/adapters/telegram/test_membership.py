@@ -38,8 +38,8 @@ async def test_joining_without_delete_rights_warns_the_chat_and_the_reviewers(
         assert to_group(bot.api)[0].startswith("이 대화방은 blockfirst로 보호됩니다")
         review = [p["text"] for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT]
         assert review == [
-            "blockfirst cannot delete messages in Test group: "
-            "make it an admin with the right to delete messages."
+            "blockfirst가 Test group에서 메시지를 삭제할 수 없습니다. "
+            "메시지 삭제 권한이 있는 관리자로 지정해 주세요."
         ]
         rights = [
             e.record.reason async for e in store.iter_audit() if e.record.kind == "bot_rights"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from core.store import SqlStore
+from core.texts import say
 from tests.adapters.telegram.test_bot import photo, telegram_bot
 from tests.adapters.telegram.test_commands import command
 from tests.fakes import FakeClock
@@ -66,4 +67,4 @@ async def test_a_forwarded_image_is_matched_never_kept(store: SqlStore, clock: F
         (case,) = await store.list_cases()
         assert {m.bank for m in case.matches} == {"ncii"}
         await bot.press(data, user=REPORTER)  # the same button again: nothing pending
-        assert bot.api.of("answerCallbackQuery")[-1]["text"] == "Please send it again."
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == say("report_send_again", "en")

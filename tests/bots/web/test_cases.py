@@ -10,6 +10,7 @@ from core.engine.moderator import Moderator
 from core.matching.matcher import Matcher
 from core.model import Decision
 from core.store import SqlStore
+from core.texts import say
 from core.writes import OpenCase
 from tests.bots.web.conftest import Dashboard, post
 from tests.factories import make_case
@@ -115,7 +116,7 @@ def test_a_dashboard_decision_edits_the_chat_card_at_once(dashboard: Dashboard) 
     assert platform.of("update_card") == [("update_card", "card-1", "c1")]
     card = platform.cards["card-1"]
     assert card.decisions == ()
-    assert any("decided by web:rita" in line for line in card.lines)
+    assert say("card_decided", "ko", reviewer="web:rita") in card.lines
 
 
 def test_a_chat_decision_shows_in_the_dashboard(dashboard: Dashboard) -> None:

@@ -10,6 +10,7 @@ from core.errors import AuthorisationError, InputError
 from core.model import CaseKind, CaseState, Decision, Report
 from core.policy import ChatSettings, Sanction
 from core.store import SqlStore
+from core.texts import say
 from tests.core.engine_helpers import CHAT, REVIEWER, audit_of, photo, world
 from tests.fakes import FakeClock
 
@@ -97,11 +98,14 @@ async def test_overturning_restores_and_lifts_the_sanction(
         await w.moderator.on_decision(case.id, Decision.ESCALATE, REVIEWER)
         await w.moderator.on_decision(case.id, Decision.OVERTURN, REVIEWER, note="a false match")
         assert w.platform.of("restore") == [
-            ("restore", CHAT.id, "Restored after review. Sent by someone", "banned")
+            ("restore", CHAT.id, say("restored", "ko", sender="someone"), "banned")
         ]
         assert w.platform.of("lift_sanction") == [("lift_sanction", CHAT.id, "u1")]
         card = w.platform.cards["card-1"]
-        assert "decided by fake:reviewer: a false match" in card.lines
+        assert (
+            say("card_decided_note", "ko", reviewer="fake:reviewer", note="a false match")
+            in card.lines
+        )
         assert card.decisions == ()
         decisions = [e.record.action for e in await audit_of(store) if e.record.kind == "decision"]
         assert decisions == ["escalate", "overturn"]

@@ -10,6 +10,7 @@ from core.errors import PlatformError
 from core.model import Action, BankAction, CaseKind, CaseState, Sender, SenderKind
 from core.policy import ChatSettings, Mode, Sanction
 from core.store import SqlStore
+from core.texts import say
 from tests.core.engine_helpers import CHAT, audit_of, photo, text_message, world
 from tests.fakes import FakeClock
 
@@ -66,7 +67,7 @@ async def test_dry_run_records_everything_but_acts_on_nothing(
         assert handled.verdict.dry_run
         assert [c[0] for c in w.platform.calls] == ["post_card"]
         card = next(iter(w.platform.cards.values()))
-        assert "dry run: nothing was removed" in card.lines
+        assert say("card_dry_run", "ko") in card.lines
         results = {
             e.record.action: e.record.result
             for e in await audit_of(store)
