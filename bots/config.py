@@ -135,7 +135,7 @@ def load_config(
         engine=replace(engine, reviewers=reviewers, outbox_lease=lease),
         telegram=telegram,
         discord=discord,
-        web=_web(data, env),
+        web=replace(_web(data, env), language=engine.language, timezone=engine.timezone),
         api=_api(data, env),
         warning={
             "ko": _get(data, "notices.warning_ko", str, WARNING["ko"]),

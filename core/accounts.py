@@ -50,6 +50,8 @@ class User:
     created_at: datetime
     created_by: str = ""
     signed_out_at: datetime | None = None  # when its owner last signed out
+    language: str = ""  # its owner's choice ("" until chosen: the browser's applies)
+    timezone: str = ""  # its owner's choice ("" until chosen: the deployment's applies)
 
     @property
     def actor(self) -> str:

@@ -45,6 +45,9 @@ BUTTONS = ("confirm", "overturn", "escalate", "ban")
 # counts a key under one of these prefixes as used.
 DYNAMIC_KEYS = (
     "band_",
+    "web_bank_",
+    "web_permission_",
+    "web_role_",
     "button_",
     "category_",
     "discord_right_",

@@ -11,7 +11,6 @@ next round).
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -74,20 +73,10 @@ class _SecurityHeaders:
         await self._app(scope, receive, with_headers)
 
 
-def _left(deadline: datetime, now: datetime) -> str:
-    """'3h 05m left' or 'overdue 1h 10m' (the page's script keeps it ticking)."""
-    seconds = int((deadline - now).total_seconds())
-    span = abs(seconds)
-    text = f"{span // 3600}h {span % 3600 // 60:02d}m {span % 60:02d}s"
-    return f"{text} left" if seconds > 0 else f"overdue {text}"
-
-
 def _templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
     )
-    env.filters["left"] = _left
-    env.filters["utc"] = lambda value: value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
     return Jinja2Templates(env=env)
 
 

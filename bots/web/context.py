@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -21,7 +22,9 @@ from core.accounts import Permission, User
 from core.audit import ChainVerifier
 from core.engine.moderator import Moderator
 from core.errors import AuthorisationError, InputError, StorageError
+from core.policy import LANGUAGES
 from core.ports import Clock, Store
+from core.texts import category_name, person_language, refusal, say, when
 
 __all__ = ["Ctx", "Services", "WebState", "safe_next", "view"]
 
@@ -86,6 +89,24 @@ class Ctx:
         assert self.user is not None
         return self.user
 
+    @property
+    def language(self) -> str:
+        """The reader's choice, else the first of ours their browser asks for, else the
+        deployment's."""
+        if self.user is not None and self.user.language in LANGUAGES:
+            return self.user.language
+        return browser_language(
+            self.request.headers.get("accept-language", ""), self.state.settings.language
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        chosen = self.user.timezone if self.user is not None else ""
+        return ZoneInfo(chosen or self.state.settings.timezone)
+
+    def say(self, key: str, **fields: object) -> str:
+        return say(key, self.language, **fields)
+
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name, default) if self.form is not None else default
         return value if isinstance(value, str) else default
@@ -95,7 +116,19 @@ class Ctx:
         flash = session.flash
         if flash:
             self.new_session = replace(session, flash="")
-        base = {"user": self.user, "csrf": session.csrf, "flash": flash, "now": self.now}
+        language, zone, now = self.language, self.zone, self.now
+        base = {
+            "user": self.user,
+            "csrf": session.csrf,
+            "flash": flash,
+            "now": now,
+            "lang": language,
+            "zone": zone,
+            "t": lambda key, **fields: say(key, language, **fields),
+            "when": lambda moment: when(moment, zone) if moment else "",
+            "left": lambda deadline: time_left(deadline, now, language),
+            "category": lambda name: category_name(name, language),
+        }
         return self.state.templates.TemplateResponse(
             self.request, template, {**base, **context}, status_code=status
         )
@@ -104,6 +137,33 @@ class Ctx:
         if flash:
             self.new_session = replace(self.new_session or self.session, flash=flash)
         return RedirectResponse(url, status_code=303)
+
+
+def browser_language(header: str, fallback: str) -> str:
+    """The first of our languages an ``Accept-Language`` header asks for (by weight)."""
+    wanted = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        wanted.append((-weight, position, tag))
+    for _, _, tag in sorted(wanted):
+        language = person_language(tag, "")
+        if language:
+            return language
+    return fallback
+
+
+def time_left(deadline: datetime, now: datetime, language: str) -> str:
+    """``3h 05m 09s left`` (or overdue by it), as the page's countdown ticks it."""
+    seconds = int((deadline - now).total_seconds())
+    span = abs(seconds)
+    text = f"{span // 3600}h {span % 3600 // 60:02d}m {span % 60:02d}s"
+    return say("web_left" if seconds > 0 else "web_overdue_by", language, time=text)
 
 
 def safe_next(url: str, default: str = "/") -> str:
@@ -161,25 +221,25 @@ async def _guarded(ctx: Ctx, handler: Handler, permission: Permission | None) ->
             max_files=1, max_fields=_MAX_FIELDS, max_part_size=_MAX_FIELD_BYTES
         )
         if not ctx.session.csrf_ok(ctx.field("csrf")) or not _same_origin(request):
-            return ctx.render("error.html", 403, message="The form expired; reload the page.")
+            return ctx.render("error.html", 403, message=ctx.say("web_form_expired"))
     if permission is not None and not ctx.me.may(permission):
-        return ctx.render(
-            "error.html", 403, message=str(AuthorisationError(_refusal(ctx.me, permission)))
-        )
+        return ctx.render("error.html", 403, message=_refusal(ctx, permission))
     try:
         return await handler(ctx)
     except AuthorisationError as exc:
-        return ctx.render("error.html", 403, message=str(exc))
+        return ctx.render("error.html", 403, message=refusal(exc, ctx.language))
     except InputError as exc:
-        return ctx.render("error.html", 400, message=str(exc))
+        return ctx.render("error.html", 400, message=refusal(exc, ctx.language))
     except StorageError as exc:
         log.error("dashboard: %s", exc)
-        return ctx.render("error.html", 503, message="The database is not reachable; try again.")
+        return ctx.render("error.html", 503, message=ctx.say("web_database_down"))
 
 
-def _refusal(user: User, permission: Permission) -> str:
-    action = permission.value.replace("_", " ")
-    return f"{user.name} is {user.role.value}: may not {action}"
+def _refusal(ctx: Ctx, permission: Permission) -> str:
+    me = ctx.me
+    role = ctx.say(f"web_role_{me.role.value}")
+    action = ctx.say(f"web_permission_{permission.value}")
+    return ctx.say("web_may_not", name=me.name, role=role, action=action)
 
 
 def _same_origin(request: Request) -> bool:

@@ -19,6 +19,10 @@ class WebSettings:
     # Host names the dashboard answers to (a DNS-rebinding page cannot reach it):
     # loopback ones and the bind's host always; a proxy's public name when set.
     hosts: tuple[str, ...] = ()
+    # What a page is shown in when its reader chose nothing (and their browser asks
+    # for neither language): the deployment's ``policy.language`` and ``policy.timezone``.
+    language: str = "ko"
+    timezone: str = "Asia/Seoul"
 
     def allowed_hosts(self) -> list[str]:
         bind_host = self.bind.rpartition(":")[0].strip("[]")

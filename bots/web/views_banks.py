@@ -15,7 +15,7 @@ from core.accounts import Permission
 from core.audit import AuditRecord
 from core.bank_lists import export_chunks, import_rows
 from core.banks import Bank, check_bank_name
-from core.errors import InputError
+from core.errors import InputError, Said
 from core.formats import ListFormat, parse_format, read_hash_list, resolve_format
 from core.model import CATEGORIES, BankAction
 
@@ -57,7 +57,7 @@ async def create_bank(ctx: Ctx) -> Response:
     )
     await ctx.store.create_bank(bank)
     await _changed(ctx, "bank_created", name, f"{action.value}, {bank.category}")
-    return ctx.redirect("/banks", f"Bank {name} created.")
+    return ctx.redirect("/banks", ctx.say("web_bank_created", name=name))
 
 
 @view(Permission.MANAGE_BANKS)
@@ -68,7 +68,7 @@ async def toggle_bank(ctx: Ctx) -> Response:
     await ctx.store.set_bank_enabled(name, enabled)
     verb = "enabled" if enabled else "disabled"
     await _changed(ctx, f"bank_{verb}", name, verb)
-    return ctx.redirect("/banks", f"Bank {name} {verb}.")
+    return ctx.redirect("/banks", ctx.say(f"web_bank_{verb}", name=name))
 
 
 @view(Permission.MANAGE_BANKS)
@@ -79,7 +79,7 @@ async def import_list(ctx: Ctx) -> Response:
     assert ctx.form is not None
     upload = ctx.form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        raise InputError("file: choose a hash list to upload")
+        raise InputError("file: choose a hash list to upload", said=Said("web_choose_file"))
     signal_type = ctx.field("type").strip() or None
     source = ctx.field("source").strip()[:200] or upload.filename[:200]
     stream = upload.file

@@ -15,8 +15,9 @@ from bots.web.params import parse_number
 from core.accounts import Permission
 from core.audit import AuditFilter, AuditRecord
 from core.cases import Case, CaseFilter, case_facts
-from core.errors import InputError
+from core.errors import InputError, Said
 from core.model import CaseState, Decision
+from core.texts import refusal
 
 __all__ = ["routes"]
 
@@ -162,7 +163,8 @@ async def decide(ctx: Ctx) -> Response:
     case_id = ctx.request.path_params["case_id"]
     case = await _decide(ctx, case_id, ctx.field("decision"), ctx.field("note")[:_MAX_NOTE])
     back = safe_next(ctx.field("next"), f"/cases/{case.id}")
-    return ctx.redirect(back, f"Case {case.id} is {case.state.value}.")
+    state = ctx.say(f"state_{case.state.value}")
+    return ctx.redirect(back, ctx.say("web_case_now", case_id=case.id, state=state))
 
 
 @view(Permission.DECIDE)
@@ -177,9 +179,13 @@ async def bulk(ctx: Ctx) -> Response:
             await _decide(ctx, case_id, choice, note)
             done += 1
         except InputError as exc:
-            failed.append(f"{case_id}: {exc}")
-    text = f"{done} of {len(ids)} cases: {choice}." + "".join(f" {f}." for f in failed[:5])
-    return ctx.redirect(safe_next(ctx.field("next"), "/"), text if ids else "No case was ticked.")
+            failed.append(f"{case_id}: {refusal(exc, ctx.language)}")
+    decision = ctx.say(f"button_{choice}") if choice in _CHOICES else choice[:40]
+    text = ctx.say("web_bulk_done", done=done, count=len(ids), decision=decision)
+    text += "".join(f" {f}" for f in failed[:5])
+    return ctx.redirect(
+        safe_next(ctx.field("next"), "/"), text if ids else ctx.say("web_none_ticked")
+    )
 
 
 @view(Permission.DECIDE)
@@ -187,12 +193,12 @@ async def add_note(ctx: Ctx) -> Response:
     case = await ctx.store.get_case(ctx.request.path_params["case_id"])
     text = ctx.field("note").strip()[:_MAX_NOTE]
     if not text:
-        raise InputError("note: empty")
+        raise InputError("note: empty", said=Said("web_note_empty"))
     record = AuditRecord(
         kind="case_note", platform=case.platform, actor=ctx.me.actor, reason=text, case_id=case.id
     )
     await ctx.state.live.moderator.note(record)
-    return ctx.redirect(f"/cases/{case.id}", "Note added.")
+    return ctx.redirect(f"/cases/{case.id}", ctx.say("web_note_added"))
 
 
 routes = [

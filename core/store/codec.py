@@ -393,6 +393,8 @@ def user_from_row(row: Any) -> User:
         created_at=utc(row["created_at"]),  # type: ignore[arg-type]
         created_by=row["created_by"],
         signed_out_at=utc(row["signed_out_at"]),
+        language=row["language"],
+        timezone=row["timezone"],
     )
 
 

@@ -207,6 +207,8 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
     sa.Column("signed_out_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("language", sa.String(8), nullable=False, server_default=""),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default=""),
 )
 
 api_tokens = sa.Table(

@@ -60,6 +60,15 @@ class UserTables:
             async with self._engine.begin() as conn:
                 return bool((await conn.execute(stmt)).rowcount)
 
+    async def set_preferences(self, name: str, language: str, timezone: str) -> bool:
+        """An account's language and time zone ('' for the default); False if no such
+        account."""
+        stmt = sa.update(users).where(users.c.name == name)
+        with storage_errors("saving preferences"):
+            async with self._engine.begin() as conn:
+                result = await conn.execute(stmt.values(language=language, timezone=timezone))
+        return bool(result.rowcount)
+
     async def remove_user(self, name: str) -> bool:
         with storage_errors("removing an account"):
             async with self._engine.begin() as conn:

@@ -57,9 +57,20 @@ def live(dashboard: Dashboard) -> Iterator[LiveDashboard]:
 
 @pytest.fixture
 def page(browser: Browser, live: LiveDashboard) -> Iterator[Page]:
-    """A fresh browser context; fails the test on a script error, a CSP violation
-    or any image request (the dashboard must never show media)."""
-    context = browser.new_context(base_url=live.url, accept_downloads=True)
+    """A fresh browser context in English (see ``watched``)."""
+    yield from watched(browser, live, "en-US")
+
+
+@pytest.fixture
+def korean_page(browser: Browser, live: LiveDashboard) -> Iterator[Page]:
+    """A fresh browser context whose language is Korean."""
+    yield from watched(browser, live, "ko-KR")
+
+
+def watched(browser: Browser, live: LiveDashboard, locale: str) -> Iterator[Page]:
+    """A page that fails the test on a script error, a CSP violation or any image
+    request (the dashboard must never show media)."""
+    context = browser.new_context(base_url=live.url, accept_downloads=True, locale=locale)
     opened = context.new_page()
     problems: list[str] = []
     # A page answered 401 or 403 is an outcome the tests check; a script, a style

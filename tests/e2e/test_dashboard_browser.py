@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from core.banks import Bank
 from core.store import SqlStore
+from core.texts import say
 from core.writes import OpenCase
 from tests.e2e.conftest import PASSWORD, LiveDashboard
 from tests.factories import make_case
@@ -61,7 +62,7 @@ def test_clear_a_page_of_the_queue_at_once(live: LiveDashboard, page: Page) -> N
     page.get_by_label("Select all on this page").check()
     expect(page.locator('input[name="case"]:checked')).to_have_count(30)
     page.get_by_role("button", name="Confirm removal").click()
-    expect(page.get_by_role("status")).to_have_text("30 of 30 cases: confirm.")
+    expect(page.get_by_role("status")).to_have_text("30 of 30 cases: Confirm.")
     expect(page.get_by_text("The queue is clear.")).to_be_visible()
 
 
@@ -104,3 +105,27 @@ def test_export_the_compliance_report(live: LiveDashboard, page: Page) -> None:
     expect(page.get_by_role("heading", name=re.compile("Transparency report"))).to_be_visible()
     pdf = page.pdf()  # printable: Chromium renders it to a PDF
     assert pdf.startswith(b"%PDF")
+
+
+def test_in_korean_sign_in_watch_the_countdown_and_decide(
+    live: LiveDashboard, korean_page: Page
+) -> None:
+    """The same walk for a reader whose browser asks for Korean: every word Korean,
+    the countdown ticking in Korean, the decision's flash in Korean."""
+    page = korean_page
+    live.board.open_cases("k1", hours=2)
+    page.goto("/")
+    page.get_by_label(say("web_name", "ko")).fill("rita")
+    page.get_by_label(say("web_password", "ko")).fill(PASSWORD)
+    page.get_by_role("button", name=say("web_sign_in", "ko")).click()
+    expect(page.get_by_role("heading", name=say("web_queue_title", "ko"))).to_be_visible()
+    countdown = page.locator("table.cases tbody tr time.countdown")
+    first = countdown.inner_text()
+    assert first.endswith("남음")
+    expect(countdown).not_to_have_text(first, timeout=3000)
+    page.get_by_role("link", name="k1").click()
+    page.get_by_role("button", name=say("web_confirm_removal", "ko"), exact=True).click()
+    confirmed = say("web_case_now", "ko", case_id="k1", state=say("state_confirmed", "ko"))
+    expect(page.get_by_role("status")).to_have_text(confirmed)
+    expect(page.locator("h1 .state")).to_have_text(say("state_confirmed", "ko"))
+    assert "Review queue" not in page.content()

@@ -6,7 +6,9 @@ function formatLeft(ms) {
   const h = Math.floor(span / 3600);
   const m = String(Math.floor((span % 3600) / 60)).padStart(2, "0");
   const s = String(span % 60).padStart(2, "0");
-  return ms > 0 ? `${h}h ${m}m ${s}s left` : `overdue ${h}h ${m}m ${s}s`;
+  // The page's own words for "left" and "overdue" (body data-left / data-overdue).
+  const words = ms > 0 ? document.body.dataset.left : document.body.dataset.overdue;
+  return (words || "{time}").replace("{time}", `${h}h ${m}m ${s}s`);
 }
 
 function tick() {

@@ -76,12 +76,15 @@ class Dashboard:
         platforms: dict[str, Platform] | None = None,
         settings: WebSettings | None = None,
         base_url: str = "http://127.0.0.1:8080",
+        language: str = "en",
     ) -> TestClient:
-        """A started app (its own store and Moderator), signed in as ``name`` if given."""
+        """A started app (its own store and Moderator), signed in as ``name`` if given,
+        from a browser that asks for ``language`` (the deployment's default is Korean)."""
         settings = settings or WebSettings(secret="test-secret")
         services = self.with_bots(platforms) if platforms else lambda: standalone(self.db_url)
         app = create_app(settings, services)
-        client = TestClient(app, base_url=base_url, follow_redirects=False)
+        headers = {"Accept-Language": language}
+        client = TestClient(app, base_url=base_url, follow_redirects=False, headers=headers)
         client.__enter__()
         self.clients.append(client)
         if name is not None:

@@ -123,11 +123,11 @@ def test_the_transparency_report_is_printable(dashboard: Dashboard) -> None:
     year = dashboard.clock.now().year
     page = otto.get(f"/compliance/transparency?year={year}").text
     assert f"Transparency report {year}" in page
-    assert "year not yet complete" in page
+    assert "Year not yet complete" in page
     assert '<tr><th>Deletion requests from authorities</th><td class="num">2</td></tr>' in page
     assert 'id="print"' in page
     last = otto.get(f"/compliance/transparency?year={year - 1}").text
-    assert "year not yet complete" not in last
+    assert "Year not yet complete" not in last
     assert "No cases." in last
     assert otto.get("/compliance/transparency?year=1999").status_code == 400
     assert otto.get(f"/compliance/transparency?year={year + 1}").status_code == 400

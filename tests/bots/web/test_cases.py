@@ -177,8 +177,8 @@ def test_bulk_decisions_report_what_failed(dashboard: Dashboard) -> None:
     response = post(rita, "/cases/bulk", {"case": ["b1", "b2", "nope"], "decision": "overturn"})
     assert response.status_code == 303
     flash = html.unescape(rita.get("/").text)
-    assert "1 of 3 cases: overturn." in flash
-    assert "b1: case b1 is already confirmed" in flash
-    assert "nope: no case 'nope'" in flash
+    assert "1 of 3 cases: Overturn." in flash
+    assert "b1: Case b1 is already confirmed; it cannot be changed now." in flash
+    assert "nope: There is no case nope." in flash
     post(rita, "/cases/bulk", {"decision": "confirm"})
     assert "No case was ticked." in rita.get("/").text
