@@ -84,7 +84,12 @@ _SECTIONS = {
         "max_decode_mib",
         "max_digest_bytes",
     },
-    "deadlines": {"match_review_hours", "deletion_request_hours", "reporter_reply_days"},
+    "deadlines": {
+        "match_review_hours",
+        "deletion_request_hours",
+        "reporter_reply_days",
+        "appeal_hours",
+    },
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
@@ -191,6 +196,7 @@ _DEADLINE_KEYS = {
     "match_review_hours": (CaseKind.MATCH_REVIEW, "hours"),
     "deletion_request_hours": (CaseKind.DELETION_REQUEST, "hours"),
     "reporter_reply_days": (CaseKind.REPORTER_REPLY, "days"),
+    "appeal_hours": (CaseKind.APPEAL, "hours"),
 }
 
 

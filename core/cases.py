@@ -7,7 +7,9 @@
 
 Only an authorised reviewer moves a case. The same decision twice is a no-op
 (a double-click, a redelivered button press); a different decision after a
-final state is refused. One case exists per offending message or album: its
+final state is refused, except when an appeal reverses it (``overrule``). An
+appeal case (an objection) is decided by someone other than whoever made the
+decision it contests. One case exists per offending message or album: its
 ``target`` key says which, and later reports on it join the case. Alerts go
 out at 50, 80 and 100 % of the deadline, each once.
 """
@@ -21,6 +23,7 @@ from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
 
 __all__ = [
     "ALERT_LEVELS",
+    "Appeal",
     "Case",
     "CaseFilter",
     "apply_decision",
@@ -38,6 +41,22 @@ _RESULT = {
     Decision.OVERTURN: CaseState.OVERTURNED,
     Decision.ESCALATE: CaseState.ESCALATED,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """What an appeal case contests: the case, who objects (the removed message's
+    sender, or a reporter whose report was overturned), in which language they
+    are answered, what they say, and who made the contested decision ("" for an
+    automatic removal not yet reviewed)."""
+
+    case_id: str
+    objector: str
+    role: str  # "sender" or "reporter"
+    language: str
+    text: str
+    contested_by: str = ""
+    contested_state: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +80,7 @@ class Case:
     decided_by: str = ""
     decided_at: datetime | None = None
     note: str = ""
+    appeal: Appeal | None = None  # set on an appeal case
 
     @property
     def platform(self) -> str:
@@ -126,14 +146,21 @@ def apply_decision(
     now: datetime,
     *,
     note: str = "",
+    overrule: bool = False,
 ) -> tuple[Case, bool]:
-    """The case after ``decision`` and whether it changed; raises if not allowed."""
+    """The case after ``decision`` and whether it changed; raises if not allowed.
+    ``overrule``: an appeal reverses a final decision."""
     if reviewer not in reviewers:
         raise AuthorisationError(f"{reviewer or 'anonymous'} is not an authorised reviewer")
+    if case.appeal is not None and reviewer == case.appeal.contested_by:
+        raise AuthorisationError(
+            f"{reviewer} made the decision case {case.id} contests; another reviewer decides it",
+            said=Said("appeal_same_reviewer"),
+        )
     target = _RESULT[decision]
     if case.state is target:
         return case, False
-    if case.state in _FINAL:
+    if case.state in _FINAL and not overrule:
         raise InputError(
             f"case {case.id} is already {case.state.value} by {case.decided_by}; "
             f"it cannot be {target.value} now",

@@ -93,6 +93,7 @@ class CaseKind(enum.Enum):
     MATCH_REVIEW = "match_review"
     DELETION_REQUEST = "deletion_request"
     REPORTER_REPLY = "reporter_reply"
+    APPEAL = "appeal"  # an objection to a removal or a decision, reviewed by someone else
 
 
 class CaseState(enum.Enum):

@@ -107,6 +107,7 @@ class Deadlines:
             CaseKind.MATCH_REVIEW: timedelta(hours=24),
             CaseKind.DELETION_REQUEST: timedelta(hours=24),
             CaseKind.REPORTER_REPLY: timedelta(days=14),
+            CaseKind.APPEAL: timedelta(hours=72),
         }
     )
 

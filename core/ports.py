@@ -152,6 +152,8 @@ class CaseStore(Protocol):
 
     async def open_case_for(self, target: str) -> Case | None: ...
 
+    async def cases_about(self, target: str) -> list[Case]: ...
+
     async def list_cases(
         self,
         states: Sequence[CaseState] = (),

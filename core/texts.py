@@ -53,6 +53,7 @@ DYNAMIC_KEYS = (
     "discord_right_",
     "kind_",
     "outcome_",
+    "role_",
     "state_",
 )
 
@@ -186,7 +187,8 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
         say("card_chat", language, chat=where),
         say("card_opened", language, when=when(case.opened_at, zone)),
         say(deadline, language, when=when(case.deadline, zone)),
-        *([_card_match(m, language) for m in case.matches] or case.reasons),
+        *_card_appeal(case, language),
+        *([_card_match(m, language) for m in case.matches] or _recorded(case)),
     ]
     if message:
         lines.append(
@@ -211,6 +213,26 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
         original = (message.chat.id, message.message_id)
     title = say("case_ref", language, case_id=case.id)
     return ReviewCard(case.id, title, tuple(lines), decisions, original, language)
+
+
+def _recorded(case: Case) -> tuple[str, ...]:
+    """The reasons recorded on the case (an appeal's are on its own lines)."""
+    return () if case.appeal is not None else case.reasons
+
+
+def _card_appeal(case: Case, language: str) -> list[str]:
+    appeal = case.appeal
+    if appeal is None:
+        return []
+    line = say(
+        "card_appeal",
+        language,
+        role=Said(f"role_{appeal.role}"),
+        case_id=appeal.case_id,
+        contested_by=appeal.contested_by or Said("automatic_removal"),
+        text=appeal.text,
+    )
+    return [line, say("card_appeal_help", language)]
 
 
 def _card_match(match: Match, language: str) -> str:

@@ -2,7 +2,8 @@
 message, choose what it is, get a case id (and later the outcome).
 
 ``/start`` explains how (in Korean or English by the user's language);
-``/status CASE`` tells a reporter how their case stands. What was sent waits
+``/status CASE`` tells a reporter how their case stands; ``/object CASE reasons``
+contests a removal or a decision (its sender, or an overturned reporter). What was sent waits
 in memory only until the category is chosen (bounded), and its media are
 only references to Telegram's files.
 """
@@ -47,6 +48,7 @@ class Reporting:
         private = filters.ChatType.PRIVATE
         application.add_handler(CommandHandler("start", self.start, filters=private))
         application.add_handler(CommandHandler("status", self.status, filters=private))
+        application.add_handler(CommandHandler("object", self.object, filters=private))
         application.add_handler(MessageHandler(private & ~filters.COMMAND, self.received))
         application.add_handler(CallbackQueryHandler(self.chosen, pattern=r"^bfr:"))
 
@@ -112,3 +114,19 @@ class Reporting:
             return
         state = say(f"state_{case.state.value}", language)
         await message.reply_text(say("case_state", language, case_id=case.id, state=state))
+
+    async def object(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/object CASE reasons``: the affected person contests a decision."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        language = await reader_language(update, self._moderator)
+        args = context.args or []
+        if len(args) < 2:
+            await message.reply_text(say("objection_usage", language))
+            return
+        objector = f"{PLATFORM}:{user.id}"
+        try:
+            await self._moderator.on_objection(args[0], objector, " ".join(args[1:]), language)
+        except InputError as exc:
+            await message.reply_text(refusal(exc, language))

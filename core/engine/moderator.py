@@ -28,6 +28,7 @@ from core.engine.group_commit import GroupCommit
 from core.engine.media_source import MediaSource
 from core.engine.messages import Handled, Messages
 from core.engine.metrics import Stats
+from core.engine.objections import Objections
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.engine.reports import Reports
@@ -79,6 +80,7 @@ class Moderator:
             parts, media=media, settings=self._settings, outbox=self._outbox, fetcher=self._fetcher
         )
         self._reviews = Reviews(parts, self._outbox, self._settings)
+        self._objections = Objections(parts, self._outbox)
         self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
         self._inflight: set[str] = set()
 
@@ -109,6 +111,10 @@ class Moderator:
     async def on_report(self, report: Report) -> Case:
         """Open (or join) the report's case; returns it, so the reporter can be told its id."""
         return await self._reports.on_report(report)
+
+    async def on_objection(self, case_id: str, objector: str, text: str, language: str) -> Case:
+        """The affected person's objection to case ``case_id``: its appeal case."""
+        return await self._objections.on_objection(case_id, objector, text, language)
 
     async def case_for_reporter(self, case_id: str, reporter: str) -> Case | None:
         """The case, if ``reporter`` reported it (a reporter sees only their own)."""

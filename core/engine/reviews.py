@@ -5,6 +5,7 @@ then performed (if this process has the platform); a confirmed case's signals
 join the local bank of its category so re-uploads are blocked.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.audit import AuditRecord
@@ -17,7 +18,15 @@ from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.errors import AuthorisationError, InputError
 from core.ids import new_id
-from core.model import Action, BankAction, CaseState, Decision, Effect, MediaSignals
+from core.model import (
+    Action,
+    BankAction,
+    CaseKind,
+    CaseState,
+    Decision,
+    Effect,
+    MediaSignals,
+)
 from core.texts import alert_text, restore_caption, say
 from core.writes import Audit, Op, RecordDecision, UpdateCase
 
@@ -70,8 +79,15 @@ class Reviews:
         vouched: bool = False,
     ) -> Case:
         """Decide a case. ``vouched``: the adapter checked the reviewer by other means
-        (a Discord reviewer role) and the allowlist does not apply."""
+        (a Discord reviewer role) and the allowlist does not apply. Deciding an appeal
+        decides the case it contests in the same write: upheld confirms it (if still
+        open), reversed overturns it even if it was final; the objector is told."""
         case = await self._store.get_case(case_id)
+        contested = None
+        if case.appeal is not None:
+            contested = await self._store.get_case(case.appeal.case_id)
+            if contested.decided_by:  # decided since the objection: its maker is out too
+                case = replace(case, appeal=replace(case.appeal, contested_by=contested.decided_by))
         allowed = self._config.reviewers | await self._store.reviewers()
         if vouched:
             allowed |= {reviewer}
@@ -88,12 +104,44 @@ class Reviews:
             raise
         if not changed:
             return case
+        ops, effects = await self._decided(
+            case, decided, decision, reviewer=reviewer, note=note, ban=ban, now=now
+        )
+        confirmed = [decided] if decision is Decision.CONFIRM else []
+        if contested is not None and decision is not Decision.ESCALATE:
+            more_ops, more_effects, carried = await self._carry_over(
+                decided, contested, decision, reviewer=reviewer, allowed=allowed, now=now
+            )
+            ops += more_ops
+            effects += more_effects
+            confirmed += carried
+        await self._commit.submit([*ops, *self._outbox.enqueue(effects)])
+        for case_confirmed in confirmed:
+            if case_confirmed.kind is not CaseKind.APPEAL:
+                await self._bank_signals(case_confirmed, reviewer)
+        await self._outbox.perform(effects)
+        return decided
+
+    async def _decided(
+        self,
+        case: Case,
+        decided: Case,
+        decision: Decision,
+        *,
+        reviewer: str,
+        note: str,
+        ban: bool,
+        now: datetime,
+    ) -> tuple[list[Op], list[Effect]]:
+        """The writes and effects of one decision: the case's new state, the decision
+        and its audit entry; the restore, sanctions and card; the reporters told."""
         history = await self._store.case_history(case.id)
         caption = ""
-        if decided.message is not None:
+        if decided.message is not None and decided.kind is not CaseKind.APPEAL:
             chat = decided.message.chat
             language = (await self._settings.get(chat.platform, chat.id)).language
             caption = restore_caption(decided.message, language, self._config.zone)
+        ban = ban and decided.kind is not CaseKind.APPEAL  # an appeal acts through its case
         effects = decision_effects(decided, decision, ban, history["effects"], now, caption=caption)
         if decided.state in (CaseState.CONFIRMED, CaseState.OVERTURNED):
             reporters = [(r["reporter"], r["language"]) for r in history["reports"]]
@@ -110,13 +158,43 @@ class Reviews:
             UpdateCase(case.id, fields),
             RecordDecision(case.id, decision, reviewer, now, note),
             Audit(_decision_record(case, decision, reviewer, note or "decided")),
-            *self._outbox.enqueue(effects),
         ]
-        await self._commit.submit(ops)
-        if decision is Decision.CONFIRM:
-            await self._bank_signals(decided, reviewer)
-        await self._outbox.perform(effects)
-        return decided
+        return ops, effects
+
+    async def _carry_over(
+        self,
+        appeal: Case,
+        contested: Case,
+        decision: Decision,
+        *,
+        reviewer: str,
+        allowed: frozenset[str],
+        now: datetime,
+    ) -> tuple[list[Op], list[Effect], list[Case]]:
+        """An appeal's outcome on the case it contests, and the objector told why."""
+        assert appeal.appeal is not None
+        ops: list[Op] = []
+        effects: list[Effect] = []
+        confirmed: list[Case] = []
+        why = appeal.note or "-"
+        carried = decision is Decision.OVERTURN or contested.is_open
+        if carried:
+            note = f"appeal {appeal.id}: {why}"
+            decided, changed = apply_decision(
+                replace(contested, appeal=None), decision, reviewer, allowed, now,
+                note=note, overrule=True,
+            )  # fmt: skip
+            if changed:
+                more_ops, more_effects = await self._decided(
+                    contested, decided, decision, reviewer=reviewer, note=note, ban=False, now=now
+                )
+                ops += more_ops
+                effects += more_effects
+                confirmed += [decided] if decision is Decision.CONFIRM else []
+        key = "appeal_reversed" if decision is Decision.OVERTURN else "appeal_upheld"
+        told = lambda lang: say(key, lang, case_id=contested.id, reasons=why)  # noqa: E731
+        effects += replies(appeal, [(appeal.appeal.objector, appeal.appeal.language)], told, now)
+        return ops, effects, confirmed
 
     async def _bank_signals(self, case: Case, reviewer: str) -> None:
         """Confirmed: the message's signals join the local bank of its category

@@ -113,6 +113,14 @@ class CaseTables:
                 row = (await conn.execute(query)).first()
         return case_from_row(row._mapping) if row else None
 
+    async def cases_about(self, target: str) -> list[Case]:
+        """Every case about ``target``, in any state, oldest first."""
+        query = sa.select(cases).where(cases.c.target == target).order_by(cases.c.opened_at)
+        with storage_errors("reading cases"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [case_from_row(r._mapping) for r in rows]
+
     async def case_history(self, case_id: str) -> dict[str, list[dict[str, Any]]]:
         """The reports, decisions and effects recorded for a case."""
         queries = {

@@ -15,7 +15,7 @@ from core.accounts import Role, User
 from core.api_tokens import ApiToken, Scope
 from core.audit import AuditEntry, AuditRecord
 from core.banks import Bank, Entry, EntryStatus
-from core.cases import Case
+from core.cases import Appeal, Case
 from core.model import (
     Action,
     Band,
@@ -146,6 +146,7 @@ def case_row(case: Case) -> dict[str, Any]:
             "signals": [asdict(s) for s in case.signals],
             "matches": [_match_json(m) for m in case.matches],
             "reasons": list(case.reasons),
+            **({"appeal": asdict(case.appeal)} if case.appeal else {}),
         },
     }
 
@@ -172,6 +173,7 @@ def case_from_row(row: Any) -> Case:
         decided_by=row["decided_by"],
         decided_at=utc(row["decided_at"]),
         note=row["note"],
+        appeal=Appeal(**data["appeal"]) if data.get("appeal") else None,
     )
 
 

@@ -68,3 +68,41 @@ async def test_a_forwarded_image_is_matched_never_kept(store: SqlStore, clock: F
         assert {m.bank for m in case.matches} == {"ncii"}
         await bot.press(data, user=REPORTER)  # the same button again: nothing pending
         assert bot.api.of("answerCallbackQuery")[-1]["text"] == say("report_send_again", "en")
+
+
+async def test_the_sender_of_a_removed_photo_objects_from_the_dm_it_got(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """The statement of reasons says how; ``/object CASE reasons`` opens an appeal case,
+    answered in the sender's language; anyone else is refused in theirs."""
+    kim = {"id": 42, "is_bot": False, "first_name": "Kim", "language_code": "ko"}
+    kims_chat = {"id": 42, "type": "private", "first_name": "Kim"}
+    async with telegram_bot(store, clock) as bot:
+        await bot.send(message_id=50, photo=photo("banned"))
+        (case,) = await store.list_cases()
+        statement = [p["text"] for p in bot.api.of("sendMessage") if p["chat_id"] == 42]
+        assert f"/object {case.id}" in statement[-1]
+        await bot.send(message_id=1, chat=kims_chat, **command("/object"), **{"from": kim})
+        assert bot.api.of("sendMessage")[-1]["text"] == say("objection_usage", "ko")
+        await bot.send(
+            message_id=2,
+            chat=kims_chat,
+            **command(f"/object {case.id} 제가 찍은 사진입니다"),
+            **{"from": kim},
+        )
+        appeal = next(c for c in await store.list_cases() if c.appeal is not None)
+        assert appeal.appeal is not None
+        assert (appeal.appeal.objector, appeal.appeal.text) == (
+            "telegram:42",
+            "제가 찍은 사진입니다",
+        )
+        told = [p["text"] for p in bot.api.of("sendMessage") if p["chat_id"] == 42]
+        assert told[-1] == say("objection_ack", "ko", case_id=appeal.id)
+        await bot.send(
+            message_id=6,
+            chat=PRIVATE,
+            **command(f"/object {case.id} not mine"),
+            **{"from": REPORTER},
+        )
+        refused = say("objection_not_yours", "en", case_id=case.id)
+        assert to_reporter(bot.api)[-1]["text"] == refused
