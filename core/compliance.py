@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.cases import Case
-from core.model import CaseKind
+from core.model import CaseKind, CaseState
 
 __all__ = ["DAY", "ComplianceReport", "ReplyRecord", "summarise"]
 
@@ -43,6 +43,9 @@ class ComplianceReport:
     outcome_replies: int = 0
     outcome_replies_on_time: int = 0
     median_hours_to_decision: float | None = None
+    objections: int = 0  # appeal cases opened
+    objections_reversed: int = 0  # decided for the objector
+    median_hours_to_decide_objections: float | None = None
 
     def rows(self) -> list[tuple[str, str]]:
         """``(metric, value)`` pairs, in a stable order, for CSV, JSON and pages."""
@@ -67,7 +70,14 @@ class ComplianceReport:
             ("reporter_outcome_replies", str(self.outcome_replies)),
             ("reporter_outcome_replies_by_deadline", str(self.outcome_replies_on_time)),
             ("median_hours_to_decision", "n/a" if median is None else f"{median:.2f}"),
+            ("objections", str(self.objections)),
+            ("objections_reversed", str(self.objections_reversed)),
+            ("median_hours_to_decide_objections", _hours(self.median_hours_to_decide_objections)),
         ]
+
+
+def _hours(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _rate(part: int, report: ComplianceReport) -> str:
@@ -114,6 +124,12 @@ def summarise(
         if c.decided_at is not None
     ]
     sent, on_time = _outcome_replies({c.id: c for c in items}, replies)
+    appeals = [c for c in items if c.kind is CaseKind.APPEAL]
+    appeal_hours = [
+        (c.decided_at - c.opened_at).total_seconds() / 3600
+        for c in appeals
+        if c.decided_at is not None and c.state is not CaseState.ESCALATED
+    ]
     return ComplianceReport(
         period_from=period[0],
         period_to=period[1],
@@ -132,4 +148,9 @@ def summarise(
         outcome_replies=sent,
         outcome_replies_on_time=on_time,
         median_hours_to_decision=statistics.median(hours) if hours else None,
+        objections=len(appeals),
+        objections_reversed=sum(c.state is CaseState.OVERTURNED for c in appeals),
+        median_hours_to_decide_objections=(
+            statistics.median(appeal_hours) if appeal_hours else None
+        ),
     )

@@ -25,6 +25,7 @@ from adapters.api.routing import View
 from core.api_tokens import ApiToken, Scope
 from core.cases import Case, case_facts
 from core.engine.moderator import Moderator
+from core.engine.objections import MAX_OBJECTION
 from core.errors import AuthorisationError, InputError
 from core.model import (
     CATEGORIES,
@@ -143,6 +144,24 @@ async def _decide(intake: Intake, request: Request) -> Response:
     except (InputError, AuthorisationError) as exc:
         raise ApiError(400, str(exc)) from None
     return JSONResponse(_case(decided))
+
+
+async def _object(intake: Intake, request: Request) -> Response:
+    token = await intake.gate.admit(request, Scope.SUBMIT)
+    case = await _own_case(intake, token, request.path_params["case_id"])
+    data = json_object(await request.body())
+    objector = text(data, "objector", limit=_ID, required=True)
+    words = text(data, "text", limit=MAX_OBJECTION, required=True)
+    language = text(data, "language", limit=2) or "ko"
+    if language not in LANGUAGES:
+        raise ApiError(400, "language: ko or en")
+    try:
+        appeal = await intake.moderator.on_objection(
+            case.id, f"{token.platform}:{objector}", words, language
+        )
+    except InputError as exc:  # not theirs to contest, once already, too often
+        raise ApiError(400, str(exc)) from None
+    return JSONResponse(_case(appeal))
 
 
 async def _room_settings(intake: Intake, request: Request) -> Response:
@@ -321,5 +340,6 @@ INTAKE: dict[str, dict[str, View[Intake]]] = {
     "/v1/requests": {"POST": _submit_request},
     "/v1/cases/{case_id}": {"GET": _read_case},
     "/v1/cases/{case_id}/decision": {"POST": _decide},
+    "/v1/cases/{case_id}/objection": {"POST": _object},
     "/v1/rooms/{room}/settings": {"GET": _room_settings, "PUT": _room_settings},
 }

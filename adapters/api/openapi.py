@@ -289,4 +289,16 @@ def _intake_paths() -> dict[str, Any]:
                 "responses": {"200": _answer("The case", ref("Case")), **_ERRORS, **missing},
             }
         },
+        "/v1/cases/{case_id}/objection": {
+            "post": {
+                "summary": (
+                    "An uploader's objection to a removal, or a reporter's to an overturned "
+                    "report (scope submit): opens an appeal case that a reviewer other than "
+                    "the decision's maker decides; the objector is told through a reply webhook"
+                ),
+                "parameters": [case_id],
+                "requestBody": _json_body("ObjectionRequest"),
+                "responses": {"200": _answer("The appeal case", ref("Case")), **_ERRORS, **missing},
+            }
+        },
     }

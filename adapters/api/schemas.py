@@ -145,6 +145,14 @@ _INTAKE_SCHEMAS: dict[str, Any] = {
         },
         ["decision", "reviewer"],
     ),
+    "ObjectionRequest": _object(
+        {
+            "objector": {"type": "string", "minLength": 1, "maxLength": 128},
+            "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "language": {"enum": ["ko", "en"]},
+        },
+        ["objector", "text"],
+    ),
 }
 
 _MATCH = {

@@ -9,6 +9,7 @@ that is audited.
 """
 
 import time
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -49,10 +50,12 @@ class Moderation(commands.Cog):
         self._menu = app_commands.ContextMenu(name=localized("report_menu"), callback=report)
         self.bot.tree.add_command(self._menu)
         self.bot.tree.add_command(settings_commands(self.moderator, languages))
+        self.bot.tree.add_command(object_command(self.moderator, languages))
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
         self.bot.tree.remove_command("blockfirst")
+        self.bot.tree.remove_command("object")
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -220,3 +223,28 @@ async def report_message(
         await interaction.followup.send(refusal(exc, language)[:1900], ephemeral=True)
         return
     await interaction.followup.send(say("reported", language, case_id=case.id), ephemeral=True)
+
+
+def object_command(
+    moderator: Moderator, languages: Languages
+) -> app_commands.Command[Any, Any, None]:
+    """``/object case reasons``: the affected person contests a removal or a decision
+    (in the bot's DMs, or privately in a server)."""
+
+    @app_commands.command(name="object", description=localized("command_object"))
+    @app_commands.describe(
+        case=localized("command_object_case"), reasons=localized("command_object_reasons")
+    )
+    async def objection(interaction: discord.Interaction, case: str, reasons: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        language = await languages.of_interaction(interaction)
+        objector = f"{PLATFORM}:{interaction.user.id}"
+        try:
+            appeal = await moderator.on_objection(case.strip(), objector, reasons, language)
+        except InputError as exc:
+            await interaction.followup.send(refusal(exc, language)[:1900], ephemeral=True)
+            return
+        said = say("objection_ack", language, case_id=appeal.id)
+        await interaction.followup.send(said, ephemeral=True)
+
+    return objection

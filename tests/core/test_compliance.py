@@ -79,3 +79,16 @@ def test_an_empty_period() -> None:
     assert rows["deletion_requests_on_time_rate"] == "n/a"
     assert rows["deletion_requests_within_24h_rate"] == "n/a"
     assert rows["median_hours_to_decision"] == "n/a"
+
+
+def test_objections_are_counted_with_their_reversals_and_median_time() -> None:
+    appeals = [
+        case("a1", CaseKind.APPEAL, 72, 4, CaseState.OVERTURNED),
+        case("a2", CaseKind.APPEAL, 72, 10),
+        case("a3", CaseKind.APPEAL, 72, 30, CaseState.OVERTURNED),
+        case("a4", CaseKind.APPEAL, 72, None),
+    ]
+    rows = dict(summarise([*CASES, *appeals], NOW, (T0, None)).rows())
+    assert (rows["objections"], rows["objections_reversed"]) == ("4", "2")
+    assert rows["median_hours_to_decide_objections"] == "10.00"  # 4, 10, 30
+    assert dict(summarise(CASES, NOW, (T0, None)).rows())["objections"] == "0"

@@ -254,3 +254,40 @@ async def test_a_rooms_settings_change_what_its_items_get(api: Api) -> None:
     assert [(r.platform, r.chat_id, r.actor) for r in audit] == [
         ("api:shop", "board-7", "api:shop")
     ]
+
+
+async def test_an_uploader_objects_and_another_reviewer_reverses(
+    hooked: tuple[Api, Receiver],
+) -> None:
+    api, hook = hooked
+    token = await _client(api)
+    files = {"media": ("p.jpg", BANNED, "image/jpeg")}
+    form = {"item": '{"item_id": "post-5", "room": "board-7", "uploader": "user-42"}'}
+    posted = await api.client.post("/v1/items", data=form, files=files, headers=api.auth(token))
+    case_id = posted.json()["case"]["id"]
+    confirm = {"decision": "confirm", "reviewer": "mod-kim"}
+    await api.client.post(f"/v1/cases/{case_id}/decision", json=confirm, headers=api.auth(token))
+    stranger = {"objector": "user-7", "text": "not mine either", "language": "en"}
+    refused = await api.client.post(
+        f"/v1/cases/{case_id}/objection", json=stranger, headers=api.auth(token)
+    )
+    assert refused.status_code == 400
+    objection = {"objector": "user-42", "text": "I drew this myself", "language": "ko"}
+    opened = await api.client.post(
+        f"/v1/cases/{case_id}/objection", json=objection, headers=api.auth(token)
+    )
+    appeal = check_against_document(opened, "/v1/cases/{case_id}/objection", "post")
+    assert (appeal["kind"], appeal["state"]) == ("appeal", "open")
+    same = {"decision": "overturn", "reviewer": "mod-kim"}
+    four_eyes = await api.client.post(
+        f"/v1/cases/{appeal['id']}/decision", json=same, headers=api.auth(token)
+    )
+    assert four_eyes.status_code == 400
+    assert "another reviewer" in four_eyes.json()["message"]
+    other = {"decision": "overturn", "reviewer": "mod-lee", "note": "original work"}
+    await api.client.post(f"/v1/cases/{appeal['id']}/decision", json=other, headers=api.auth(token))
+    contested = await api.client.get(f"/v1/cases/{case_id}", headers=api.auth(token))
+    assert contested.json()["state"] == "overturned"
+    assert "restore" in hook.actions()
+    replies = [e for e in hook.events if e["action"] == "reply"]
+    assert any("조치를 취소하고 복원합니다" in r["text"] for r in replies)

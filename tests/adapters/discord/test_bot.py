@@ -273,3 +273,23 @@ async def test_one_moderator_serves_discord_and_another_platform(tmp_path: Path)
                 assert other.deleted == {("-100", "1")}
         platforms = {case.platform for case in await store.list_cases()}
         assert platforms == {"discord", "fake"}
+
+
+async def test_the_sender_of_a_removed_image_objects_with_a_slash_command(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        async with open_store(w.db_url) as store:
+            (case,) = await store.list_cases()
+        statement = [m.content for m in w.alice.user.dm_channel.history()]
+        assert any(f"/object {case.id}" in text for text in statement)
+        answered = await w.alice.user.slash("object", case=case.id, reasons="my own drawing")
+        assert answered.response is not None
+        assert answered.response.ephemeral
+        async with open_store(w.db_url) as store:
+            appeal = next(c for c in await store.list_cases() if c.appeal is not None)
+        assert answered.response.content == say("objection_ack", "en", case_id=appeal.id)
+        assert appeal.appeal is not None
+        assert appeal.appeal.objector == f"discord:{w.alice.id}"
+        again = await w.reviewer.user.slash("object", case=case.id, reasons="me too")
+        assert again.response is not None
+        assert again.response.content == say("objection_not_yours", "en", case_id=case.id)
