@@ -89,6 +89,7 @@ _SECTIONS = {
         "deletion_request_hours",
         "reporter_reply_days",
         "appeal_hours",
+        "temporary_measure_days",
     },
     "reports": {"per_hour", "fetch_urls"},
     "notices": {"warning_ko", "warning_en"},
@@ -202,12 +203,18 @@ _DEADLINE_KEYS = {
 
 def _deadlines(values: Mapping[str, Any]) -> Deadlines:
     by_kind = dict(Deadlines().by_kind)
+    measure = Deadlines().temporary_measure
     for key, value in _typed(values, "deadlines", int).items():
         if value <= 0:
             raise ConfigError(f"deadlines.{key}: must be positive")
+        if key == "temporary_measure_days":
+            if value > 30:
+                raise ConfigError(f"deadlines.{key}: at most 30 (the law's limit), not {value}")
+            measure = timedelta(days=value)
+            continue
         kind, unit = _DEADLINE_KEYS[key]
         by_kind[kind] = timedelta(**{unit: value})
-    return Deadlines(by_kind)
+    return Deadlines(by_kind, measure)
 
 
 def _timezone(data: Mapping[str, Any]) -> str:

@@ -111,6 +111,10 @@ class Deadlines:
         }
     )
 
+    # How long an escalated, blocked item stays blocked while it is hard to judge
+    # (Korea's 임시조치: at most 30 days); its decision is due when it ends.
+    temporary_measure: timedelta = timedelta(days=30)
+
     def due(self, kind: CaseKind, opened: datetime) -> datetime:
         return opened + self.by_kind[kind]
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from core.cases import Case
 from core.errors import BlockfirstError, Said
-from core.model import CaseKind, Decision, Match, Message, ReviewCard
+from core.model import CaseKind, CaseState, Decision, Match, Message, ReviewCard
 from core.policy import LANGUAGES, ChatSettings
 
 __all__ = [
@@ -200,6 +200,8 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
                 sender_id=message.sender.id,
             )
         )
+    if case.state is CaseState.ESCALATED and case.removed:
+        lines.append(say("card_measure", language, until=when(case.deadline, zone)))
     if case.dry_run:
         lines.append(say("card_dry_run", language))
     if case.decided_by:

@@ -48,7 +48,16 @@ class UpdateCase:
 
 
 CASE_FIELDS = frozenset(
-    {"state", "decided_by", "decided_at", "note", "removed", "alerts_sent", "card_ref"}
+    {
+        "state",
+        "decided_by",
+        "decided_at",
+        "note",
+        "removed",
+        "alerts_sent",
+        "card_ref",
+        "deadline",
+    }
 )
 
 

@@ -104,6 +104,11 @@ class Reviews:
             raise
         if not changed:
             return case
+        if decision is Decision.ESCALATE and case.removed:
+            # Hard to judge: it stays blocked as a temporary measure, whose end is when
+            # the decision is due (alerts at 50, 80 and 100 % remind the reviewers).
+            until = now + self._config.deadlines.temporary_measure
+            decided = replace(decided, deadline=until, alerts_sent=0)
         ops, effects = await self._decided(
             case, decided, decision, reviewer=reviewer, note=note, ban=ban, now=now
         )
@@ -148,16 +153,21 @@ class Reviews:
             state = decided.state.value
             outcome = lambda lang: say(f"outcome_{state}", lang, case_id=case.id)  # noqa: E731
             effects += replies(decided, reporters, outcome, now)
-        fields = (
+        fields: tuple[tuple[str, object], ...] = (
             ("state", decided.state),
             ("decided_by", reviewer),
             ("decided_at", now),
             ("note", decided.note),
         )
+        why = note or "decided"
+        if decided.deadline != case.deadline:  # a temporary measure began (on_decision)
+            fields += (("deadline", decided.deadline), ("alerts_sent", 0))
+            why = f"temporary measure until {decided.deadline.isoformat()}"
+            why += f": {note}" if note else ""
         ops: list[Op] = [
             UpdateCase(case.id, fields),
             RecordDecision(case.id, decision, reviewer, now, note),
-            Audit(_decision_record(case, decision, reviewer, note or "decided")),
+            Audit(_decision_record(case, decision, reviewer, why)),
         ]
         return ops, effects
 

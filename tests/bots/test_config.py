@@ -120,6 +120,8 @@ def test_every_section(tmp_path: Path) -> None:
         ("[policy]\ntimezone = 'Mars/Olympus'\n", {}, "policy.timezone: unknown time zone"),
         ("[policy]\ntimezone = '../../etc/passwd'\n", {}, "policy.timezone: unknown time zone"),
         ("[policy]\ntimezone = 9\n", {}, "policy.timezone: expected str"),
+        ("[deadlines]\ntemporary_measure_days = 31\n", {}, "at most 30 .the law's limit"),
+        ("[deadlines]\nappeal_hours = 0\n", {}, "deadlines.appeal_hours: must be positive"),
     ],
 )
 def test_one_clear_error_naming_the_key(

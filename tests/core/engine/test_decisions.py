@@ -236,3 +236,25 @@ async def test_a_confirmed_file_is_caught_by_its_key_without_downloading(
         assert {m.signal_type for m in again.verdict.matches} == {"file_key"}
         assert w.platform.fetches == fetches
         assert (CHAT.id, "2") in w.platform.deleted
+
+
+async def test_an_escalated_blocked_item_stays_blocked_as_a_temporary_measure(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """Hard to judge: escalating keeps the block, due when the measure ends (30 days by
+    default), with the alerts starting again as reminders; the card says so."""
+    async with world(store, clock) as w:
+        request = Report("kcsc", "illegal_filming", authority=True, message=photo("3", "harmless"))
+        case = await w.moderator.on_report(request)
+        assert (await store.get_case(case.id)).removed
+        escalated = await w.moderator.on_decision(case.id, Decision.ESCALATE, REVIEWER)
+        stored = await store.get_case(case.id)
+        assert stored.deadline == escalated.deadline == clock.now() + timedelta(days=30)
+        assert (stored.state, stored.removed, stored.alerts_sent) == (CaseState.ESCALATED, True, 0)
+        (entry,) = [e for e in await audit_of(store) if e.record.action == "escalate"]
+        assert entry.record.reason.startswith("temporary measure until ")
+        card = list(w.platform.cards.values())[-1]
+        assert any(line.startswith("임시조치 중") for line in card.lines)
+        clock.advance(days=16)  # past half of it: the first reminder
+        await w.moderator.sweep_deadlines()
+        assert any(case.id in c[-1] for c in w.platform.of("alert_reviewers"))
