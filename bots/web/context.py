@@ -111,12 +111,16 @@ class Ctx:
         value = self.form.get(name, default) if self.form is not None else default
         return value if isinstance(value, str) else default
 
-    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+    def render(
+        self, template: str, status: int = 200, *, language: str = "", **context: Any
+    ) -> Response:
+        """``template`` in the reader's language (or ``language``, for a document made
+        in a given one)."""
         session = self.new_session or self.session
         flash = session.flash
         if flash:
             self.new_session = replace(session, flash="")
-        language, zone, now = self.language, self.zone, self.now
+        language, zone, now = language or self.language, self.zone, self.now
         base = {
             "user": self.user,
             "csrf": session.csrf,

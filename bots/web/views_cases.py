@@ -17,6 +17,7 @@ from core.audit import AuditFilter, AuditRecord
 from core.cases import Case, CaseFilter, case_facts
 from core.errors import InputError, Said
 from core.model import CaseState, Decision
+from core.policy import LANGUAGES
 from core.texts import refusal
 
 __all__ = ["routes"]
@@ -139,6 +140,36 @@ async def case_export(ctx: Ctx) -> Response:
     return JSONResponse(_jsonable(body), headers=headers)
 
 
+@view()
+async def review_request(ctx: Ctx) -> Response:
+    """The review request an escalation hands to the Commission, made to print: the
+    facts and nothing more (never media), in the reader's language or ``?lang=``."""
+    case = await ctx.store.get_case(ctx.request.path_params["case_id"])
+    facts = await _case_page(ctx, case)
+    blocked = [
+        e["finished_at"]
+        for e in facts["history"]["effects"]
+        if e["kind"] == "delete" and e["state"] == "done"
+    ]
+    sources = {}
+    for bank in {m.bank for m in case.matches}:
+        try:
+            sources[bank] = (await ctx.store.get_bank(bank)).description
+        except InputError:
+            sources[bank] = ""  # removed since
+    asked = ctx.request.query_params.get("lang", "")
+    language = asked if asked in LANGUAGES else ctx.language
+    return ctx.render(
+        "review_request.html",
+        language=language,
+        other="en" if language == "ko" else "ko",
+        blocked_at=min(blocked) if blocked else None,
+        sources=sources,
+        head=await ctx.store.audit_head(),
+        **facts,
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -206,6 +237,7 @@ routes = [
     Route("/cases/bulk", bulk, methods=["POST"]),
     Route("/cases/{case_id:str}", case_page),
     Route("/cases/{case_id:str}/export.json", case_export),
+    Route("/cases/{case_id:str}/review-request", review_request),
     Route("/cases/{case_id:str}/decide", decide, methods=["POST"]),
     Route("/cases/{case_id:str}/note", add_note, methods=["POST"]),
 ]

@@ -2,6 +2,8 @@
 transparency report as a printable page (Korean law asks covered operators
 for one by 31 January)."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 from starlette.responses import Response
@@ -10,7 +12,11 @@ from starlette.routing import Route
 from bots.reports import compliance_report, metric_rows_csv, metric_rows_json
 from bots.web.context import Ctx, view
 from bots.web.params import parse_number, parse_period
+from core.compliance import DAY
 from core.errors import InputError
+from core.model import CaseKind
+from core.policy import LANGUAGES
+from core.texts import category_name, say, when
 
 __all__ = ["routes"]
 
@@ -28,6 +34,14 @@ def _period(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
 
 def _day(value: datetime | None, shift: timedelta = timedelta()) -> str:
     return (value - shift).strftime("%Y-%m-%d") if value else ""
+
+
+def _attachment(
+    prefix: str, period: tuple[datetime | None, datetime | None], ext: str
+) -> dict[str, str]:
+    """A download named by what it is and the days it covers."""
+    name = f"{prefix}-{_day(period[0]) or 'start'}-{_day(period[1], timedelta(days=1)) or 'now'}"
+    return {"Content-Disposition": f'attachment; filename="{name}.{ext}"'}
 
 
 @view()
@@ -52,11 +66,64 @@ async def compliance_download(ctx: Ctx) -> Response:
         raise InputError(f"format: {fmt[:20]!r} is not csv or json")
     period = _period(ctx)
     rows = (await compliance_report(ctx.store, period, ctx.now)).rows()
-    name = f"compliance-{_day(period[0]) or 'start'}-{_day(period[1], timedelta(days=1)) or 'now'}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    headers = _attachment("compliance", period, fmt)
     if fmt == "csv":
         return Response(metric_rows_csv(rows), media_type="text/csv", headers=headers)
     return Response(metric_rows_json(rows), media_type="application/json", headers=headers)
+
+
+_REQUEST_COLUMNS = (
+    "rq_case",
+    "rq_requested_at",
+    "rq_requested_by",
+    "rq_category",
+    "rq_blocked_at",
+    "rq_result",
+    "rq_decided_at",
+    "rq_within_24h",
+)
+
+
+@view()
+async def request_results(ctx: Ctx) -> Response:
+    """One row per deletion request of the period: who asked and when, when it was
+    blocked, what was decided and when, and whether within 24 hours — headed and
+    worded in the reader's language (or ``?lang=``), times in their zone."""
+    asked = ctx.request.query_params.get("lang", "")
+    language = asked if asked in LANGUAGES else ctx.language
+    period = _period(ctx)
+    cases = await ctx.store.list_cases(opened=period, limit=100_000)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([say(column, language) for column in _REQUEST_COLUMNS])
+    for case in cases:
+        if case.kind is not CaseKind.DELETION_REQUEST:
+            continue
+        history = await ctx.store.case_history(case.id)
+        first = history["reports"][0] if history["reports"] else None
+        blocked = [
+            e["finished_at"]
+            for e in history["effects"]
+            if e["kind"] == "delete" and e["state"] == "done" and e["finished_at"]
+        ]
+        decided = case.decided_at
+        in_time = decided is not None and decided - case.opened_at <= DAY
+        writer.writerow(
+            [
+                case.id,
+                when(first["at"], ctx.zone) if first else when(case.opened_at, ctx.zone),
+                first["reporter"] if first else "",
+                category_name(case.category, language),
+                when(min(blocked), ctx.zone) if blocked else "",
+                say(f"state_{case.state.value}", language),
+                when(decided, ctx.zone) if decided else "",
+                say("web_yes" if in_time else "web_no", language),
+            ]
+        )
+    headers = _attachment("deletion-requests", period, "csv")
+    # A byte-order mark, so spreadsheet programs read the Korean as UTF-8.
+    body = "\ufeff" + out.getvalue()
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @view()
@@ -83,5 +150,6 @@ async def transparency(ctx: Ctx) -> Response:
 routes = [
     Route("/compliance", compliance_page),
     Route("/compliance/export", compliance_download),
+    Route("/compliance/requests.csv", request_results),
     Route("/compliance/transparency", transparency),
 ]

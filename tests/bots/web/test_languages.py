@@ -3,9 +3,12 @@ browser asks for, else the deployment's; times in the reader's zone, named; and 
 template says a word outside the catalogue."""
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from bots.web.settings import WebSettings
+from core.model import CaseKind
+from core.store import SqlStore
 from core.texts import say
 from tests.bots.web.conftest import Dashboard, post
 
@@ -85,3 +88,89 @@ def test_the_template_check_finds_words_written_inline() -> None:
     assert _unsaid_words("<h1>Review queue</h1>") == ["Review", "queue"]
     assert _unsaid_words('<input aria-label="Select all">') == ["Select", "all"]
     assert _unsaid_words('<h1>{{ t("web_queue_title") }}</h1><th>#</th>') == []
+
+
+def test_the_review_request_prints_the_facts_in_korean_and_never_media(
+    dashboard: Dashboard,
+) -> None:
+    """An escalated deletion request, blocked as a temporary measure: its review request
+    names the service, the item and its link, who asked and when, the category, what
+    matched and from which list, every action with its time, and the audit chain's head."""
+    from dataclasses import replace
+
+    from core.audit import AuditRecord
+    from core.banks import Bank
+    from core.model import CaseState, Report
+    from core.writes import Audit, OpenCase
+    from tests.factories import make_case
+
+    case = replace(
+        make_case(dashboard.clock, "rq1", kind=CaseKind.DELETION_REQUEST, with_message=True),
+        state=CaseState.ESCALATED,
+        removed=True,
+    )
+    request = Report("kcsc", "deepfake", "피해자 본인 요청", authority=True, platform="telegram")
+
+    async def seed(store: SqlStore) -> None:
+        await store.create_bank(Bank("ncii", description="StopNCII 해시 목록"))
+        await store.apply([OpenCase(case, request)])
+        await store.apply([Audit(AuditRecord(kind="escalate", case_id="rq1", actor="web:rita"))])
+
+    dashboard.seed(seed)
+    rita = dashboard.client("rita", language="en")
+    page = rita.get("/cases/rq1/review-request?lang=ko")
+    assert page.status_code == 200
+    text = page.text
+    assert '<html lang="ko">' in text
+    for fact in (
+        say("rr_title", "ko"),
+        say("category_deepfake", "ko"),
+        "임시조치 중",
+        "https://t.me/c/",  # the item's link (a Telegram supergroup)
+        say("rr_from_authority", "ko"),
+        "피해자 본인 요청",
+        "StopNCII 해시 목록",
+        "감사 기록 연쇄: 작성 시점의 마지막 항목",
+    ):
+        assert fact in text, fact
+    assert "<img" not in text
+    assert "ref-rq1" not in text  # not even the platform's file reference
+    english = rita.get("/cases/rq1/review-request").text
+    assert say("rr_title", "en") in english
+
+
+def test_each_deletion_request_has_one_row_of_its_24_hour_result(dashboard: Dashboard) -> None:
+    import csv
+    import io
+    from datetime import timedelta
+
+    from core.model import CaseState, Report
+    from core.writes import OpenCase
+    from tests.factories import make_case
+
+    clock = dashboard.clock
+    fast = make_case(clock, "dr1", kind=CaseKind.DELETION_REQUEST, with_message=True)
+    fast = replace(fast, state=CaseState.CONFIRMED, decided_at=clock.now() + timedelta(hours=3))
+    slow = make_case(clock, "dr2", kind=CaseKind.DELETION_REQUEST, with_message=True)
+    slow = replace(slow, state=CaseState.CONFIRMED, decided_at=clock.now() + timedelta(hours=30))
+    other = make_case(clock, "m1", with_message=True)  # not a deletion request: no row
+    asked = Report("kcsc", "deepfake", authority=True, platform="telegram")
+
+    async def seed(store: SqlStore) -> None:
+        await store.apply([OpenCase(fast, asked), OpenCase(slow, asked), OpenCase(other)])
+
+    dashboard.seed(seed)
+    rita = dashboard.client("rita", language="en")
+    answer = rita.get("/compliance/requests.csv?lang=ko")
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"].startswith('attachment; filename="deletion-')
+    rows = list(csv.reader(io.StringIO(answer.text.removeprefix("\ufeff"))))
+    assert rows[0][0] == "사건 번호"
+    by_case = {row[0]: row for row in rows[1:]}
+    assert set(by_case) == {"dr1", "dr2"}
+    assert by_case["dr1"][2] == "kcsc"
+    assert by_case["dr1"][3] == say("category_deepfake", "ko")
+    assert (by_case["dr1"][-1], by_case["dr2"][-1]) == ("예", "아니요")
+    assert by_case["dr1"][1].endswith("KST")
+    english = list(csv.reader(io.StringIO(rita.get("/compliance/requests.csv").text)))
+    assert english[0][-1] == "answered within 24 hours"
