@@ -55,15 +55,22 @@ def live(dashboard: Dashboard) -> Iterator[LiveDashboard]:
         yield served
 
 
+@pytest.fixture(params=["en", "ko"])
+def lang(request: pytest.FixtureRequest) -> str:
+    """Every browser walk runs twice: a reader whose browser asks for English, and one
+    whose browser asks for Korean."""
+    return str(request.param)
+
+
 @pytest.fixture
-def page(browser: Browser, live: LiveDashboard) -> Iterator[Page]:
-    """A fresh browser context in English (see ``watched``)."""
-    yield from watched(browser, live, "en-US")
+def page(browser: Browser, live: LiveDashboard, lang: str) -> Iterator[Page]:
+    """A fresh browser context in ``lang`` (see ``watched``)."""
+    yield from watched(browser, live, {"en": "en-US", "ko": "ko-KR"}[lang])
 
 
 @pytest.fixture
 def korean_page(browser: Browser, live: LiveDashboard) -> Iterator[Page]:
-    """A fresh browser context whose language is Korean."""
+    """A browser context in Korean, for checks of the Korean pages alone."""
     yield from watched(browser, live, "ko-KR")
 
 
