@@ -15,6 +15,7 @@ from bots.config import Config
 from core.engine.moderator import Moderator
 from core.errors import ConfigError
 from core.matching.loader import load_matcher
+from core.model import Chat
 from core.store import open_store
 
 __all__ = ["INTENTS_HELP", "build_bot"]
@@ -35,12 +36,19 @@ class _Bot(BlockfirstBot):
         self._shared = moderator
         self._resources = AsyncExitStack()
 
+    async def _chat_language(self, chat: Chat) -> str:
+        """A Discord chat's language: its server's setting."""
+        settings = await self.moderator.chat_settings("discord", chat.settings_id)
+        return settings.language
+
     async def setup_hook(self) -> None:
         if "adapters.discord.cog" in self.extensions:
             return  # reconnected: everything is already wired
         config = self.blockfirst_config
         assert config.discord is not None
-        platform = DiscordPlatform(self, config.discord.review_channel_id)
+        platform = DiscordPlatform(
+            self, config.discord.review_channel_id, language=self._chat_language
+        )
         if self._shared is not None:  # one Moderator for every bot of the process
             self._shared.add_platform(platform)
             self.moderator = self._shared

@@ -6,7 +6,7 @@ limits carry ``retry_after``. Discord cannot re-send an upload by reference,
 so restoring an overturned removal reposts its text and says so.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -35,9 +35,15 @@ def _id(value: str) -> int:
 class DiscordPlatform:
     name = PLATFORM
 
-    def __init__(self, client: discord.Client, review_channel_id: int) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        review_channel_id: int,
+        language: Callable[[Chat], Awaitable[str]] | None = None,
+    ) -> None:
         self._client = client
         self._review_channel_id = review_channel_id
+        self._language = language  # a chat's language, for what this adapter adds
 
     async def _channel(self, channel_id: int) -> Any:
         channel = self._client.get_channel(channel_id)
@@ -114,9 +120,10 @@ class DiscordPlatform:
         await _translated(message.edit(embed=_embed(card), view=card_view(card)))
 
     async def restore(self, chat: Chat, text: str, media: Sequence[MediaRef]) -> None:
-        # The chat's language is not known here: the note is said in both.
-        note = "".join(f"\n{say('restore_no_attachment', lang)}" for lang in LANGUAGES)
-        note = note if media else ""
+        note = ""
+        if media:  # Discord keeps no copy of an attachment to send again
+            languages = [await self._language(chat)] if self._language else LANGUAGES
+            note = "".join(f"\n{say('restore_no_attachment', lang)}" for lang in languages)
         channel = await self._channel(_id(chat.id))
         await _translated(channel.send(f"{text}{note}"))
 

@@ -293,3 +293,15 @@ async def test_the_sender_of_a_removed_image_objects_with_a_slash_command(tmp_pa
         again = await w.reviewer.user.slash("object", case=case.id, reasons="me too")
         assert again.response is not None
         assert again.response.content == say("objection_not_yours", "en", case_id=case.id)
+
+
+async def test_a_restored_message_says_in_the_servers_language_that_its_image_is_gone(
+    tmp_path: Path,
+) -> None:
+    async with discord_world(tmp_path) as w:
+        await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        await w.reviewer.click(card_of(w), label=say("button_overturn", "ko"))
+        await w.env.settle()
+        restored = [m.content for m in w.general.history() if m.author.id != w.alice.id]
+        assert any(say("restore_no_attachment", "ko") in text for text in restored)
+        assert not any(say("restore_no_attachment", "en") in text for text in restored)
