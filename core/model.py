@@ -275,9 +275,12 @@ class ReviewCard:
     # so an adapter can link to it; None once it was removed.
     original: tuple[str, str] | None = None
     language: str = "ko"  # of its title, lines and buttons
+    bannable: bool = True  # an appeal's card bans nobody: it acts through its case
 
     @property
     def buttons(self) -> tuple[str, ...]:
         """The card's buttons: its open decisions, and "ban" (confirm and ban the
         sender) beside a confirm."""
-        return (*self.decisions, "ban") if "confirm" in self.decisions else self.decisions
+        if "confirm" in self.decisions and self.bannable:
+            return (*self.decisions, "ban")
+        return self.decisions

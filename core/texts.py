@@ -214,7 +214,8 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
     if message is not None and not case.removed:
         original = (message.chat.id, message.message_id)
     title = say("case_ref", language, case_id=case.id)
-    return ReviewCard(case.id, title, tuple(lines), decisions, original, language)
+    bannable = case.kind is not CaseKind.APPEAL
+    return ReviewCard(case.id, title, tuple(lines), decisions, original, language, bannable)
 
 
 def _recorded(case: Case) -> tuple[str, ...]:

@@ -97,3 +97,16 @@ async def test_a_reporter_whose_report_was_overturned_may_object(
         appeal = await w.moderator.on_objection(case.id, "fake:u9", "please look again", "ko")
         assert appeal.appeal is not None
         assert appeal.appeal.role == "reporter"
+
+
+async def test_an_appeals_card_explains_itself_and_offers_no_ban(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        removed = (await w.moderator.on_message(photo("1"))).case
+        assert removed is not None
+        appeal = await w.moderator.on_objection(removed.id, "fake:u1", "my own photo", "en")
+        card = next(c for c in w.platform.cards.values() if c.case_id == appeal.id)
+        assert card.buttons == ("confirm", "overturn", "escalate")
+        assert any(removed.id in line and "my own photo" in line for line in card.lines)
+        assert say("card_appeal_help", "ko") in card.lines
