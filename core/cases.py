@@ -151,7 +151,9 @@ def apply_decision(
     """The case after ``decision`` and whether it changed; raises if not allowed.
     ``overrule``: an appeal reverses a final decision."""
     if reviewer not in reviewers:
-        raise AuthorisationError(f"{reviewer or 'anonymous'} is not an authorised reviewer")
+        raise AuthorisationError(
+            f"{reviewer or 'anonymous'} is not an authorised reviewer", said=Said("not_reviewer")
+        )
     if case.appeal is not None and reviewer == case.appeal.contested_by:
         raise AuthorisationError(
             f"{reviewer} made the decision case {case.id} contests; another reviewer decides it",

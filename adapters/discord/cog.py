@@ -20,7 +20,7 @@ from adapters.discord.language import CatalogueTranslator, Languages, localized
 from adapters.discord.translate import PLATFORM, to_message
 from adapters.discord.views import DecisionButton
 from core.engine.moderator import Moderator
-from core.errors import AuthorisationError, InputError
+from core.errors import InputError
 from core.model import Report
 from core.policy import SETTING_COMMANDS, with_setting
 from core.texts import button_decision, refusal, say, status_lines
@@ -127,10 +127,7 @@ class Moderation(commands.Cog):
                 ban=ban,
                 vouched=bool(roles & self.reviewer_roles),
             )
-        except AuthorisationError:
-            await interaction.followup.send(say("not_reviewer", language), ephemeral=True)
-            return
-        except InputError as exc:
+        except InputError as exc:  # not a reviewer, the contested decision's maker, final
             await interaction.followup.send(refusal(exc, language)[:1900], ephemeral=True)
             return
         state = say(f"state_{case.state.value}", language)

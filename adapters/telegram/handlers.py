@@ -21,7 +21,7 @@ from adapters.telegram.platform import CALLBACK_PREFIX
 from adapters.telegram.reporting import Reporting
 from adapters.telegram.translate import PLATFORM, reader_language, to_message
 from core.engine.moderator import Moderator
-from core.errors import AuthorisationError, InputError
+from core.errors import InputError
 from core.ids import id_pattern
 from core.model import Message
 from core.texts import BUTTONS, WARNING, button_decision, refusal, say
@@ -102,10 +102,7 @@ class TelegramAdapter:
         reviewer = f"{PLATFORM}:{query.from_user.id}"
         try:
             case = await self._moderator.on_decision(case_id, decision, reviewer, ban=ban)
-        except AuthorisationError:
-            await query.answer(say("not_reviewer", language), show_alert=True)
-            return
-        except InputError as exc:
+        except InputError as exc:  # not a reviewer, the contested decision's maker, final
             await query.answer(refusal(exc, language)[:190], show_alert=True)
             return
         state = say(f"state_{case.state.value}", language)

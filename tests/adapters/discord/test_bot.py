@@ -305,3 +305,26 @@ async def test_a_restored_message_says_in_the_servers_language_that_its_image_is
         restored = [m.content for m in w.general.history() if m.author.id != w.alice.id]
         assert any(say("restore_no_attachment", "ko") in text for text in restored)
         assert not any(say("restore_no_attachment", "en") in text for text in restored)
+
+
+async def test_an_objection_end_to_end_the_confirming_reviewer_is_refused(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        second = w.guild.add_member(w.env.create_user("second"))
+        async with open_store(w.db_url) as store:
+            await store.add_reviewer(f"discord:{second.id}", by="test")
+        await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        await w.reviewer.click(card_of(w), label=say("button_confirm", "ko"))
+        async with open_store(w.db_url) as store:
+            (case,) = await store.list_cases()
+        await w.alice.user.slash("object", case=case.id, reasons="I drew it")
+        async with open_store(w.db_url) as store:
+            appeal = next(c for c in await store.list_cases() if c.appeal is not None)
+        cards = [m for m in w.review.history() if m.embeds and appeal.id in m.embeds[0].title]
+        refused = await w.reviewer.click(cards[0], label=say("button_overturn", "ko"))
+        assert refused.response is not None
+        assert refused.response.content == say("appeal_same_reviewer", "en")
+        await second.click(cards[0], label=say("button_overturn", "ko"))
+        async with open_store(w.db_url) as store:
+            assert (await store.get_case(case.id)).state.value == "overturned"
+        told = [m.content for m in w.alice.user.dm_channel.history()]
+        assert told[-1] == say("appeal_reversed", "en", case_id=case.id, reasons="-")

@@ -106,3 +106,31 @@ async def test_the_sender_of_a_removed_photo_objects_from_the_dm_it_got(
         )
         refused = say("objection_not_yours", "en", case_id=case.id)
         assert to_reporter(bot.api)[-1]["text"] == refused
+
+
+async def test_an_objection_end_to_end_a_second_reviewer_reverses_and_the_photo_returns(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """Confirmed by reviewer 7; the sender objects; 7 is refused on the appeal's card;
+    reviewer 8 reverses it; the photo is sent again and the sender told, in Korean."""
+    from tests.adapters.telegram.test_bot import REVIEWER
+
+    kim = {"id": 42, "is_bot": False, "first_name": "Kim", "language_code": "ko"}
+    kims_chat = {"id": 42, "type": "private", "first_name": "Kim"}
+    second = {"id": 8, "is_bot": False, "first_name": "Second"}
+    async with telegram_bot(store, clock) as bot:
+        await store.add_reviewer("telegram:8", by="test")
+        await bot.send(message_id=60, photo=photo("banned"))
+        (case,) = await store.list_cases()
+        await bot.press(f"bf:confirm:{case.id}", user=REVIEWER)
+        objection = command(f"/object {case.id} 제 사진입니다")
+        await bot.send(message_id=3, chat=kims_chat, **objection, **{"from": kim})
+        appeal = next(c for c in await store.list_cases() if c.appeal is not None)
+        await bot.press(f"bf:overturn:{appeal.id}", user=REVIEWER)
+        refused = bot.api.of("answerCallbackQuery")[-1]
+        assert (refused["text"], refused["show_alert"]) == (say("appeal_same_reviewer", "ko"), True)
+        assert not bot.api.of("sendPhoto")
+        await bot.press(f"bf:overturn:{appeal.id}", user=second)
+        assert [p["chat_id"] for p in bot.api.of("sendPhoto")] == [-100123]
+        told = [p["text"] for p in bot.api.of("sendMessage") if p["chat_id"] == 42]
+        assert told[-1] == say("appeal_reversed", "ko", case_id=case.id, reasons="-")

@@ -174,3 +174,43 @@ def test_each_deletion_request_has_one_row_of_its_24_hour_result(dashboard: Dash
     assert by_case["dr1"][1].endswith("KST")
     english = list(csv.reader(io.StringIO(rita.get("/compliance/requests.csv").text)))
     assert english[0][-1] == "answered within 24 hours"
+
+
+def test_an_appeal_decided_from_the_dashboard_by_a_second_reviewer(dashboard: Dashboard) -> None:
+    """rita confirmed the removal; the sender objected; rita may not decide the appeal,
+    ann may, and reversing it overturns the confirmed case."""
+    from core.cases import Appeal
+    from core.model import CaseState
+    from core.writes import OpenCase
+    from tests.factories import make_case
+
+    clock = dashboard.clock
+    contested = replace(
+        make_case(clock, "c9", with_message=True),
+        state=CaseState.CONFIRMED,
+        removed=True,
+        decided_by="web:rita",
+        decided_at=clock.now(),
+    )
+    appeal = replace(
+        make_case(clock, "a9", kind=CaseKind.APPEAL, with_message=True),
+        target="telegram:appeal:c9:0:u1",
+        appeal=Appeal("c9", "telegram:u1", "sender", "ko", "제 사진입니다", "web:rita", "x"),
+    )
+
+    async def seed(store: SqlStore) -> None:
+        await store.apply([OpenCase(contested), OpenCase(appeal)])
+
+    dashboard.seed(seed)
+    rita = dashboard.client("rita", language="ko")
+    page = rita.get("/cases/a9").text
+    assert "제 사진입니다" in page
+    assert '<a href="/cases/c9">c9</a>' in page
+    refused = post(rita, "/cases/a9/decide", {"decision": "overturn"}, "/cases/a9")
+    assert refused.status_code == 403
+    assert say("appeal_same_reviewer", "ko") in refused.text
+    ann = dashboard.client("ann", language="en")
+    decided = post(ann, "/cases/a9/decide", {"decision": "overturn", "note": "hers"}, "/cases/a9")
+    assert decided.status_code == 303
+    case_page = ann.get("/cases/c9").text
+    assert f"state-{CaseState.OVERTURNED.value}" in case_page
