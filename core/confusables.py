@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.errors import ConfigError
 
-__all__ = ["imitated_host"]
+__all__ = ["ascii_look_alike", "imitated_host"]
 
 
 @cache
@@ -35,7 +35,7 @@ def _prototypes() -> dict[str, str]:
     return table
 
 
-def _ascii_of(char: str) -> str | None:
+def ascii_look_alike(char: str) -> str | None:
     """The ASCII letters ``char`` is confusable with, if any."""
     for form in (char, char.lower(), char.upper(), unicodedata.normalize("NFKC", char)):
         prototype = _prototypes().get(form, form)
@@ -49,7 +49,7 @@ def imitated_host(host: str) -> str | None:
     has a letter that looks like no ASCII one."""
     if host.isascii():
         return None
-    letters = [c if c.isascii() else _ascii_of(c) for c in host]
+    letters = [c if c.isascii() else ascii_look_alike(c) for c in host]
     if any(letter is None for letter in letters):
         return None
     imitation = "".join(letter for letter in letters if letter is not None)

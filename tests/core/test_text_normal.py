@@ -1,0 +1,110 @@
+"""Text normalisation: idempotent, every disguise of a rule reads as the rule, and a
+sentence that does not contain a rule is not made to."""
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.text_normal import normalise
+from tests.text_corpus import BENIGN, DISGUISED
+
+RULES = [rule for rule, _ in DISGUISED]
+_CYRILLIC = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і"}
+_SEPARATORS = [" ", ".", "-", "_", "\u200b", "\u200d", "\ufe0f", "🔥", "💦", "/", "  "]
+_LEADS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_TAILS = " ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+
+
+def _jamo(syllable: str) -> str:
+    """A Hangul syllable typed apart as compatibility jamo."""
+    index = ord(syllable) - 0xAC00
+    lead, vowel, tail = index // 588, index % 588 // 28, index % 28
+    return _LEADS[lead] + _VOWELS[vowel] + (_TAILS[tail] if tail else "")
+
+
+@st.composite
+def disguised(draw: st.DrawFn) -> tuple[str, str]:
+    """A rule and a disguise of it: each character possibly case-changed, made
+    full-width, swapped for a Cyrillic look-alike, typed apart as jamo, repeated;
+    separators, zero-width characters or emoji between them."""
+    rule = draw(st.sampled_from(RULES))
+    out = []
+    for original in rule:
+        if original == " ":
+            out.append(draw(st.sampled_from(["", " ", ".", "_"])))
+            continue
+        form = draw(st.sampled_from(["plain", "upper", "wide", "cyrillic", "jamo", "repeat"]))
+        char = original
+        if form == "upper":
+            char = original.upper()
+        elif form == "wide" and original.isascii():
+            char = chr(ord(original) + 0xFEE0)
+        elif form == "cyrillic":
+            char = _CYRILLIC.get(original, original)
+        elif form == "jamo" and "\uac00" <= original <= "\ud7a3":
+            char = _jamo(original)
+        elif form == "repeat":
+            char = original * draw(st.integers(3, 6))
+        out.append(char)
+        if draw(st.booleans()):
+            out.append(draw(st.sampled_from(_SEPARATORS)))
+    return rule, "".join(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60))
+def test_normalising_twice_changes_nothing(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@settings(max_examples=1000, deadline=None)
+@given(disguised())
+def test_every_disguise_of_a_rule_reads_as_the_rule(case: tuple[str, str]) -> None:
+    rule, text = case
+    assert normalise(rule) in normalise(f"buy {text} now")
+
+
+_WORDS = ["오늘", "학교", "경찰", "교육", "예방", "news", "camera", "learning", "phone", "카페"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8), st.sampled_from(RULES))
+def test_a_sentence_without_a_rule_is_not_made_to_contain_it(words: list[str], rule: str) -> None:
+    sentence = " ".join(words)
+    joined = unicodedata.normalize("NFKC", "".join(words)).casefold()
+    if rule.replace(" ", "") in joined:  # it does contain it, spaces aside
+        return
+    assert normalise(rule) not in normalise(sentence)
+
+
+def test_the_hand_written_disguises_and_benign_sentences() -> None:
+    """Recall on realistic disguises, and which benign sentences the phrase form
+    matches: exactly these, so a change that loses a disguise or adds a false
+    positive fails here (the numbers are in the issue's closing note)."""
+    missed = [
+        (rule, text)
+        for rule, texts in DISGUISED
+        for text in texts
+        if normalise(rule) not in normalise(text)
+    ]
+    # Digits are kept as digits ("2024" stays a number), so leetspeak is not undone.
+    assert missed == [("hidden cam", "h1dden cam")]
+    matched = [
+        (rule, sentence)
+        for sentence in BENIGN
+        for rule in RULES
+        if normalise(rule) in normalise(sentence)
+    ]
+    # News and prevention education naming the very phrase: what allow rules are
+    # for ("딥페이크 예방 교육"); a text rule's match goes to review unless its bank
+    # says delete. No other benign sentence matches.
+    assert matched == [
+        ("딥페이크", BENIGN[0]),
+        ("불법촬영", BENIGN[1]),
+        ("deepfake", BENIGN[10]),
+        ("deepfake", BENIGN[11]),
+        ("hidden cam", BENIGN[12]),
+    ]
