@@ -163,11 +163,15 @@ def _hma_row(number: int, text: str, signal_type: str | None, source: str) -> Ro
 
 def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> Row:
     """``[allow] <signal_type> <value>``, or ``[allow] <value>`` with a type given.
-    A value may contain spaces only after a type (a vPDQ list is JSON)."""
+    A value may contain spaces only after a type (a vPDQ list is JSON, a text rule a
+    phrase); with ``--type text`` a whole line is one phrase."""
     text = text.strip()
     allow = text.startswith("allow ")
-    words = text.removeprefix("allow ").strip().split(None, 1)
-    if len(words) == 2 and (" " not in words[1] or words[1].startswith("[")):
+    body = text.removeprefix("allow ").strip()
+    words = body.split(None, 1)
+    if signal_type == TEXT and words and words[0] != TEXT:
+        row = _entry(number, TEXT, body, source)
+    elif len(words) == 2 and (" " not in words[1] or words[1].startswith("[") or words[0] == TEXT):
         row = _entry(number, words[0], words[1], source)
     elif len(words) == 1 and signal_type:
         row = _entry(number, signal_type, words[0], source)
@@ -176,6 +180,9 @@ def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> 
     else:
         return BadRow(number, "expected '[allow] <signal_type> <value>'")
     return replace(row, allow=True) if allow and isinstance(row, Entry) else row
+
+
+TEXT = "text"  # the text rules' signal type, whose values are phrases
 
 
 def _entry(

@@ -56,6 +56,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Link rules: URLs, domains (with their subdomains), invite...",
     ),
     "report": ("bots.cli.audit", "report", "Reports for regulators."),
+    "text": (
+        "bots.cli.text",
+        "text",
+        "Text rules: phrases that advertise illegal filming and...",
+    ),
     "reviewers": (
         "bots.cli.cases",
         "reviewers",

@@ -22,6 +22,7 @@ from core.errors import AlreadyProcessed
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
+from core.matching.text_rules import check_text
 from core.model import Action, CaseKind, Effect, Match, Message, Verdict
 from core.policy import decide
 from core.writes import Audit, MarkProcessed, Op, OpenCase
@@ -66,6 +67,7 @@ class Messages:
         if message.text or message.links:
             checked = check_links(self._matcher, message.text, message.links)
             found += [m for result in checked for m in result.matches]
+        found += check_text(self._matcher, (message.text, message.forwarded_from))
         matches = nearest_matches(found)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:

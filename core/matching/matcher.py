@@ -79,6 +79,10 @@ class Matcher:
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
 
+    def has(self, type_name: str) -> bool:
+        """Whether any entry of this signal type was ever indexed."""
+        return (type_name, False) in self._indexes or (type_name, True) in self._indexes
+
     def sizes(self) -> dict[str, int]:
         """Indexed entries by signal type."""
         sizes: dict[str, int] = {}

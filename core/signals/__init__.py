@@ -20,6 +20,7 @@ from core.signals.md5 import Md5
 from core.signals.pdq import Pdq
 from core.signals.phash import PHash
 from core.signals.sha256 import Sha256
+from core.signals.text import TextPhrase
 from core.signals.video import FileKey, VideoMd5, VideoSha256, Vpdq
 
 __all__ = [
@@ -47,6 +48,7 @@ _TYPES: tuple[type[SignalType], ...] = (
     VideoSha256,
     Vpdq,
     FileKey,
+    TextPhrase,
 )
 
 SIGNAL_TYPES: Mapping[str, type[SignalType]] = build_registry(_TYPES)

@@ -182,10 +182,12 @@ def test_flat_image_hashes_are_refused_and_untrusted(name: str) -> None:
 def test_every_registered_type_has_an_auto_test() -> None:
     import tests.core.media.test_frames
     import tests.core.test_links
+    import tests.core.test_text_normal
     from tests.core.canonical_auto import CanonicalFormAutoTest
 
     assert tests.core.test_links  # importing them registers their subclasses
     assert tests.core.media.test_frames
+    assert tests.core.test_text_normal
     bases: list[type] = [SignalTypeAutoTest, CanonicalFormAutoTest]
     tested = {cls.stored_name for base in bases for cls in base.__subclasses__()}  # type: ignore[attr-defined]
     assert tested == set(SIGNAL_TYPES)

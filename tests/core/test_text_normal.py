@@ -6,7 +6,10 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.signals import SIGNAL_TYPES
+from core.signals.text import PhraseIndex
 from core.text_normal import normalise
+from tests.core.canonical_auto import CanonicalFormAutoTest
 from tests.text_corpus import BENIGN, DISGUISED
 
 RULES = [rule for rule, _ in DISGUISED]
@@ -108,3 +111,23 @@ def test_the_hand_written_disguises_and_benign_sentences() -> None:
         ("deepfake", BENIGN[11]),
         ("hidden cam", BENIGN[12]),
     ]
+
+
+class TestTextPhrase(CanonicalFormAutoTest):
+    signal_type = SIGNAL_TYPES["text"]
+    stored_name = "text"
+    good = (("딥페이크 판매", "딥페이크판매"), ("Hidden  CAM!", "hidencam"), ("ㅁㅗㄹ카", "몰카"))
+    bad = ("", "a", "!!", "🔥🔥", "".join(chr(0xAC00 + i) for i in range(201)))
+
+
+def test_a_phrase_in_two_banks_is_found_for_both_and_inside_longer_text() -> None:
+    index = PhraseIndex()
+    index.add(["딥페이크", "hidencam", "딥페이크"])
+    found = index.search([normalise("오늘 ㄷㅣㅂ페이크 hidden camera 팝니다")], 0)
+    assert sorted((hit.id, hit.value) for hit in found) == [
+        (0, "딥페이크"),
+        (1, "hidencam"),
+        (2, "딥페이크"),
+    ]
+    assert index.search([normalise("오늘 점심")], 0) == []
+    assert PhraseIndex().search(["anything"], 0) == []

@@ -1,0 +1,129 @@
+"""``blockfirst text``: text rules in banks (phrases, stored normalised), and checking
+a text against them."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
+from bots.cli.lists import export_list, import_list
+from core.banks import Bank, Entry, EntryStatus
+from core.errors import InputError
+from core.formats import ListFormat
+from core.matching.loader import load_matcher
+from core.matching.text_rules import check_text
+from core.model import BankAction
+from core.signals.text import TextPhrase
+from core.text_normal import normalise
+
+__all__ = ["text"]
+
+_TYPE = TextPhrase.name
+
+
+@click.group()
+def text() -> None:
+    """Text rules: phrases that advertise illegal filming and deepfakes, however
+    disguised (spaces, jamo typed apart, look-alike letters, zero-width characters)."""
+
+
+def _phrases(values: tuple[str, ...]) -> list[str]:
+    try:
+        return [TextPhrase.canonical(value) for value in values]
+    except InputError as exc:
+        fail(f"{exc} (nothing was changed)")
+
+
+@text.command("add")
+@click.argument("bank")
+@click.argument("phrases", nargs=-1, required=True)
+@click.option("--allow", is_flag=True, help="Allow rules: they beat block rules in any bank.")
+@click.option("--note", default="")
+@click.pass_obj
+def add(state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, note: str) -> None:
+    """Add PHRASES to BANK (a new bank is made for review: its matches open cases and
+    delete nothing until you set its action to delete)."""
+    entries = [
+        Entry(_TYPE, phrase, source="cli", added_by=whoami(), note=note, allow=allow)
+        for phrase in _phrases(phrases)
+    ]
+
+    async def body() -> None:
+        async with state.store() as store:
+            if bank not in {s.bank.name for s in await store.list_banks()}:
+                await store.create_bank(Bank(bank, BankAction.REVIEW, "text rules"))
+                await audited(store, "bank_created", bank=bank, reason="review, text rules")
+            done = await add_on_purpose(store, bank, entries)
+        for entry in entries:
+            click.echo(f"{'allow' if allow else 'block'} text {entry.value}")
+        click.echo(done)
+
+    run(body)
+
+
+@text.command("import")
+@click.argument("bank")
+@click.argument("file", type=click.Path(allow_dash=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Abort on the first bad row, importing nothing.")
+@click.option("--source", default="")
+@click.pass_obj
+def import_(state: CliState, bank: str, file: Path, strict: bool, source: str) -> None:
+    """Import phrases into BANK, one a line ('allow ' before one makes it an allow rule)."""
+
+    async def body() -> None:
+        report = await import_list(
+            state, bank, file, "lines", signal_type=_TYPE, strict=strict,
+            source=source, added_by=whoami(), types=[_TYPE],
+        )  # fmt: skip
+        click.echo(f"{bank}: {report.summary()}")
+
+    run(body)
+
+
+@text.command("export")
+@click.argument("bank")
+@click.pass_obj
+def export(state: CliState, bank: str) -> None:
+    """Write BANK's text rules as '[allow] text <phrase>' lines (normalised)."""
+    run(lambda: export_list(state, bank, ListFormat.LINES, only=lambda t: t == _TYPE))
+
+
+@text.command("remove")
+@click.argument("bank")
+@click.argument("phrases", nargs=-1, required=True)
+@click.pass_obj
+def remove(state: CliState, bank: str, phrases: tuple[str, ...]) -> None:
+    """Remove PHRASES from BANK (tombstoned: a re-import does not bring them back)."""
+    values = _phrases(phrases)
+
+    async def body() -> None:
+        async with state.store() as store:
+            removed = await store.set_entry_status(
+                bank, _TYPE, values, EntryStatus.REMOVED, whoami()
+            )
+            await audited(store, "entries_status", bank=bank, reason=f"removed: {values}")
+        click.echo(f"removed {removed} of {len(values)} from {bank}")
+
+    run(body)
+
+
+@text.command("check")
+@click.argument("words")
+@click.pass_obj
+def check(state: CliState, words: str) -> None:
+    """Show WORDS as rules read them and every rule they match; exit 1 on a match."""
+
+    async def body() -> int:
+        async with state.store() as store:
+            matcher = await load_matcher(store)
+        click.echo(f"reads as: {normalise(words)}")
+        matches = check_text(matcher, [words])
+        for m in matches:
+            click.echo(
+                f"  MATCH bank={m.bank} rule=text:{m.value} band={m.band.value} "
+                f"action={m.action.value}"
+            )
+        return 1 if matches else 0
+
+    sys.exit(run(body))

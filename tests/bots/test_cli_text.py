@@ -1,0 +1,58 @@
+"""`blockfirst text` against a real SQLite file."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bots.cli import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_add_check_and_remove_a_disguised_phrase(run: Run) -> None:
+    added = run("text", "add", "ads", "딥페이크 판매", "Hidden Cam")
+    assert added.exit_code == 0, added.output
+    assert "block text 딥페이크판매" in added.output
+    assert "block text hidencam" in added.output
+    banks = run("banks", "list").output
+    assert "ads" in banks
+    assert "review" in banks  # a bank made for text rules reviews, it does not delete
+    hit = run("text", "check", "ㄷㅣㅂ 페 이 크 판.매 DM주세요")
+    assert hit.exit_code == 1
+    assert "reads as: 딥페이크판매dm주세요" in hit.output
+    assert "MATCH bank=ads rule=text:딥페이크판매 band=act action=review" in hit.output
+    assert run("text", "check", "딥페이크 예방 교육").exit_code == 0
+    removed = run("text", "remove", "ads", "딥페이크  판매")
+    assert "removed 1 of 1" in removed.output
+    assert run("text", "check", "딥페이크 판매").exit_code == 0
+
+
+def test_a_phrase_too_short_to_be_safe_is_refused(run: Run) -> None:
+    refused = run("text", "add", "ads", "a", "!!")
+    assert refused.exit_code != 0
+    assert "at least 2 letters" in refused.output
+    assert "nothing was changed" in refused.output
+
+
+def test_import_lines_report_bad_rows_and_export_normalised(run: Run, tmp_path: Path) -> None:
+    run("text", "add", "ads", "placeholder")
+    listing = tmp_path / "phrases.txt"
+    listing.write_text("지인 능욕\nallow 딥페이크 예방 교육\nx\nnudify app\n", encoding="utf-8")
+    imported = run("text", "import", "ads", str(listing))
+    assert imported.exit_code == 0, imported.output
+    assert "3 added" in imported.output or "added 3" in imported.output, imported.output
+    assert "line 3" in imported.output
+    exported = run("text", "export", "ads").output.splitlines()
+    assert "text 지인능욕" in exported
+    assert "allow text 딥페이크예방교육" in exported
+    assert run("text", "check", "딥페이크 예방 교육 안내").exit_code == 0  # the allow rule
