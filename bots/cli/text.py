@@ -14,7 +14,7 @@ from core.formats import ListFormat
 from core.matching.loader import load_matcher
 from core.matching.text_rules import check_text
 from core.model import BankAction
-from core.signals.text import TextPhrase
+from core.signals.text import TextPattern, TextPhrase
 from core.text_normal import normalise
 
 __all__ = ["text"]
@@ -28,9 +28,10 @@ def text() -> None:
     disguised (spaces, jamo typed apart, look-alike letters, zero-width characters)."""
 
 
-def _phrases(values: tuple[str, ...]) -> list[str]:
+def _rules(values: tuple[str, ...], pattern: bool = False) -> list[str]:
+    kind = TextPattern if pattern else TextPhrase
     try:
-        return [TextPhrase.canonical(value) for value in values]
+        return [kind.canonical(value) for value in values]
     except InputError as exc:
         fail(f"{exc} (nothing was changed)")
 
@@ -39,14 +40,24 @@ def _phrases(values: tuple[str, ...]) -> list[str]:
 @click.argument("bank")
 @click.argument("phrases", nargs=-1, required=True)
 @click.option("--allow", is_flag=True, help="Allow rules: they beat block rules in any bank.")
+@click.option(
+    "--regex",
+    "pattern",
+    is_flag=True,
+    help="PHRASES are regular expressions, searched in the normalised text "
+    "(letters and digits only, lower case): bounded in time, slow ones refused.",
+)
 @click.option("--note", default="")
 @click.pass_obj
-def add(state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, note: str) -> None:
+def add(
+    state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, pattern: bool, note: str
+) -> None:
     """Add PHRASES to BANK (a new bank is made for review: its matches open cases and
     delete nothing until you set its action to delete)."""
+    kind = TextPattern.name if pattern else _TYPE
     entries = [
-        Entry(_TYPE, phrase, source="cli", added_by=whoami(), note=note, allow=allow)
-        for phrase in _phrases(phrases)
+        Entry(kind, rule, source="cli", added_by=whoami(), note=note, allow=allow)
+        for rule in _rules(phrases, pattern)
     ]
 
     async def body() -> None:
@@ -56,7 +67,7 @@ def add(state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, note:
                 await audited(store, "bank_created", bank=bank, reason="review, text rules")
             done = await add_on_purpose(store, bank, entries)
         for entry in entries:
-            click.echo(f"{'allow' if allow else 'block'} text {entry.value}")
+            click.echo(f"{'allow' if allow else 'block'} {kind} {entry.value}")
         click.echo(done)
 
     run(body)
@@ -69,12 +80,13 @@ def add(state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, note:
 @click.option("--source", default="")
 @click.pass_obj
 def import_(state: CliState, bank: str, file: Path, strict: bool, source: str) -> None:
-    """Import phrases into BANK, one a line ('allow ' before one makes it an allow rule)."""
+    """Import phrases into BANK, one a line ('allow ' before one makes it an allow rule;
+    'text_re <pattern>' a pattern)."""
 
     async def body() -> None:
         report = await import_list(
             state, bank, file, "lines", signal_type=_TYPE, strict=strict,
-            source=source, added_by=whoami(), types=[_TYPE],
+            source=source, added_by=whoami(), types=[_TYPE, TextPattern.name],
         )  # fmt: skip
         click.echo(f"{bank}: {report.summary()}")
 
@@ -85,22 +97,26 @@ def import_(state: CliState, bank: str, file: Path, strict: bool, source: str) -
 @click.argument("bank")
 @click.pass_obj
 def export(state: CliState, bank: str) -> None:
-    """Write BANK's text rules as '[allow] text <phrase>' lines (normalised)."""
-    run(lambda: export_list(state, bank, ListFormat.LINES, only=lambda t: t == _TYPE))
+    """Write BANK's text rules as '[allow] text <phrase>' (normalised) and
+    'text_re <pattern>' lines."""
+    kinds = (_TYPE, TextPattern.name)
+    run(lambda: export_list(state, bank, ListFormat.LINES, only=lambda t: t in kinds))
 
 
 @text.command("remove")
 @click.argument("bank")
 @click.argument("phrases", nargs=-1, required=True)
+@click.option("--regex", "pattern", is_flag=True, help="PHRASES are patterns.")
 @click.pass_obj
-def remove(state: CliState, bank: str, phrases: tuple[str, ...]) -> None:
+def remove(state: CliState, bank: str, phrases: tuple[str, ...], pattern: bool) -> None:
     """Remove PHRASES from BANK (tombstoned: a re-import does not bring them back)."""
-    values = _phrases(phrases)
+    values = _rules(phrases, pattern)
+    kind = TextPattern.name if pattern else _TYPE
 
     async def body() -> None:
         async with state.store() as store:
             removed = await store.set_entry_status(
-                bank, _TYPE, values, EntryStatus.REMOVED, whoami()
+                bank, kind, values, EntryStatus.REMOVED, whoami()
             )
             await audited(store, "entries_status", bank=bank, reason=f"removed: {values}")
         click.echo(f"removed {removed} of {len(values)} from {bank}")
@@ -121,7 +137,7 @@ def check(state: CliState, words: str) -> None:
         matches = check_text(matcher, [words])
         for m in matches:
             click.echo(
-                f"  MATCH bank={m.bank} rule=text:{m.value} band={m.band.value} "
+                f"  MATCH bank={m.bank} rule={m.signal_type}:{m.value} band={m.band.value} "
                 f"action={m.action.value}"
             )
         return 1 if matches else 0

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from core.matching.matcher import Matcher
 from core.model import Match
-from core.signals.text import TextPhrase
+from core.signals.text import TextPattern, TextPhrase
 from core.text_normal import normalise
 
 __all__ = ["check_text"]
@@ -15,7 +15,8 @@ _MAX_TEXT = 20_000  # characters of one message looked at (Telegram's limit is 4
 
 def check_text(matcher: Matcher, texts: Iterable[str | None]) -> list[Match]:
     """Text-rule matches of any of ``texts`` (none, at no cost, when no bank has one)."""
-    if not matcher.has(TextPhrase.name):
+    kinds = [t.name for t in (TextPhrase, TextPattern) if matcher.has(t.name)]
+    if not kinds:
         return []
-    forms = [normalise(text[:_MAX_TEXT]) for text in texts if text]
-    return matcher.match({TextPhrase.name: [form for form in forms if form]})
+    forms = [form for form in (normalise(text[:_MAX_TEXT]) for text in texts if text) if form]
+    return matcher.match(dict.fromkeys(kinds, forms))

@@ -1,24 +1,38 @@
-"""Text rules as a signal type, so banks hold them beside hashes and links.
+"""Text rules as signal types, so banks hold them beside hashes and links.
 
-A rule is a phrase, stored in its normalised form (``core.text_normal``: what a
+A phrase (``text``) is stored in its normalised form (``core.text_normal``: what a
 bank stores and exports); it matches a message whose normalised text contains
-it, however the phrase was disguised. Thousands of rules are searched in one
+it, however the phrase was disguised. Thousands of phrases are searched in one
 pass of an Aho–Corasick automaton.
+
+A pattern (``text_re``) is a regular expression searched, case-insensitively, in
+the same normalised text (letters and digits only: ``딥.{0,2}페이크``, not
+spaces). Each search is bounded in time (the ``regex`` module's timeout), and a
+pattern that is slow on a probe text, or matches the empty text, is refused
+when it is added.
 """
 
+import logging
 from collections.abc import Sequence
 
 import ahocorasick
+import regex
 
 from core.errors import InputError
 from core.signals.base import SignalType, Thresholds
 from core.signals.indexes import IndexHit
 from core.text_normal import normalise
 
-__all__ = ["MAX_PHRASE", "PhraseIndex", "TextPhrase"]
+__all__ = ["MAX_PHRASE", "PatternIndex", "PhraseIndex", "TextPattern", "TextPhrase"]
 
-MAX_PHRASE = 200  # characters of a rule, normalised
+log = logging.getLogger("blockfirst.text")
+
+MAX_PHRASE = 200  # characters of a rule, normalised (a pattern: as written)
 _MIN_PHRASE = 2  # one letter would match nearly every message
+_PROBE_SECONDS = 0.05  # a pattern slower than this on a probe is refused
+_SEARCH_SECONDS = 0.01  # one pattern's search of one message, at most
+# Texts that make a pattern with nested or overlapping repetition backtrack.
+_PROBES = ("a" * 64 + "!", "가" * 64 + "!", "ab" * 32 + "!", "0" * 64 + "!", "x1" * 32)
 
 
 class TextPhrase(SignalType):
@@ -92,3 +106,81 @@ class PhraseIndex:
                 automaton.make_automaton()
             self._automaton = automaton
         return self._automaton
+
+
+class TextPattern(SignalType):
+    name = "text_re"
+    exact = True
+    bits = 0
+    thresholds = Thresholds(0, 0)
+
+    @classmethod
+    def canonical(cls, value: str) -> str:
+        pattern = value.strip()
+        if not pattern or len(pattern) > MAX_PHRASE:
+            raise InputError(f"a text pattern is 1-{MAX_PHRASE} characters, not {len(pattern)}")
+        compiled = _compiled(pattern)
+        if compiled.search("") is not None:
+            raise InputError(f"{pattern[:80]!r} matches an empty text: it would match everything")
+        for probe in _PROBES:
+            try:
+                compiled.search(probe, timeout=_PROBE_SECONDS)
+            except TimeoutError:
+                raise InputError(
+                    f"{pattern[:80]!r} takes over {_PROBE_SECONDS * 1000:.0f} ms on a "
+                    f"{len(probe)}-character text: rewrite it without nested or overlapping "
+                    "repetition"
+                ) from None
+        return pattern
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return 0 if a == b else 1
+
+    @classmethod
+    def index(cls) -> "PatternIndex":
+        return PatternIndex()
+
+
+def _compiled(pattern: str) -> "regex.Pattern[str]":
+    try:
+        return regex.compile(pattern, regex.IGNORECASE)
+    except regex.error as exc:
+        raise InputError(f"{pattern[:80]!r} is not a regular expression: {exc}") from None
+
+
+class PatternIndex:
+    """Patterns searched in a text one by one, each within its time bound (a search
+    that runs out finds nothing, and is logged)."""
+
+    def __init__(self) -> None:
+        self._patterns: list[str] = []
+        self._compiled: list[regex.Pattern[str]] = []
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def add(self, values: Sequence[str], *, seal: bool = True) -> None:
+        for value in values:
+            self._patterns.append(value)
+            self._compiled.append(_compiled(value))
+
+    def seal(self) -> None:
+        return None
+
+    def search(self, values: Sequence[str], radius: int) -> list[IndexHit]:
+        found = []
+        for i, compiled in enumerate(self._compiled):
+            for text in values:
+                try:
+                    hit = compiled.search(text, timeout=_SEARCH_SECONDS)
+                except TimeoutError:
+                    log.warning("text pattern %d ran out of time on a message", i)
+                    continue
+                if hit is not None:
+                    found.append(IndexHit(i, 0, self._patterns[i]))
+                    break
+        return found
+
+    def value(self, index_id: int) -> str:
+        return self._patterns[index_id]

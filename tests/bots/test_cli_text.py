@@ -56,3 +56,19 @@ def test_import_lines_report_bad_rows_and_export_normalised(run: Run, tmp_path: 
     assert "text 지인능욕" in exported
     assert "allow text 딥페이크예방교육" in exported
     assert run("text", "check", "딥페이크 예방 교육 안내").exit_code == 0  # the allow rule
+
+
+def test_patterns_are_bounded_and_slow_ones_refused(run: Run) -> None:
+    added = run("text", "add", "ads", "--regex", r"딥.{0,2}페이크\d*판매")
+    assert added.exit_code == 0, added.output
+    assert r"block text_re 딥.{0,2}페이크\d*판매" in added.output
+    hit = run("text", "check", "딥ㅋ페이크 24 판매")
+    assert hit.exit_code == 1
+    assert r"rule=text_re:딥.{0,2}페이크\d*판매" in hit.output
+    slow = run("text", "add", "ads", "--regex", r"(\w|\w\w)+\d")
+    assert slow.exit_code != 0
+    assert "rewrite it without nested or overlapping repetition" in slow.output
+    empty = run("text", "add", "ads", "--regex", "a*")
+    assert "matches an empty text" in empty.output
+    broken = run("text", "add", "ads", "--regex", "(unclosed")
+    assert "is not a regular expression" in broken.output

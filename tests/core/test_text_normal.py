@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.signals import SIGNAL_TYPES
-from core.signals.text import PhraseIndex
+from core.signals.text import PatternIndex, PhraseIndex
 from core.text_normal import normalise
 from tests.core.canonical_auto import CanonicalFormAutoTest
 from tests.text_corpus import BENIGN, DISGUISED
@@ -131,3 +131,17 @@ def test_a_phrase_in_two_banks_is_found_for_both_and_inside_longer_text() -> Non
     ]
     assert index.search([normalise("오늘 점심")], 0) == []
     assert PhraseIndex().search(["anything"], 0) == []
+
+
+class TestTextPattern(CanonicalFormAutoTest):
+    signal_type = SIGNAL_TYPES["text_re"]
+    stored_name = "text_re"
+    good = ((" 딥.{0,2}페이크 ", "딥.{0,2}페이크"), ("hid+en", "hid+en"))
+    bad = ("", "(", "a?", r"(a|aa)+$", r"(\w|\w\w)+\d", "x" * 201)
+
+
+def test_a_pattern_that_runs_out_of_time_finds_nothing_and_the_rest_still_answer() -> None:
+    index = PatternIndex()
+    index.add(["몰카", r"(\w|\w\w)+\d"])  # the second was refused at import; here it is forced
+    found = index.search(["몰카" + "a" * 40 + "!"], 0)
+    assert [(hit.id, hit.value) for hit in found] == [(0, "몰카")]
