@@ -112,7 +112,7 @@ class Reviews:
         ops, effects = await self._decided(
             case, decided, decision, reviewer=reviewer, note=note, ban=ban, now=now
         )
-        confirmed = [decided] if decision is Decision.CONFIRM else []
+        confirmed = [] if case.appeal else [decided]  # an appeal's are its contested case's
         if contested is not None and decision is not Decision.ESCALATE:
             more_ops, more_effects, carried = await self._carry_over(
                 decided, contested, decision, reviewer=reviewer, allowed=allowed, now=now
@@ -121,8 +121,8 @@ class Reviews:
             effects += more_effects
             confirmed += carried
         await self._commit.submit([*ops, *self._outbox.enqueue(effects)])
-        for case_confirmed in confirmed:
-            if case_confirmed.kind is not CaseKind.APPEAL:
+        if decision is Decision.CONFIRM:
+            for case_confirmed in confirmed:
                 await self._bank_signals(case_confirmed, reviewer)
         await self._outbox.perform(effects)
         return decided
@@ -144,7 +144,7 @@ class Reviews:
         caption = ""
         if decided.message is not None and decided.kind is not CaseKind.APPEAL:
             chat = decided.message.chat
-            language = (await self._settings.get(chat.platform, chat.id)).language
+            language = (await self._settings.get(chat.platform, chat.settings_id)).language
             caption = restore_caption(decided.message, language, self._config.zone)
         ban = ban and decided.kind is not CaseKind.APPEAL  # an appeal acts through its case
         effects = decision_effects(decided, decision, ban, history["effects"], now, caption=caption)
@@ -191,16 +191,15 @@ class Reviews:
         if carried:
             note = f"appeal {appeal.id}: {why}"
             decided, changed = apply_decision(
-                replace(contested, appeal=None), decision, reviewer, allowed, now,
-                note=note, overrule=True,
-            )  # fmt: skip
+                contested, decision, reviewer, allowed, now, note=note, overrule=True
+            )
             if changed:
                 more_ops, more_effects = await self._decided(
                     contested, decided, decision, reviewer=reviewer, note=note, ban=False, now=now
                 )
                 ops += more_ops
                 effects += more_effects
-                confirmed += [decided] if decision is Decision.CONFIRM else []
+                confirmed.append(decided)
         key = "appeal_reversed" if decision is Decision.OVERTURN else "appeal_upheld"
         told = lambda lang: say(key, lang, case_id=contested.id, reasons=why)  # noqa: E731
         effects += replies(appeal, [(appeal.appeal.objector, appeal.appeal.language)], told, now)

@@ -68,7 +68,13 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 def _chat(data: dict[str, Any]) -> Chat:
-    return Chat(data["platform"], data["id"], ChatKind(data["kind"]), data.get("title", ""))
+    return Chat(
+        data["platform"],
+        data["id"],
+        ChatKind(data["kind"]),
+        data.get("title", ""),
+        data.get("community", ""),  # a Discord server: whose settings apply
+    )
 
 
 def _sender(data: dict[str, Any]) -> Sender:

@@ -328,3 +328,14 @@ async def test_an_objection_end_to_end_the_confirming_reviewer_is_refused(tmp_pa
             assert (await store.get_case(case.id)).state.value == "overturned"
         told = [m.content for m in w.alice.user.dm_channel.history()]
         assert told[-1] == say("appeal_reversed", "en", case_id=case.id, reasons="-")
+
+
+async def test_a_restored_message_speaks_its_servers_language(tmp_path: Path) -> None:
+    """Settings are per server: an English server's restored message says so in English
+    (looked up by the channel's id, it read the Korean default)."""
+    async with discord_world(tmp_path, ChatSettings(language="en")) as w:
+        await w.alice.send(w.general, "look", attachments=[("a.jpg", BANNED)])
+        await w.reviewer.click(card_of(w), label=say("button_overturn", "ko"))
+        await w.env.settle()
+        restored = [m.content for m in w.general.history() if m.author.id != w.alice.id]
+        assert any(text.startswith("Restored after review.") for text in restored), restored
