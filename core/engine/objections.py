@@ -53,12 +53,12 @@ class Objections:
         person = objector.rpartition(":")[2]
         # One appeal case per person per decision (a later decision is a new target).
         target = f"{contested.platform}:appeal:{contested.id}:{when}:{person}"
-        for earlier in await self._store.cases_about(target):
-            if earlier.appeal is not None and earlier.appeal.contested_state == stamp:
-                raise InputError(
-                    f"{objector} already objected to this decision on case {contested.id}",
-                    said=Said("objection_once", {"case_id": earlier.id}),
-                )
+        earlier = await self._store.cases_about(target)
+        if earlier:
+            raise InputError(
+                f"{objector} already objected to this decision on case {contested.id}",
+                said=Said("objection_once", {"case_id": earlier[0].id}),
+            )
         now = self._clock.now()
         appeal = Case(
             id=new_id(),

@@ -35,11 +35,20 @@ _SEARCH_SECONDS = 0.01  # one pattern's search of one message, at most
 _PROBES = ("a" * 64 + "!", "가" * 64 + "!", "ab" * 32 + "!", "0" * 64 + "!", "x1" * 32)
 
 
-class TextPhrase(SignalType):
-    name = "text"
+class _TextRule(SignalType):
+    """A rule read from text: equal or not, matched inside a message's normalised text."""
+
     exact = True
     bits = 0
     thresholds = Thresholds(0, 0)
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return 0 if a == b else 1
+
+
+class TextPhrase(_TextRule):
+    name = "text"
 
     @classmethod
     def canonical(cls, value: str) -> str:
@@ -52,10 +61,6 @@ class TextPhrase(SignalType):
         if len(phrase) > MAX_PHRASE:
             raise InputError(f"a text rule is at most {MAX_PHRASE} letters, not {len(phrase)}")
         return phrase
-
-    @classmethod
-    def distance(cls, a: str, b: str) -> int:
-        return 0 if a == b else 1
 
     @classmethod
     def index(cls) -> "PhraseIndex":
@@ -108,11 +113,8 @@ class PhraseIndex:
         return self._automaton
 
 
-class TextPattern(SignalType):
+class TextPattern(_TextRule):
     name = "text_re"
-    exact = True
-    bits = 0
-    thresholds = Thresholds(0, 0)
 
     @classmethod
     def canonical(cls, value: str) -> str:
@@ -132,10 +134,6 @@ class TextPattern(SignalType):
                     "repetition"
                 ) from None
         return pattern
-
-    @classmethod
-    def distance(cls, a: str, b: str) -> int:
-        return 0 if a == b else 1
 
     @classmethod
     def index(cls) -> "PatternIndex":
