@@ -20,7 +20,7 @@ from core.signals.md5 import Md5
 from core.signals.pdq import Pdq
 from core.signals.phash import PHash
 from core.signals.sha256 import Sha256
-from core.signals.text import TextPattern, TextPhrase
+from core.signals.text import TextPattern, TextPhrase, TextWord
 from core.signals.video import FileKey, VideoMd5, VideoSha256, Vpdq
 
 __all__ = [
@@ -49,6 +49,7 @@ _TYPES: tuple[type[SignalType], ...] = (
     Vpdq,
     FileKey,
     TextPhrase,
+    TextWord,
     TextPattern,
 )
 

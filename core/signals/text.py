@@ -5,6 +5,10 @@ bank stores and exports); it matches a message whose normalised text contains
 it, however the phrase was disguised. Thousands of phrases are searched in one
 pass of an Aho–Corasick automaton.
 
+A whole-word rule (``text_word``) is a phrase that matches only as whole words of
+the text: ``cam`` in "hidden cam" but not in "camera" or "webcam"; a Korean word
+with a particle after it (``몰카를``) still counts as the word.
+
 A pattern (``text_re``) is a regular expression searched, case-insensitively, in
 the same normalised text (letters and digits only: ``딥.{0,2}페이크``, not
 spaces). Each search is bounded in time (the ``regex`` module's timeout), and a
@@ -13,7 +17,8 @@ when it is added.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import ahocorasick
 import regex
@@ -21,9 +26,18 @@ import regex
 from core.errors import InputError
 from core.signals.base import SignalType, Thresholds
 from core.signals.indexes import IndexHit
-from core.text_normal import normalise
+from core.text_normal import normalise, word_at, word_bounds
 
-__all__ = ["MAX_PHRASE", "PatternIndex", "PhraseIndex", "TextPattern", "TextPhrase"]
+__all__ = [
+    "MAX_PHRASE",
+    "PatternIndex",
+    "PhraseIndex",
+    "TextPattern",
+    "TextPhrase",
+    "TextWord",
+    "WordIndex",
+    "compiled_pattern",
+]
 
 log = logging.getLogger("blockfirst.text")
 
@@ -91,13 +105,17 @@ class PhraseIndex:
     def search(self, values: Sequence[str], radius: int) -> list[IndexHit]:
         if not self._phrases:
             return []
-        automaton = self._built()
         found: dict[int, IndexHit] = {}
         for text in values:
-            for _end, phrase in automaton.iter(text):
+            for phrase in self._found(text):
                 for i in self._ids[phrase]:
                     found.setdefault(i, IndexHit(i, 0, phrase))
         return list(found.values())
+
+    def _found(self, text: str) -> Iterator[str]:
+        """The stored phrases ``text`` (a phrase form) contains."""
+        for _end, phrase in self._built().iter(text):
+            yield phrase
 
     def value(self, index_id: int) -> str:
         return self._phrases[index_id]
@@ -113,6 +131,24 @@ class PhraseIndex:
         return self._automaton
 
 
+class TextWord(TextPhrase):
+    name = "text_word"
+
+    @classmethod
+    def index(cls) -> "WordIndex":
+        return WordIndex()
+
+
+class WordIndex(PhraseIndex):
+    """Phrases found as whole words: searched in ``Reading.words`` forms."""
+
+    def _found(self, text: str) -> Iterator[str]:
+        phrase, starts, ends = word_bounds(text)
+        for end, found in self._built().iter(phrase):
+            if word_at(phrase, starts, ends, end + 1 - len(found), end + 1):
+                yield found
+
+
 class TextPattern(_TextRule):
     name = "text_re"
 
@@ -121,7 +157,7 @@ class TextPattern(_TextRule):
         pattern = value.strip()
         if not pattern or len(pattern) > MAX_PHRASE:
             raise InputError(f"a text pattern is 1-{MAX_PHRASE} characters, not {len(pattern)}")
-        compiled = _compiled(pattern)
+        compiled = compiled_pattern(pattern)
         if compiled.search("") is not None:
             raise InputError(f"{pattern[:80]!r} matches an empty text: it would match everything")
         for probe in _PROBES:
@@ -140,7 +176,9 @@ class TextPattern(_TextRule):
         return PatternIndex()
 
 
-def _compiled(pattern: str) -> "regex.Pattern[str]":
+@lru_cache(maxsize=1024)
+def compiled_pattern(pattern: str) -> "regex.Pattern[str]":
+    """``pattern`` compiled as rules search it (case-insensitively), or ``InputError``."""
     try:
         return regex.compile(pattern, regex.IGNORECASE)
     except regex.error as exc:
@@ -161,7 +199,7 @@ class PatternIndex:
     def add(self, values: Sequence[str], *, seal: bool = True) -> None:
         for value in values:
             self._patterns.append(value)
-            self._compiled.append(_compiled(value))
+            self._compiled.append(compiled_pattern(value))
 
     def seal(self) -> None:
         return None

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.signals import SIGNAL_TYPES
-from core.signals.text import PatternIndex, PhraseIndex
-from core.text_normal import normalise
+from core.signals.text import PatternIndex, PhraseIndex, WordIndex
+from core.text_normal import normalise, read, word_bounds
 from tests.core.canonical_auto import CanonicalFormAutoTest
 from tests.text_corpus import BENIGN, DISGUISED
 
@@ -145,3 +145,45 @@ def test_a_pattern_that_runs_out_of_time_finds_nothing_and_the_rest_still_answer
     index.add(["몰카", r"(\w|\w\w)+\d"])  # the second was refused at import; here it is forced
     found = index.search(["몰카" + "a" * 40 + "!"], 0)
     assert [(hit.id, hit.value) for hit in found] == [(0, "몰카")]
+
+
+class TestTextWord(CanonicalFormAutoTest):
+    signal_type = SIGNAL_TYPES["text_word"]
+    stored_name = "text_word"
+    good = (("Hidden CAM", "hidencam"), ("몰 카", "몰카"))
+    bad = ("", "a", "!!", "x" * 201)
+
+
+def _words(rule: str, *texts: str) -> list[bool]:
+    index = WordIndex()
+    index.add([normalise(rule)])
+    return [bool(index.search([read(text).words], 0)) for text in texts]
+
+
+def test_a_whole_word_rule_matches_words_not_parts_of_words() -> None:
+    assert _words("cam", "hidden cam here", "CAM!", "c.a.m", "c a m 🔥 for sale") == [True] * 4
+    assert _words("cam", "camera", "webcam", "cams", "scam alert", "c a m e r a") == [False] * 5
+    assert _words("hidden cam", "hidden-cam", "HIDDEN   CAM", "h i d d e n cam") == [True] * 3
+    assert _words("hidden cam", "hiddencamera") == [False]
+
+
+def test_a_korean_whole_word_may_carry_a_particle() -> None:
+    yes = ["몰카 팝니다", "몰카를 팝니다", "몰카에서", "ㅁㅗㄹ카를 삽니다", "몰 카 를 팝니다"]
+    assert _words("몰카", *yes) == [True] * len(yes)
+    assert _words("몰카", "몰카영상 팝니다", "반몰카 운동", "몰카범죄") == [False] * 3
+
+
+def test_a_word_that_starts_on_the_letter_the_last_ended_with_is_still_a_word() -> None:
+    assert _words("loop", "cool loop") == [True]
+    assert _words("cool", "cool loop") == [True]
+    assert _words("cool loop", "cool loop!") == [True]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60))
+def test_a_reading_keeps_its_words_and_where_each_letter_came_from(text: str) -> None:
+    reading = read(text)
+    assert word_bounds(reading.words)[0] == reading.phrase
+    assert len(reading.origins) == len(reading.phrase)
+    if reading.phrase:  # the whole phrase came from the text, as written
+        assert normalise(reading.written(0, len(reading.phrase))) == reading.phrase
