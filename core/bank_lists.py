@@ -5,15 +5,17 @@ import io
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from core.banks import Entry
+from core.banks import Entry, EntryStatus
 from core.errors import InputError
 from core.formats import BadRow, ListFormat, Row, Skipped, write_hash_list
 from core.model import MediaSignals
-from core.ports import BankStore
+from core.ports import AddResult, BankStore
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
 
 __all__ = [
+    "Added",
     "ImportReport",
+    "add_on_purpose",
     "entries_for_media",
     "export_chunks",
     "import_rows",
@@ -41,6 +43,28 @@ class ImportReport:
             f"bad rows skipped {self.bad}, marked non-matching and skipped {self.skipped}"
         )
         return text + "".join(f"\n  {row}" for row in self.bad_examples)
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What adding entries on purpose did, and the audit reason that says so."""
+
+    result: AddResult
+    restored: int
+    reason: str
+
+
+async def add_on_purpose(store: BankStore, bank: str, entries: list[Entry], by: str) -> Added:
+    """Add ``entries`` named one by one (the command line, a form): unlike an import,
+    which skips what was removed before, a value given on purpose is restored."""
+    result = await store.add_entries(bank, entries)
+    restored = 0
+    if result.tombstoned:
+        for kind in sorted({e.signal_type for e in entries}):
+            values = [e.value for e in entries if e.signal_type == kind]
+            restored += await store.set_entry_status(bank, kind, values, EntryStatus.ACTIVE, by)
+    rules = " ".join(f"{'allow ' * e.allow}{e.signal_type}:{e.value[:80]}" for e in entries)
+    return Added(result, restored, f"{result.added} added, {restored} restored: {rules}")
 
 
 async def import_rows(

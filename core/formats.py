@@ -9,6 +9,9 @@
   unless another type is given.
 - ``lines``: ``<signal_type> <hash>`` per line, or a bare hash with a type
   given; ``#`` starts a comment line.
+- ``rules-csv``: a header naming the columns ``type`` and ``value``, and, if
+  wanted, ``note`` and ``allow`` (``yes``/``1``/``true``/``allow``: an allow
+  rule), in any order: a list kept in a spreadsheet (links, text rules).
 
 Readers take bytes and yield an ``Entry`` per good row and a ``BadRow`` (line
 number and why) per bad one, a line that is not UTF-8 included; a byte-order
@@ -18,7 +21,7 @@ with a length bound, so a hostile file cannot make one huge allocation.
 
 import csv
 import enum
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
@@ -42,7 +45,11 @@ __all__ = [
 ]
 
 MAX_LINE = 1024 * 1024  # a 10-minute vPDQ list is ~45 KiB
+_MAX_NOTE = 500
 _PYTX_HEADER = ["signal_type", "signal_str", "collab", "category", "tags"]
+_RULES_HEADER = ["type", "value", "note", "allow"]
+_RULES_NEEDED = {"type", "value"}
+_YES = {"1", "yes", "true", "allow", "y"}
 _CATEGORY = "category:"
 _NEGATIVE = "NEGATIVE_CLASS"
 
@@ -57,6 +64,7 @@ class ListFormat(enum.Enum):
     PYTX_CSV = "pytx-csv"
     HMA_CSV = "hma-csv"
     LINES = "lines"
+    RULES_CSV = "rules-csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,7 @@ class Skipped:
 
 
 Row = Entry | BadRow | Skipped
+_RowReader = Callable[[int, str, str | None, str], Row]  # (line number, text, type, source)
 
 
 def read_hash_list(
@@ -90,22 +99,26 @@ def read_hash_list(
     """Parse ``stream`` row by row. ``signal_type`` types bare values (lines, hma-csv);
     ``types``, if given, are the only signal types accepted (others are bad rows)."""
     default_type = get_signal_type(signal_type).name if signal_type else None
-    parse = {
+    parse: _RowReader | None = {
         ListFormat.PYTX_CSV: _pytx_row,
         ListFormat.HMA_CSV: _hma_row,
         ListFormat.LINES: _plain_row,
-    }[fmt]
-    header_pending = fmt is ListFormat.PYTX_CSV
+    }.get(fmt)
+    header_pending = fmt in (ListFormat.PYTX_CSV, ListFormat.RULES_CSV)
     for number, text in _bounded_lines(stream):
         if isinstance(text, BadRow):
             yield text
         elif not text.strip() or (fmt is ListFormat.LINES and text.lstrip().startswith("#")):
             continue
         elif header_pending:
-            if [f.strip() for f in _csv_fields(text) or []] != _PYTX_HEADER:
+            header = [f.strip().lower() for f in _csv_fields(text) or []]
+            if fmt is ListFormat.RULES_CSV:
+                parse = _rules_reader(number, header)
+            elif header != _PYTX_HEADER:
                 raise InputError(f"line {number}: expected the header {','.join(_PYTX_HEADER)}")
             header_pending = False
         else:
+            assert parse is not None
             row = parse(number, text, default_type, source)
             if types is not None and isinstance(row, Entry) and row.signal_type not in types:
                 row = BadRow(number, f"{row.signal_type} does not belong in this list")
@@ -185,6 +198,30 @@ def _plain_row(number: int, text: str, signal_type: str | None, source: str) -> 
 TEXT = "text"  # the text rules' signal type, whose values are phrases
 
 
+def _rules_reader(number: int, header: list[str]) -> _RowReader:
+    """A row reader for a rules-csv file whose header (line ``number``) is ``header``."""
+    missing = _RULES_NEEDED - set(header)
+    unknown = set(header) - set(_RULES_HEADER)
+    if missing or unknown or len(set(header)) != len(header):
+        raise InputError(
+            f"line {number}: expected a header naming the columns type and value, and "
+            f"if wanted note and allow (got {','.join(header)[:120]!r})"
+        )
+    column = {name: header.index(name) for name in header}
+
+    def row(number: int, text: str, signal_type: str | None, source: str) -> Row:
+        fields = _csv_fields(text)
+        if fields is None or len(fields) != len(header):
+            return BadRow(number, f"expected {len(header)} comma-separated fields")
+        cell = {name: fields[i].strip() for name, i in column.items()}
+        type_name = cell["type"] or signal_type or ""
+        entry = _entry(number, type_name, cell["value"], source, note=cell.get("note", ""))
+        allow = cell.get("allow", "").lower() in _YES
+        return replace(entry, allow=True) if allow and isinstance(entry, Entry) else entry
+
+    return row
+
+
 def _entry(
     number: int,
     type_name: str,
@@ -194,13 +231,17 @@ def _entry(
     external_id: str = "",
     tags: tuple[str, ...] = (),
     added_at: datetime | None = None,
+    note: str = "",
 ) -> Entry | BadRow:
     try:
         signal_type = get_signal_type(type_name)
         canonical = signal_type.canonical(value)
     except InputError as exc:
         return BadRow(number, str(exc))
-    return Entry(signal_type.name, canonical, source, external_id, tags=tags, added_at=added_at)
+    return Entry(
+        signal_type.name, canonical, source, external_id,
+        note=note[:_MAX_NOTE], tags=tags, added_at=added_at,
+    )  # fmt: skip
 
 
 def _csv_fields(text: str) -> list[str] | None:
@@ -219,12 +260,16 @@ def _timestamp(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def detect_format(first_line: str) -> ListFormat:
-    """Guess a list's format from its first line: the pytx header, commas, or neither."""
+def detect_format(first_line: str, *, rules: bool = False) -> ListFormat:
+    """Guess a list's format from its first line: a header, commas, or neither.
+    ``rules``: a list of rules (links, text), whose lines may hold commas."""
     text = first_line.removeprefix("\ufeff").strip()
-    if [f.strip() for f in _csv_fields(text) or []] == _PYTX_HEADER:
+    header = [f.strip().lower() for f in _csv_fields(text) or []]
+    if header == _PYTX_HEADER:
         return ListFormat.PYTX_CSV
-    return ListFormat.HMA_CSV if "," in text else ListFormat.LINES
+    if _RULES_NEEDED <= set(header) <= set(_RULES_HEADER):
+        return ListFormat.RULES_CSV
+    return ListFormat.HMA_CSV if "," in text and not rules else ListFormat.LINES
 
 
 def parse_format(text: str) -> ListFormat:
@@ -235,8 +280,9 @@ def parse_format(text: str) -> ListFormat:
         raise InputError(f"format {text[:40]!r}: expected one of {known}") from exc
 
 
-def resolve_format(fmt: str, stream: ByteLines) -> ListFormat:
-    """The asked-for format; 'auto' looks at the first line without consuming it."""
+def resolve_format(fmt: str, stream: ByteLines, *, rules: bool = False) -> ListFormat:
+    """The asked-for format; 'auto' looks at the first line without consuming it
+    (``rules``: as ``detect_format``)."""
     if fmt != "auto":
         return parse_format(fmt)
     seekable = getattr(stream, "seekable", lambda: False)()
@@ -245,7 +291,7 @@ def resolve_format(fmt: str, stream: ByteLines) -> ListFormat:
         stream.seek(0)  # type: ignore[attr-defined]
     else:  # a pipe: standard input is a BufferedReader, which can peek
         first = getattr(stream, "peek", lambda _size: b"")(4096).split(b"\n", 1)[0]
-    return detect_format(first.decode("utf-8", errors="replace"))
+    return detect_format(first.decode("utf-8", errors="replace"), rules=rules)
 
 
 def write_hash_list(
@@ -264,8 +310,8 @@ def write_hash_list(
         signal_type = signal_type or "pdq"
     wanted = get_signal_type(signal_type).name if signal_type else None
     writer = csv.writer(out, lineterminator="\n")
-    if fmt is ListFormat.PYTX_CSV and header:
-        writer.writerow(_PYTX_HEADER)
+    if fmt in (ListFormat.PYTX_CSV, ListFormat.RULES_CSV) and header:
+        writer.writerow(_PYTX_HEADER if fmt is ListFormat.PYTX_CSV else _RULES_HEADER)
     written = 0
     for entry in entries:
         if wanted and entry.signal_type != wanted:
@@ -283,12 +329,18 @@ def _csv_row(entry: Entry, fmt: ListFormat) -> list[str]:
     list) are made safe to open in a spreadsheet."""
     categories = [t.removeprefix(_CATEGORY) for t in entry.tags if t.startswith(_CATEGORY)]
     tags = spreadsheet_safe(" ".join(t for t in entry.tags if not t.startswith(_CATEGORY)))
+    if fmt is ListFormat.RULES_CSV:
+        return [entry.signal_type, entry.value, spreadsheet_safe(entry.note), _yes(entry.allow)]
     if fmt is ListFormat.PYTX_CSV:
         category = spreadsheet_safe(categories[0]) if categories else "POSITIVE_CLASS"
         return [entry.signal_type, entry.value, spreadsheet_safe(entry.source), category, tags]
     added = entry.added_at.isoformat() if entry.added_at else ""
     safe_tags = spreadsheet_safe(" ".join(entry.tags))
     return [entry.value, spreadsheet_safe(entry.external_id), added, safe_tags]
+
+
+def _yes(allow: bool) -> str:
+    return "yes" if allow else ""
 
 
 # A cell a spreadsheet would run as a formula (CSV injection): =, +, -, @, tab, CR,

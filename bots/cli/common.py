@@ -13,8 +13,9 @@ import click
 from tqdm import tqdm
 
 from bots.secrets import redact
+from core import bank_lists
 from core.audit import AuditRecord
-from core.banks import Entry, EntryStatus
+from core.banks import Entry
 from core.errors import BlockfirstError
 from core.ports import Store
 from core.store import SqlStore, open_store
@@ -62,22 +63,12 @@ class CliState:
 
 
 async def add_on_purpose(store: Store, bank: str, entries: Sequence[Entry]) -> str:
-    """Add ``entries`` named one by one on the command line: unlike an import, which
-    skips what was removed before, a value given on purpose is restored (audited).
-    Returns what happened, to print."""
-    result = await store.add_entries(bank, entries)
-    restored = 0
-    if result.tombstoned:
-        for kind in sorted({e.signal_type for e in entries}):
-            values = [e.value for e in entries if e.signal_type == kind]
-            restored += await store.set_entry_status(
-                bank, kind, values, EntryStatus.ACTIVE, f"cli:{whoami()}"
-            )
-    rules = " ".join(f"{e.signal_type}:{e.value[:80]}" for e in entries)
-    reason = f"{result.added} added, {restored} restored: {rules}"
-    await audited(store, "entries_added", bank=bank, reason=reason)
-    restored_text = f", restored {restored} removed or disabled earlier" if restored else ""
-    return f"added {result.added} (already present {result.duplicates}{restored_text})"
+    """Add ``entries`` named on the command line (restoring removed ones), audited;
+    returns what happened, to print."""
+    done = await bank_lists.add_on_purpose(store, bank, list(entries), f"cli:{whoami()}")
+    await audited(store, "entries_added", bank=bank, reason=done.reason)
+    restored = f", restored {done.restored} removed or disabled earlier" if done.restored else ""
+    return f"added {done.result.added} (already present {done.result.duplicates}{restored})"
 
 
 async def write_out(chunks: AsyncGenerator[str, None]) -> bool:

@@ -72,12 +72,13 @@ def add(
 def import_(
     state: CliState, bank: str, file: Path, signal_type: str | None, strict: bool, source: str
 ) -> None:
-    """Import '[allow] <type> <value>' lines (or bare values with --type) into BANK."""
+    """Import '[allow] <type> <value>' lines (or bare values with --type) into BANK, or a
+    CSV file headed 'type,value,note' (an 'allow' column optional)."""
 
     async def body() -> None:
         report = await import_list(
-            state, bank, file, "lines", signal_type=signal_type, strict=strict,
-            source=source, added_by=whoami(), types=_TYPES,
+            state, bank, file, "auto", signal_type=signal_type, strict=strict,
+            source=source, added_by=whoami(), types=_TYPES, rules=True,
         )  # fmt: skip
         click.echo(f"{bank}: {report.summary()}")
 
@@ -86,10 +87,17 @@ def import_(
 
 @links.command("export")
 @click.argument("bank")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["lines", "rules-csv"]),
+    default="lines",
+    help="rules-csv: type,value,note,allow with a header, for a spreadsheet.",
+)
 @click.pass_obj
-def export(state: CliState, bank: str) -> None:
+def export(state: CliState, bank: str, fmt: str) -> None:
     """Write BANK's link rules as '[allow] <type> <value>' lines."""
-    run(lambda: export_list(state, bank, ListFormat.LINES, only=lambda t: t in _TYPES))
+    run(lambda: export_list(state, bank, ListFormat(fmt), only=lambda t: t in _TYPES))
 
 
 @links.command("remove")

@@ -27,11 +27,13 @@ async def import_list(
     source: str,
     added_by: str,
     types: Collection[str] | None = None,
+    rules: bool = False,
 ) -> ImportReport:
     """Import FILE ('-': standard input) into ``bank`` in one transaction; only
-    ``types`` of signals, if given (a hash in a link list is a bad row)."""
+    ``types`` of signals, if given (a hash in a link list is a bad row). ``rules``:
+    a list of rules (links, text), read as lines unless it has a rules-csv header."""
     with _open_list(file) as (stream, size):
-        list_format = resolve_format(fmt, stream)
+        list_format = resolve_format(fmt, stream, rules=rules)
         rows = read_hash_list(
             stream, list_format, signal_type=signal_type, source=source, types=types
         )

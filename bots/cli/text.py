@@ -12,14 +12,15 @@ from core.banks import Bank, Entry, EntryStatus
 from core.errors import InputError
 from core.formats import ListFormat
 from core.matching.loader import load_matcher
-from core.matching.text_rules import check_text
+from core.matching.text_rules import TextPlace, check_text
 from core.model import BankAction
-from core.signals.text import TextPattern, TextPhrase
-from core.text_normal import normalise
+from core.signals.text import TextPattern, TextPhrase, TextWord
+from core.text_normal import read
 
 __all__ = ["text"]
 
 _TYPE = TextPhrase.name
+_TYPES = (TextPhrase.name, TextWord.name, TextPattern.name)
 
 
 @click.group()
@@ -28,8 +29,13 @@ def text() -> None:
     disguised (spaces, jamo typed apart, look-alike letters, zero-width characters)."""
 
 
-def _rules(values: tuple[str, ...], pattern: bool = False) -> list[str]:
-    kind = TextPattern if pattern else TextPhrase
+def _kind(word: bool, pattern: bool) -> type[TextPhrase] | type[TextPattern]:
+    if word and pattern:
+        fail("--word and --regex: choose one")
+    return TextWord if word else TextPattern if pattern else TextPhrase
+
+
+def _rules(values: tuple[str, ...], kind: type[TextPhrase] | type[TextPattern]) -> list[str]:
     try:
         return [kind.canonical(value) for value in values]
     except InputError as exc:
@@ -41,6 +47,12 @@ def _rules(values: tuple[str, ...], pattern: bool = False) -> list[str]:
 @click.argument("phrases", nargs=-1, required=True)
 @click.option("--allow", is_flag=True, help="Allow rules: they beat block rules in any bank.")
 @click.option(
+    "--word",
+    is_flag=True,
+    help="PHRASES match only as whole words ('cam' in 'hidden cam', not in 'camera'; "
+    "a Korean word with a particle after it still counts).",
+)
+@click.option(
     "--regex",
     "pattern",
     is_flag=True,
@@ -50,14 +62,20 @@ def _rules(values: tuple[str, ...], pattern: bool = False) -> list[str]:
 @click.option("--note", default="")
 @click.pass_obj
 def add(
-    state: CliState, bank: str, phrases: tuple[str, ...], allow: bool, pattern: bool, note: str
+    state: CliState,
+    bank: str,
+    phrases: tuple[str, ...],
+    allow: bool,
+    word: bool,
+    pattern: bool,
+    note: str,
 ) -> None:
     """Add PHRASES to BANK (a new bank is made for review: its matches open cases and
     delete nothing until you set its action to delete)."""
-    kind = TextPattern.name if pattern else _TYPE
+    kind = _kind(word, pattern)
     entries = [
-        Entry(kind, rule, source="cli", added_by=whoami(), note=note, allow=allow)
-        for rule in _rules(phrases, pattern)
+        Entry(kind.name, rule, source="cli", added_by=whoami(), note=note, allow=allow)
+        for rule in _rules(phrases, kind)
     ]
 
     async def body() -> None:
@@ -67,7 +85,7 @@ def add(
                 await audited(store, "bank_created", bank=bank, reason="review, text rules")
             done = await add_on_purpose(store, bank, entries)
         for entry in entries:
-            click.echo(f"{'allow' if allow else 'block'} {kind} {entry.value}")
+            click.echo(f"{'allow' if allow else 'block'} {kind.name} {entry.value}")
         click.echo(done)
 
     run(body)
@@ -81,12 +99,13 @@ def add(
 @click.pass_obj
 def import_(state: CliState, bank: str, file: Path, strict: bool, source: str) -> None:
     """Import phrases into BANK, one a line ('allow ' before one makes it an allow rule;
-    'text_re <pattern>' a pattern)."""
+    'text_word <phrase>' a whole-word rule, 'text_re <pattern>' a pattern), or a CSV
+    file headed 'type,value,note' (an 'allow' column optional)."""
 
     async def body() -> None:
         report = await import_list(
-            state, bank, file, "lines", signal_type=_TYPE, strict=strict,
-            source=source, added_by=whoami(), types=[_TYPE, TextPattern.name],
+            state, bank, file, "auto", signal_type=_TYPE, strict=strict,
+            source=source, added_by=whoami(), types=_TYPES, rules=True,
         )  # fmt: skip
         click.echo(f"{bank}: {report.summary()}")
 
@@ -95,23 +114,31 @@ def import_(state: CliState, bank: str, file: Path, strict: bool, source: str) -
 
 @text.command("export")
 @click.argument("bank")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["lines", "rules-csv"]),
+    default="lines",
+    help="rules-csv: type,value,note,allow with a header, for a spreadsheet.",
+)
 @click.pass_obj
-def export(state: CliState, bank: str) -> None:
-    """Write BANK's text rules as '[allow] text <phrase>' (normalised) and
-    'text_re <pattern>' lines."""
-    kinds = (_TYPE, TextPattern.name)
-    run(lambda: export_list(state, bank, ListFormat.LINES, only=lambda t: t in kinds))
+def export(state: CliState, bank: str, fmt: str) -> None:
+    """Write BANK's text rules as '[allow] text <phrase>' (normalised), 'text_word
+    <phrase>' and 'text_re <pattern>' lines."""
+    run(lambda: export_list(state, bank, ListFormat(fmt), only=lambda t: t in _TYPES))
 
 
 @text.command("remove")
 @click.argument("bank")
 @click.argument("phrases", nargs=-1, required=True)
+@click.option("--word", is_flag=True, help="PHRASES are whole-word rules.")
 @click.option("--regex", "pattern", is_flag=True, help="PHRASES are patterns.")
 @click.pass_obj
-def remove(state: CliState, bank: str, phrases: tuple[str, ...], pattern: bool) -> None:
+def remove(state: CliState, bank: str, phrases: tuple[str, ...], word: bool, pattern: bool) -> None:
     """Remove PHRASES from BANK (tombstoned: a re-import does not bring them back)."""
-    values = _rules(phrases, pattern)
-    kind = TextPattern.name if pattern else _TYPE
+    rule_kind = _kind(word, pattern)
+    values = _rules(phrases, rule_kind)
+    kind = rule_kind.name
 
     async def body() -> None:
         async with state.store() as store:
@@ -132,13 +159,15 @@ def check(state: CliState, words: str) -> None:
 
     async def body() -> int:
         async with state.store() as store:
-            matcher = await load_matcher(store)
-        click.echo(f"reads as: {normalise(words)}")
-        matches = check_text(matcher, [words])
+            matcher = await load_matcher(store, _TYPES)
+        reading = read(words)
+        click.echo(f"reads as: {reading.phrase}")
+        click.echo(f"words: {reading.words}")
+        matches = check_text(matcher, [(TextPlace.TEXT, words)])
         for m in matches:
             click.echo(
                 f"  MATCH bank={m.bank} rule={m.signal_type}:{m.value} band={m.band.value} "
-                f"action={m.action.value}"
+                f"action={m.action.value} words={m.span!r}"
             )
         return 1 if matches else 0
 

@@ -1,5 +1,6 @@
 import io
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -103,6 +104,7 @@ def test_bom_crlf_and_trailing_blanks(fmt: ListFormat) -> None:
         ),
         ListFormat.HMA_CSV: f"{PDQ},1,,t \r\n  \r\n",
         ListFormat.LINES: f"pdq {PDQ}   \r\n\r\n",
+        ListFormat.RULES_CSV: f"type,value\r\npdq,{PDQ}  \r\n\r\n",
     }[fmt]
     rows = read("\ufeff" + body, fmt)
     assert len(rows) == 1
@@ -221,3 +223,51 @@ def test_allow_rules_in_plain_lines_round_trip() -> None:
     out = io.StringIO()
     write_hash_list(rows, ListFormat.LINES, out)  # type: ignore[arg-type]
     assert out.getvalue() == "allow domain example.com\ndomain evil.example\nallow tg_invite AbC1\n"
+
+
+def test_a_rules_csv_names_its_columns_in_any_order_with_notes_and_allow_rules() -> None:
+    body = (
+        "Value,Type,Note,Allow\n"
+        '"딥페이크, 판매",text,seen in a selling channel,\n'
+        "딥페이크 예방 교육,text,prevention education,yes\n"
+        "cam,text_word,,\n"
+        "example.com,domain,=HYPERLINK(1),no\n"
+        "bad,nonsense,,\n"
+        "too,many,fields,here,now\n"
+    )
+    rows = read(body, ListFormat.RULES_CSV)
+    assert rows[:4] == [
+        Entry("text", "딥페이크판매", note="seen in a selling channel"),
+        Entry("text", "딥페이크예방교육", note="prevention education", allow=True),
+        Entry("text_word", "cam"),
+        Entry("domain", "example.com", note="=HYPERLINK(1)"),
+    ]
+    assert isinstance(rows[4], BadRow)
+    assert (rows[4].line, rows[4].reason[:30]) == (6, "unknown signal type 'nonsense'")
+    assert rows[5] == BadRow(7, "expected 4 comma-separated fields")
+
+
+@pytest.mark.parametrize("header", ["value,note", "type,value,colour", "type,type,value", "", "a"])
+def test_a_rules_csv_without_its_columns_is_refused_at_its_header(header: str) -> None:
+    with pytest.raises(InputError, match="line 1: expected a header naming the columns"):
+        read(f"{header or ','}\ntext,hello\n", ListFormat.RULES_CSV)
+
+
+def test_rules_lists_are_read_as_lines_even_with_commas_unless_headed() -> None:
+    assert detect_format("팝니다, 연락주세요") is ListFormat.HMA_CSV
+    assert detect_format("팝니다, 연락주세요", rules=True) is ListFormat.LINES
+    assert detect_format("\ufefftype,value,note", rules=True) is ListFormat.RULES_CSV
+    assert detect_format("TYPE , VALUE") is ListFormat.RULES_CSV
+
+
+def test_a_rules_csv_export_reads_back_the_same_and_is_safe_in_a_spreadsheet() -> None:
+    entries = [
+        Entry("text", "딥페이크판매", note="=cmd|' /C calc'!A0"),
+        Entry("text_re", "딥.{0,2}페이크", allow=True),
+    ]
+    out = io.StringIO()
+    assert write_hash_list(entries, ListFormat.RULES_CSV, out) == 2
+    assert out.getvalue().splitlines()[0] == "type,value,note,allow"
+    assert "'=cmd" in out.getvalue()
+    back = read(out.getvalue(), ListFormat.RULES_CSV)
+    assert back == [replace(entries[0], note="'=cmd|' /C calc'!A0"), entries[1]]

@@ -68,6 +68,7 @@ def test_good_rows_around_bad_ones_still_import() -> None:
     lines=st.lists(st.binary(max_size=300) | st.text(max_size=300).map(str.encode), max_size=12),
 )
 def test_any_bytes_give_only_rows_or_one_clear_error(fmt: ListFormat, lines: list[bytes]) -> None:
-    data = (HEADER if fmt is ListFormat.PYTX_CSV else b"") + b"\n".join(lines)
+    header = {ListFormat.PYTX_CSV: HEADER, ListFormat.RULES_CSV: b"type,value,note\n"}
+    data = header.get(fmt, b"") + b"\n".join(lines)
     rows = _rows(data, fmt, "pdq")
     assert all(isinstance(r, Entry | BadRow | Skipped) for r in rows)
