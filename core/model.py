@@ -131,6 +131,9 @@ class Match:
     action: BankAction
     category: str = "other"
     note: str = ""  # e.g. why a match was weakened (a look-alike host)
+    # A text rule's: the words that matched, as written, and where (``TextPlace``).
+    span: str = ""
+    place: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,9 @@ class Message:
     reply_to: str | None = None
     forwarded_from: str | None = None
     sent_at: datetime | None = None
+    # Other words the message shows, which text rules read too.
+    file_names: tuple[str, ...] = ()
+    buttons: tuple[str, ...] = ()  # its buttons' labels
 
     @property
     def update_key(self) -> str:

@@ -121,6 +121,16 @@ class BankStore(Protocol):
         """The bank's active entries, oldest first, streamed."""
         ...
 
+    async def entry_page(
+        self, bank: str, types: Sequence[str], *, after: int = 0, limit: int = 100
+    ) -> list[Entry]:
+        """Up to ``limit`` active entries of ``types`` with ids above ``after``, by id."""
+        ...
+
+    async def type_counts(self, bank: str) -> dict[str, int]:
+        """The bank's active entries by signal type."""
+        ...
+
     async def bank_version(self) -> int: ...
 
     async def bank_changes(self, after: int, limit: int = 1000) -> list[BankChange]: ...

@@ -55,6 +55,8 @@ DYNAMIC_KEYS = (
     "outcome_",
     "role_",
     "state_",
+    "text_place_",
+    "web_rule_type_",
 )
 
 
@@ -248,7 +250,12 @@ def _card_match(match: Match, language: str) -> str:
         distance=match.distance,
         band=Said(f"band_{match.band.value}"),
     )
-    return f"{line} ({match.note})" if match.note else line
+    if match.note:
+        line = f"{line} ({match.note})"
+    if match.span:
+        place = Said(f"text_place_{match.place or 'text'}")
+        line += "\n" + say("card_match_words", language, place=place, words=match.span)
+    return line
 
 
 def restore_caption(message: Message, language: str, zone: ZoneInfo) -> str:

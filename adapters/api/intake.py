@@ -47,7 +47,7 @@ from core.store.codec import settings_json
 
 __all__ = ["INTAKE", "Intake"]
 
-_ID, _TEXT, _LINKS, _HASHES = 128, 20_000, 50, 20
+_ID, _TEXT, _LINKS, _HASHES, _FILE_NAMES = 128, 20_000, 50, 20, 20
 _SETTINGS: dict[str, Any] = {
     "mode": {m.value: m for m in Mode},
     "language": {language: language for language in LANGUAGES},
@@ -263,6 +263,7 @@ def _message(token: ApiToken, data: dict[str, Any], media: tuple[MediaRef, ...])
         text=text(data, "text", limit=_TEXT),
         links=tuple(texts(data, "links", limit=_LINKS, each=2048)),
         media=media,
+        file_names=tuple(texts(data, "file_names", limit=_FILE_NAMES, each=255)),
     )
 
 
@@ -286,6 +287,7 @@ def _answer(item: str, verdict: Verdict, case: Case | None, duplicate: bool) -> 
                 "distance": m.distance,
                 "band": m.band.value,
                 "category": m.category,
+                **({"words": m.span, "place": m.place} if m.place else {}),
             }
             for m in verdict.matches
         ],

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from core.matching.text_rules import TextPlace
+
 __all__ = ["SCHEMAS", "STRING", "ref"]
 
 
@@ -68,6 +70,12 @@ _INTAKE_SCHEMAS: dict[str, Any] = {
             "uploader_name": {"type": "string", "maxLength": 200},
             "text": {"type": "string", "maxLength": 20000},
             "links": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+            "file_names": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 255},
+                "maxItems": 20,
+                "description": "The names of the item's files, read by text rules",
+            },
             "hashes": {
                 "type": "array",
                 "maxItems": 20,
@@ -99,6 +107,11 @@ _INTAKE_SCHEMAS: dict[str, Any] = {
             "distance": {"type": "integer"},
             "band": {"enum": ["act", "review"]},
             "category": STRING,
+            "words": {"type": "string", "description": "A text rule's: the words that matched"},
+            "place": {
+                "enum": [p.value for p in TextPlace],
+                "description": "A text rule's: where the words were",
+            },
         },
         ["bank", "entry_id", "signal_type", "distance", "band", "category"],
     ),

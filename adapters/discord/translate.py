@@ -5,7 +5,7 @@ the file key (Discord has no id that survives a re-upload) and its URL the
 reference to fetch it by.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import discord
 
@@ -58,7 +58,18 @@ def to_message(message: discord.Message, *, edited: bool = False) -> Message:
         if message.reference and message.reference.message_id
         else None,
         sent_at=message.created_at,
+        file_names=tuple(a.filename for a in message.attachments if a.filename),
+        buttons=tuple(_labels(message.components)),
     )
+
+
+def _labels(components: Sequence[discord.Component]) -> Iterator[str]:
+    """Button labels, in action rows (as bots send them) or not."""
+    for component in components:
+        if isinstance(component, discord.ActionRow):
+            yield from _labels(component.children)
+        elif isinstance(component, discord.Button) and component.label:
+            yield component.label
 
 
 def _snapshots(message: discord.Message) -> list[discord.MessageSnapshot]:

@@ -61,7 +61,21 @@ def to_message(msg: telegram.Message, max_bytes: int, *, edited: bool = False) -
         reply_to=str(msg.reply_to_message.message_id) if msg.reply_to_message else None,
         forwarded_from=_origin(msg),
         sent_at=msg.date,
+        file_names=tuple(_file_names(msg)),
+        buttons=tuple(
+            button.text
+            for row in (msg.reply_markup.inline_keyboard if msg.reply_markup else ())
+            for button in row
+            if button.text
+        ),
     )
+
+
+def _file_names(msg: telegram.Message) -> Iterator[str]:
+    for item in (msg.document, msg.video, msg.animation, msg.audio):
+        name = getattr(item, "file_name", None)
+        if name:
+            yield name
 
 
 def _sender(msg: telegram.Message) -> Sender:

@@ -8,6 +8,7 @@ removed too.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.audit import AuditRecord
@@ -22,7 +23,7 @@ from core.errors import AlreadyProcessed
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
-from core.matching.text_rules import check_text
+from core.matching.text_rules import NameMemo, TextPlace, check_text, message_texts
 from core.model import Action, CaseKind, Effect, Match, Message, Verdict
 from core.policy import decide
 from core.writes import Audit, MarkProcessed, Op, OpenCase
@@ -58,6 +59,7 @@ class Messages:
         self._settings = settings
         self._outbox = outbox
         self._stats = stats
+        self._names = NameMemo()
 
     async def handle(self, message: Message) -> Handled:
         self._stats.events["messages"] += 1
@@ -67,7 +69,7 @@ class Messages:
         if message.text or message.links:
             checked = check_links(self._matcher, message.text, message.links)
             found += [m for result in checked for m in result.matches]
-        found += check_text(self._matcher, (message.text, message.forwarded_from))
+        found += check_text(self._matcher, message_texts(message, self._names))
         matches = nearest_matches(found)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:
@@ -77,13 +79,14 @@ class Messages:
         settings = await self._settings.get(chat.platform, chat.settings_id)
         now = self._clock.now()
         verdict = decide(matches, message, settings, now, self._config.deadlines)
+        target = _target(message, matches)
         if await self._store.seen(message.update_key):  # the same answer, nothing done again
-            return Handled(verdict, await self._store.open_case_for(target_of(message)), True)
+            return Handled(verdict, await self._store.open_case_for(target), True)
         self._stats.events["matches"] += 1
         case = Case(
             id=new_id(),
             kind=verdict.case_kind or CaseKind.MATCH_REVIEW,
-            target=target_of(message),
+            target=target,
             opened_at=now,
             deadline=verdict.deadline or now,
             category=next((m.category for m in matches if m.category != "other"), "other"),
@@ -127,6 +130,19 @@ class Messages:
                 return
         if effect is not None:
             await self._outbox.perform([effect])
+
+
+def _target(message: Message, matches: Sequence[Match]) -> str:
+    """The message's case, or, when only its sender's name or its chat's title
+    matched, one case for the sender there or for the chat, which later messages
+    join while it is open."""
+    places = {m.place for m in matches}
+    where = f"{message.chat.platform}:{message.chat.id}"
+    if places == {TextPlace.CHAT_TITLE.value}:
+        return f"{where}:title"
+    if places <= {TextPlace.CHAT_TITLE.value, TextPlace.SENDER_NAME.value}:
+        return f"{where}:sender:{message.sender.id}"
+    return target_of(message)
 
 
 def _match_record(message: Message, case: Case, match: Match, verdict: Verdict) -> AuditRecord:

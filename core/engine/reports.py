@@ -24,6 +24,7 @@ from core.errors import InputError, Said
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
+from core.matching.text_rules import TextPlace, check_text, message_texts
 from core.model import CaseKind, Match, MediaSignals, Report
 from core.policy import decide_report
 from core.ports import ImageFetcher
@@ -147,6 +148,8 @@ class Reports:
         text = "\n".join(t for t in (message.text if message else "", report.text) if t)
         links = (*(message.links if message else ()), *report.links)
         found += [m for r in check_links(self._matcher, text, links) for m in r.matches]
+        texts = [*(message_texts(message) if message else []), (TextPlace.REPORT, report.text)]
+        found += check_text(self._matcher, texts)
         return nearest_matches(found)
 
     async def _record(self, report: Report) -> list[str]:

@@ -1,24 +1,41 @@
 """The matcher loaded from the banks, and kept in step with them as any process
 changes them (bank following)."""
 
+from collections.abc import Sequence
+
 from core.errors import InputError
 from core.matching.matcher import Matcher
 from core.ports import BankStore
 
 __all__ = ["follow_changes", "load_matcher"]
 
+_PAGE = 5000
 
-async def load_matcher(store: BankStore) -> Matcher:
-    """A matcher over every enabled bank's active entries, at the store's current
-    bank version (changes after it are applied by ``follow_changes``)."""
+
+async def load_matcher(store: BankStore, types: Sequence[str] | None = None) -> Matcher:
+    """A matcher over every enabled bank's active entries (only ``types``' if given:
+    checking a text needs no hashes), at the store's current bank version (changes
+    after it are applied by ``follow_changes``)."""
     version = await store.bank_version()  # first: a change made while loading is not lost
     summaries = await store.list_banks()
     matcher = Matcher(s.bank for s in summaries)
     for summary in summaries:
-        if summary.bank.enabled:
+        if not summary.bank.enabled:
+            continue
+        if types is None:
             await _load_bank(store, matcher, summary.bank.name)
+        else:
+            await _load_types(store, matcher, summary.bank.name, types)
     matcher.version = version
     return matcher
+
+
+async def _load_types(store: BankStore, matcher: Matcher, bank: str, types: Sequence[str]) -> None:
+    after = 0
+    while page := await store.entry_page(bank, types, after=after, limit=_PAGE):
+        matcher.add(bank, [(e.id or 0, e.signal_type, e.value, e.allow) for e in page], seal=False)
+        after = page[-1].id or 0
+    matcher.seal()
 
 
 async def _load_bank(store: BankStore, matcher: Matcher, bank: str) -> None:

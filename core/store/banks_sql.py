@@ -220,6 +220,37 @@ class BankTables:
                 async for row in result:
                     yield entry_from_row(row._mapping)
 
+    async def entry_page(
+        self, bank: str, types: Sequence[str], *, after: int = 0, limit: int = 100
+    ) -> list[Entry]:
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries)
+                    .where(bank_entries.c.bank_id == bank_id)
+                    .where(bank_entries.c.status == "active")
+                    .where(bank_entries.c.signal_type.in_(list(types)))
+                    .where(bank_entries.c.id > after)
+                    .order_by(bank_entries.c.id)
+                    .limit(limit)
+                )
+                rows = (await conn.execute(query)).all()
+        return [entry_from_row(r._mapping) for r in rows]
+
+    async def type_counts(self, bank: str) -> dict[str, int]:
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries.c.signal_type, sa.func.count())
+                    .where(bank_entries.c.bank_id == bank_id)
+                    .where(bank_entries.c.status == "active")
+                    .group_by(bank_entries.c.signal_type)
+                    .order_by(bank_entries.c.signal_type)
+                )
+                return {row[0]: row[1] for row in (await conn.execute(query)).all()}
+
     async def _bank_id(self, conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
         return await bank_id_of(conn, name, required=required)
 

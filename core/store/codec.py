@@ -109,6 +109,8 @@ def message_from_json(data: dict[str, Any]) -> Message:
         reply_to=data.get("reply_to"),
         forwarded_from=data.get("forwarded_from"),
         sent_at=datetime.fromisoformat(data["sent_at"]) if data.get("sent_at") else None,
+        file_names=tuple(data.get("file_names", ())),
+        buttons=tuple(data.get("buttons", ())),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from adapters.api.settings import ApiSettings, WebhookTarget
 from adapters.api.webhooks import sign, verify
 from core.api_tokens import Scope
+from core.banks import Entry
 from core.media.hashing import hash_media
 from tests.adapters.api.conftest import Api, check_against_document
 from tests.adapters.api.receiver import SECRET, Receiver
@@ -291,3 +292,30 @@ async def test_an_uploader_objects_and_another_reviewer_reverses(
     assert "restore" in hook.actions()
     replies = [e for e in hook.events if e["action"] == "reply"]
     assert any("조치를 취소하고 복원합니다" in r["text"] for r in replies)
+
+
+async def test_an_items_text_file_names_and_uploader_name_are_read_by_text_rules(
+    api_factory: Callable[..., Any],
+) -> None:
+    api: Api = await api_factory()
+    await api.store.add_entries("ncii", [Entry("text", "몰카팝니다")])
+    await api.moderator.follow_banks()
+    token = await _client(api)
+    by_file = await api.client.post(
+        "/v1/items",
+        json=_item("t1", text="신작", file_names=["몰카-팝니다.zip"]),
+        headers=api.auth(token),
+    )
+    answer = check_against_document(by_file, "/v1/items", "post")
+    assert answer["verdict"] == "delete"
+    assert [(m["place"], m["words"]) for m in answer["matches"]] == [("file_name", "몰카-팝니다")]
+    by_name = await api.client.post(
+        "/v1/items", json=_item("t2", uploader_name="몰카 팝니다"), headers=api.auth(token)
+    )
+    named = check_against_document(by_name, "/v1/items", "post")
+    assert named["verdict"] == "review"  # a name is reviewed, never deleted for
+    assert named["matches"][0]["place"] == "sender_name"
+    too_many = await api.client.post(
+        "/v1/items", json=_item("t3", file_names=["a"] * 21), headers=api.auth(token)
+    )
+    assert too_many.status_code == 400

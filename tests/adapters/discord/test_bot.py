@@ -46,6 +46,7 @@ async def discord_world(
             "ncii", entries_for_media(hash_media(BANNED), source="t", added_by="t")
         )
         await store.add_entries("ncii", [Entry("discord_invite", "Leak123")])
+        await store.add_entries("ncii", [Entry("text", "몰카팝니다")])
     with ThreadPoolExecutor(2) as pool:
         config = Config(storage_url=db_url, discord=DiscordConfig("token", 0))
         bot = build_bot(config, executor=pool)
@@ -339,3 +340,30 @@ async def test_a_restored_message_speaks_its_servers_language(tmp_path: Path) ->
         await w.env.settle()
         restored = [m.content for m in w.general.history() if m.author.id != w.alice.id]
         assert any(text.startswith("Restored after review.") for text in restored), restored
+
+
+async def test_a_listed_phrase_in_a_file_name_or_an_edit_is_deleted(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        named = await w.alice.send(w.general, "hi", attachments=[("몰카_팝니다.jpg", HARMLESS)])
+        assert named.id not in ids(w.general)
+        card = card_of(w)
+        assert "몰카_팝니다" in card.embeds[0].description
+        edited = await w.alice.send(w.general, "hello")
+        await w.alice.edit(edited, "몰 카 팝 니 다 DM")
+        assert edited.id not in ids(w.general)
+
+
+def test_button_labels_in_action_rows_are_read() -> None:
+    from adapters.discord.translate import _labels
+
+    row = discord.ActionRow(
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 5, "label": "Hidden CAM", "url": "https://example.com"},
+                {"type": 2, "style": 1, "label": "구매", "custom_id": "buy"},
+                {"type": 2, "style": 1, "custom_id": "icon-only"},
+            ],
+        }
+    )
+    assert list(_labels([row])) == ["Hidden CAM", "구매"]

@@ -244,3 +244,24 @@ def test_a_topic_message_is_in_a_thread() -> None:
         None,
     )
     assert to_message(msg, LIMIT).chat.kind is ChatKind.THREAD  # type: ignore[arg-type]
+
+
+def test_file_names_and_every_button_label_are_kept_for_text_rules() -> None:
+    document = {
+        "file_id": "d1", "file_unique_id": "du1", "file_name": "몰카_모음.zip",
+        "mime_type": "application/zip", "file_size": 10,
+    }  # fmt: skip
+    msg = message(
+        document=document,
+        caption="new",
+        reply_markup={
+            "inline_keyboard": [
+                [{"text": "Hidden CAM 🔥", "url": "https://t.me/+Hidden1"}],
+                [{"text": "구매하기", "callback_data": "buy"}],
+            ]
+        },
+    )
+    core = to_message(msg, LIMIT)
+    assert core.file_names == ("몰카_모음.zip",)
+    assert core.buttons == ("Hidden CAM 🔥", "구매하기")
+    assert core.media == ()  # a zip is not media: its name is still read

@@ -120,3 +120,84 @@ def test_bank_changes_reach_the_bots_in_the_same_process(dashboard: Dashboard) -
     upload(ann, "ncii", f"pdq {PDQ}\n".encode())
     assert moderator.indexed == 4
     assert "4 entries" in ann.get("/readyz").text
+
+
+async def _text_bank(store: SqlStore) -> None:
+    await store.create_bank(Bank("ads", category="deepfake"))
+    await store.add_entries(
+        "ads",
+        [
+            Entry("text", "딥페이크판매", note="selling channels"),
+            Entry("text", "딥페이크예방교육", allow=True),
+            Entry("pdq", PDQ),
+        ],
+    )
+
+
+async def _audit_reasons(store: SqlStore) -> list[tuple[str, str, str]]:
+    return [(e.record.kind, e.record.actor, e.record.reason) async for e in store.iter_audit()]
+
+
+def test_a_bank_page_lists_its_text_rules_and_tries_a_text(dashboard: Dashboard) -> None:
+    dashboard.seed(_text_bank)
+    otto = dashboard.client("otto")
+    page = html.unescape(otto.get("/banks/ads").text)
+    assert "딥페이크판매" in page
+    assert "selling channels" in page
+    assert "딥페이크예방교육" in page
+    assert "allows (beats block rules)" in page
+    assert PDQ not in page  # hashes are counted, not listed
+    assert "pdq 1" in page
+    assert "text 2" in page
+    assert "Add a text rule" not in page  # an auditor changes nothing
+    tried = html.unescape(otto.get("/banks/ads", params={"try": "ㄷㅣㅂ 페 이 크 판.매 🔥"}).text)
+    assert '<code id="reads-as">딥페이크판매</code>' in tried
+    assert "Matched words (text): “ㄷㅣㅂ 페 이 크 판.매”" in tried
+    news = html.unescape(otto.get("/banks/ads", params={"try": "딥페이크 예방 교육"}).text)
+    assert "No rule matches this text." in news
+
+
+def test_an_admin_adds_and_removes_a_text_rule_and_both_are_audited(
+    dashboard: Dashboard,
+) -> None:
+    dashboard.seed(_text_bank)
+    ann = dashboard.client("ann")
+    added = post(
+        ann,
+        "/banks/ads/rules",
+        {"rule": "Hidden CAM", "type": "text_word", "note": "n"},
+        "/banks/ads",
+    )
+    assert added.status_code == 303
+    assert "Rule hidencam added (1 changed)." in html.unescape(ann.get("/banks/ads").text)
+    bad = post(ann, "/banks/ads/rules", {"rule": "(a|aa)+$", "type": "text_re"}, "/banks/ads")
+    assert bad.status_code == 400
+    assert "matches an empty text" in html.unescape(bad.text) or "takes over" in bad.text
+    removed = post(
+        ann, "/banks/ads/rules/remove", {"type": "text", "value": "딥페이크판매"}, "/banks/ads"
+    )
+    assert removed.status_code == 303
+    assert "Rule 딥페이크판매 removed (1 changed)." in html.unescape(ann.get("/banks/ads").text)
+    refused = post(ann, "/banks/ads/rules/remove", {"type": "pdq", "value": PDQ}, "/banks/ads")
+    assert refused.status_code == 400
+    rita = dashboard.client("rita")
+    assert (
+        post(rita, "/banks/ads/rules", {"rule": "x y z", "type": "text"}, "/banks/ads").status_code
+        == 403
+    )
+    audit = dashboard.seed(_audit_reasons)
+    assert ("entries_added", "web:ann", "1 added, 0 restored: text_word:hidencam") in audit
+    assert ("entries_status", "web:ann", "removed: text:딥페이크판매") in audit
+
+
+def test_a_rules_csv_imports_text_rules_with_notes(dashboard: Dashboard) -> None:
+    dashboard.seed(_text_bank)
+    ann = dashboard.client("ann")
+    content = 'type,value,note\ntext_word,몰카,seller slang\ntext,"팝니다, 연락",\nnope,x,\n'
+    response = upload(ann, "ads", content.encode())
+    page = html.unescape(response.text)
+    assert '<dd id="added">2</dd>' in page
+    assert '<dd id="bad">1</dd>' in page
+    assert "line 4" in page
+    listed = html.unescape(ann.get("/banks/ads").text)
+    assert "seller slang" in listed

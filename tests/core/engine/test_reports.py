@@ -10,7 +10,7 @@ from core.engine.config import EngineConfig
 from core.errors import InputError
 from core.model import CaseKind, Decision, MediaRef, Report
 from core.store import SqlStore
-from tests.core.engine_helpers import BANNED, REVIEWER, audit_of, photo, world
+from tests.core.engine_helpers import BANNED, REVIEWER, audit_of, photo, text_message, world
 from tests.fakes import FakeClock, FakeWeb
 
 
@@ -151,3 +151,18 @@ async def test_the_default_guard_refuses_a_loopback_image_link(
             Report("fake:r8", "csam", links=(image_server,), platform="fake")
         )
         assert case.matches == ()
+
+
+async def test_a_reported_text_matches_text_rules_and_says_where(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock, link_rules=[Entry("text", "몰카팝니다")]) as w:
+        dm = await w.moderator.on_report(
+            Report("fake:r9", "illegal_filming", "몰.카.팝.니.다 010-0000", platform="fake")
+        )
+        assert [(m.signal_type, m.place, m.span) for m in dm.matches] == [
+            ("text", "report", "몰.카.팝.니.다")
+        ]
+        reported = text_message("77", "ㅁㅗㄹ카 팝니다")
+        case = await w.moderator.on_report(Report("fake:r8", "other", message=reported))
+        assert [(m.place, m.span) for m in case.matches] == [("text", "ㅁㅗㄹ카 팝니다")]
