@@ -28,9 +28,9 @@ run of single letters or syllables (``s e x y``, ``딥 페 이 크``: one word).
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from core.confusables import ascii_look_alike
 
@@ -45,6 +45,7 @@ _SYLLABLE_BASE = 0xAC00
 _DROPPED = ("Cf", "Mn", "Me", "Cc", "Co", "Cs", "Cn")
 # Latin letters typed for a vowel after a consonant jamo (``ㅋr`` for 카, ``ㅂl`` for 비).
 _VOWEL_STAND_INS = {"r": "ㅏ", "l": "ㅣ", "I": "ㅣ", "1": "ㅣ", "H": "ㅐ", "T": "ㅜ"}
+_COMPAT_JAMO = re.compile("[\u3131-\u3163]")
 _SMALL_CAPITAL = re.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])")
 # Blocks whose characters NFKC may compose with the one before (Hangul jamo, full
 # and half width): a text is normalised in pieces that never split one.
@@ -126,13 +127,12 @@ def word_at(
     phrase: str, starts: frozenset[int], ends: frozenset[int], start: int, end: int
 ) -> bool:
     """Whether ``phrase[start:end]`` is whole words: it starts a word and ends one,
-    or, for Korean, ends where a particle that ends a word begins."""
+    or ends where a Korean particle that ends the word begins (``몰카를``, and
+    ``deepfake를`` as Korean is written)."""
     if start not in starts:
         return False
     if end in ends:
         return True
-    if not "\uac00" <= phrase[end - 1] <= "\ud7a3":
-        return False
     return any(
         phrase.startswith(particle, end) and end + len(particle) in ends for particle in _PARTICLES
     )
@@ -155,15 +155,27 @@ def _join_single_letters(words: Sequence[list[_Letter]]) -> Iterator[list[_Lette
 
 def _letters(text: str) -> Iterator[_Letter | None]:
     """Folded letters with their spans, and None where a separator stood."""
-    for chunk, start, end in _chunks(_compose_jamo(text)):
-        for char in unicodedata.normalize("NFKC", chunk).casefold():
-            for part in _parts(char):
-                folded = _fold(part)
-                if folded:
-                    for letter in folded:
-                        yield letter, start, end
-                elif unicodedata.category(part) not in _DROPPED:
-                    yield None
+    if _COMPAT_JAMO.search(text) is None and unicodedata.is_normalized("NFKC", text):
+        pieces: Iterable[_Letter] = ((char, i, i + 1) for i, char in enumerate(text))
+    else:  # each piece normalised on its own, keeping where it came from
+        pieces = _chunks(_compose_jamo(text))
+    for piece, start, end in pieces:
+        for item in _folded(piece):
+            yield None if item is None else (item, start, end)
+
+
+@lru_cache(maxsize=65536)
+def _folded(piece: str) -> tuple[str | None, ...]:
+    """A piece of text as letters, None for a separator (dropped characters vanish)."""
+    out: list[str | None] = []
+    for char in unicodedata.normalize("NFKC", piece).casefold():
+        for part in _parts(char):
+            folded = _fold(part)
+            if folded:
+                out.extend(folded)
+            elif unicodedata.category(part) not in _DROPPED:
+                out.append(None)
+    return tuple(out)
 
 
 def _chunks(chars: Sequence[_Letter]) -> Iterator[_Letter]:

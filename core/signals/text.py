@@ -6,8 +6,8 @@ it, however the phrase was disguised. Thousands of phrases are searched in one
 pass of an Aho–Corasick automaton.
 
 A whole-word rule (``text_word``) is a phrase that matches only as whole words of
-the text: ``cam`` in "hidden cam" but not in "camera" or "webcam"; a Korean word
-with a particle after it (``몰카를``) still counts as the word.
+the text: ``cam`` in "hidden cam" but not in "camera" or "webcam"; a word with a
+Korean particle after it (``몰카를``, ``cam을``) still counts as the word.
 
 A pattern (``text_re``) is a regular expression searched, case-insensitively, in
 the same normalised text (letters and digits only: ``딥.{0,2}페이크``, not

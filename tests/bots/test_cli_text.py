@@ -72,3 +72,46 @@ def test_patterns_are_bounded_and_slow_ones_refused(run: Run) -> None:
     assert "matches an empty text" in empty.output
     broken = run("text", "add", "ads", "--regex", "(unclosed")
     assert "is not a regular expression" in broken.output
+
+
+def test_whole_word_rules_and_the_matched_words(run: Run) -> None:
+    assert run("text", "add", "ads", "--word", "cam", "몰카").exit_code == 0
+    assert run("text", "check", "new camera and webcam").exit_code == 0
+    hit = run("text", "check", "몰카를 팝니다, c.a.m")
+    assert hit.exit_code == 1
+    assert "rule=text_word:cam" in hit.output
+    assert "words='c.a.m'" in hit.output
+    assert "words='몰카'" in hit.output
+    both = run("text", "add", "ads", "--word", "--regex", "x+")
+    assert both.exit_code == 2
+    assert "choose one" in both.output
+    assert "removed 1 of 1" in run("text", "remove", "ads", "--word", "CAM").output
+
+
+def test_a_spreadsheet_of_rules_imports_with_notes_and_exports_back(
+    run: Run, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "rules.csv"
+    sheet.write_text(
+        "type,value,note,allow\n"
+        "text,\"딥페이크, 판매\",selling,\n"
+        "text,딥페이크 예방 교육,education,yes\n"
+        "text_word,몰카,,\n"
+        "url,https://example.com/x,not text,\n",
+        encoding="utf-8",
+    )
+    assert run("banks", "create", "ads", "--action", "review").exit_code == 0
+    imported = run("text", "import", "ads", str(sheet))
+    assert "added 3" in imported.output
+    assert "bad rows skipped 1" in imported.output
+    assert "line 5: url does not belong in this list" in imported.output
+    exported = run("text", "export", "ads", "--format", "rules-csv").output.splitlines()
+    assert exported == [
+        "type,value,note,allow",
+        "text,딥페이크판매,selling,",
+        "text,딥페이크예방교육,education,yes",
+        "text_word,몰카,,",
+    ]
+    commas = tmp_path / "lines.txt"
+    commas.write_text("팝니다, 연락주세요\n", encoding="utf-8")
+    assert "added 1" in run("text", "import", "ads", str(commas)).output  # lines, not hma-csv

@@ -187,3 +187,28 @@ def test_a_reading_keeps_its_words_and_where_each_letter_came_from(text: str) ->
     assert len(reading.origins) == len(reading.phrase)
     if reading.phrase:  # the whole phrase came from the text, as written
         assert normalise(reading.written(0, len(reading.phrase))) == reading.phrase
+
+
+def test_a_latin_word_may_carry_a_korean_particle_as_korean_is_written() -> None:
+    assert _words("deepfake", "deepfake를 팝니다", "d e e p f a k e 영상", "deepfake영상") == [
+        True,
+        True,
+        False,
+    ]
+    assert _words("cam", "cam을 삽니다") == [True]
+
+
+def test_the_hand_written_corpus_as_whole_word_rules() -> None:
+    """The same corpus with every rule a whole-word rule: "불법촬영물" (filmed
+    material) is its own word, and "hidden camera" no longer matches "hidden cam"."""
+    index = WordIndex()
+    index.add([normalise(rule) for rule in RULES])
+    missed = [
+        (rule, text)
+        for rule, texts in DISGUISED
+        for text in texts
+        if not index.search([read(f"buy {text} now").words], 0)
+    ]
+    assert missed == [("불법촬영", "불.법.촬.영.물"), ("hidden cam", "h1dden cam")]
+    matched = [sentence for sentence in BENIGN if index.search([read(sentence).words], 0)]
+    assert matched == [BENIGN[0], BENIGN[1], BENIGN[10], BENIGN[11]]
