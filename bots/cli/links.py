@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
-from bots.cli.lists import export_list, import_list
+from bots.cli.lists import RULES_FORMAT, export_list, import_list
 from core.banks import Entry, EntryStatus
 from core.errors import InputError
 from core.formats import ListFormat
@@ -87,13 +87,7 @@ def import_(
 
 @links.command("export")
 @click.argument("bank")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["lines", "rules-csv"]),
-    default="lines",
-    help="rules-csv: type,value,note,allow with a header, for a spreadsheet.",
-)
+@RULES_FORMAT
 @click.pass_obj
 def export(state: CliState, bank: str, fmt: str) -> None:
     """Write BANK's link rules as '[allow] <type> <value>' lines."""

@@ -8,6 +8,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
+import click
+
 from bots.cli.common import CliState, audited, progress, write_out
 from core.bank_lists import ImportReport, export_chunks, import_rows
 from core.errors import InputError
@@ -46,6 +48,15 @@ async def import_list(
                 reason = f"{file.name or 'stdin'}: {report.summary()}"
                 await audited(store, "bank_import", bank=bank, reason=reason)
                 return report
+
+
+RULES_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([ListFormat.LINES.value, ListFormat.RULES_CSV.value]),
+    default=ListFormat.LINES.value,
+    help="rules-csv: type,value,note,allow with a header, for a spreadsheet.",
+)
 
 
 async def export_list(

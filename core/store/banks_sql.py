@@ -209,13 +209,7 @@ class BankTables:
     async def iter_entries(self, bank: str) -> AsyncIterator[Entry]:
         with storage_errors("reading entries"):
             async with self._engine.connect() as conn:
-                bank_id = await self._bank_id(conn, bank)
-                query = (
-                    sa.select(bank_entries)
-                    .where(bank_entries.c.bank_id == bank_id)
-                    .where(bank_entries.c.status == "active")
-                    .order_by(bank_entries.c.id)
-                )
+                query = _active_entries(await self._bank_id(conn, bank))
                 result = await conn.stream(query.execution_options(yield_per=_BATCH))
                 async for row in result:
                     yield entry_from_row(row._mapping)
@@ -225,14 +219,10 @@ class BankTables:
     ) -> list[Entry]:
         with storage_errors("reading entries"):
             async with self._engine.connect() as conn:
-                bank_id = await self._bank_id(conn, bank)
                 query = (
-                    sa.select(bank_entries)
-                    .where(bank_entries.c.bank_id == bank_id)
-                    .where(bank_entries.c.status == "active")
+                    _active_entries(await self._bank_id(conn, bank))
                     .where(bank_entries.c.signal_type.in_(list(types)))
                     .where(bank_entries.c.id > after)
-                    .order_by(bank_entries.c.id)
                     .limit(limit)
                 )
                 rows = (await conn.execute(query)).all()
@@ -261,6 +251,16 @@ async def bank_id_of(conn: AsyncConnection, name: str, *, required: bool = True)
     if found is None and required:
         raise InputError(f"no bank named {name!r} (see `blockfirst banks list`)")
     return found
+
+
+def _active_entries(bank_id: Any) -> sa.Select[Any]:
+    """A bank's active entries, oldest first."""
+    return (
+        sa.select(bank_entries)
+        .where(bank_entries.c.bank_id == bank_id)
+        .where(bank_entries.c.status == "active")
+        .order_by(bank_entries.c.id)
+    )
 
 
 def _sum(a: AddResult, b: AddResult) -> AddResult:
