@@ -26,7 +26,7 @@ from bots.cli.common import (
 from bots.logs import LEVELS
 from bots.secrets import redact
 from core.errors import BlockfirstError
-from core.store import DEFAULT_URL
+from core.storage_url import DEFAULT_URL
 
 __all__ = ["COMMANDS", "cli", "main"]
 

@@ -1,25 +1,26 @@
 """What the CLI commands share: state, the async runner, error reporting, file reading."""
 
-import asyncio
 import getpass
 import os
 import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from tqdm import tqdm
 
 from bots.secrets import redact
-from core import bank_lists
-from core.audit import AuditRecord
-from core.banks import Entry
 from core.errors import BlockfirstError
-from core.ports import Store
-from core.store import SqlStore, open_store
-from core.writes import Audit
+
+# The database, hashing and progress stacks are imported by the commands that use
+# them, not by this module: `blockfirst --help` starts at once.
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from core.banks import Entry
+    from core.ports import Store
+    from core.store import SqlStore
 
 __all__ = [
     "DB_OPTION_HELP",
@@ -56,15 +57,19 @@ class CliState:
         """The store to use instead of a config file's, if one was named."""
         return self.db_url if self.db_given else None
 
-    def store(self, *, create: bool = False) -> AbstractAsyncContextManager[SqlStore]:
+    def store(self, *, create: bool = False) -> "AbstractAsyncContextManager[SqlStore]":
         """The store (--db). Only commands that set a deployment up create one: any
         other, given a path with no database, says so instead of making an empty one."""
+        from core.store import open_store
+
         return open_store(self.db_url, create=create)
 
 
-async def add_on_purpose(store: Store, bank: str, entries: Sequence[Entry]) -> str:
+async def add_on_purpose(store: "Store", bank: str, entries: "Sequence[Entry]") -> str:
     """Add ``entries`` named on the command line (restoring removed ones), audited;
     returns what happened, to print."""
+    from core import bank_lists
+
     done = await bank_lists.add_on_purpose(store, bank, list(entries), f"cli:{whoami()}")
     await audited(store, "entries_added", bank=bank, reason=done.reason)
     restored = f", restored {done.restored} removed or disabled earlier" if done.restored else ""
@@ -91,9 +96,12 @@ def _drop_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-async def audited(store: Store, kind: str, *, bank: str = "", reason: str = "") -> None:
+async def audited(store: "Store", kind: str, *, bank: str = "", reason: str = "") -> None:
     """Audit a change made from the command line (a bank, its entries, who decides),
     as the dashboard and the bots audit theirs; the actor is ``cli:<user>``."""
+    from core.audit import AuditRecord
+    from core.writes import Audit
+
     record = AuditRecord(kind=kind, bank=bank, actor=f"cli:{whoami()}", reason=reason[:500])
     await store.apply([Audit(record)])
 
@@ -101,6 +109,8 @@ async def audited(store: Store, kind: str, *, bank: str = "", reason: str = "") 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run one async command body; a blockfirst error becomes one line and exit 2,
     Ctrl-C exit 130."""
+    import asyncio
+
     try:
         return asyncio.run(_await(coro_fn))
     except BlockfirstError as exc:
@@ -120,6 +130,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def progress(total: int | None, unit: str, desc: str) -> "tqdm[Any]":
     """A progress bar on stderr when it is a terminal; silent when piped."""
+    from tqdm import tqdm
+
     return tqdm(total=total, unit=unit, desc=desc, disable=None, file=sys.stderr, leave=False)
 
 

@@ -1,4 +1,5 @@
-"""Exact and Hamming-distance indexes (pure, synchronous).
+"""The Hamming-distance index (pure, synchronous); the exact index is
+``core.matching.exact`` (no numpy), re-exported here.
 
 ``HammingIndex`` answers radius queries exactly (the brute-force answer) with
 multi-index hashing: a hash of ``bits`` bits is cut into ``m = bits / 16``
@@ -29,14 +30,16 @@ hash stays logarithmic and the number of segments small. A segment holds at
 most 2**24 hashes (its positions fit 24 bits); larger indexes use several.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ExactIndex", "HammingIndex"]
+from core.matching.exact import ExactIndex
+
+__all__ = ["ExactIndex", "HammingIndex"]  # ExactIndex: core.matching.exact, re-exported
 
 _U8 = npt.NDArray[np.uint8]
 _U32 = npt.NDArray[np.uint32]
@@ -51,28 +54,6 @@ _MAX_SEGMENT = 1 << _POSITION_BITS
 _PENDING_MAX = 4096
 # Past this many probes per table, reading every row is cheaper than probing.
 _MAX_PROBES = 2048
-
-
-class ExactIndex:
-    """Exact-value lookup: ``add(values) -> ids``, ``search(value) -> ids``."""
-
-    def __init__(self) -> None:
-        self._ids: dict[str, list[int]] = {}
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    def add(self, values: Iterable[str]) -> list[int]:
-        ids = []
-        for value in values:
-            self._ids.setdefault(value, []).append(self._size)
-            ids.append(self._size)
-            self._size += 1
-        return ids
-
-    def search(self, value: str) -> list[int]:
-        return list(self._ids.get(value, ()))
 
 
 @dataclass(frozen=True, slots=True)

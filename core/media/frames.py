@@ -18,12 +18,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import vpdq
+from typing import TYPE_CHECKING
 
 from core.errors import InputError
 from core.media.containers import mp4_duration
-from core.media.decode import MediaLimits
+
+if TYPE_CHECKING:
+    from core.media.decode import MediaLimits
 
 __all__ = [
     "Frame",
@@ -73,7 +74,7 @@ def _frame(item: str) -> Frame:
     return Frame(pdq, quality, timestamp)
 
 
-def hash_video(data: bytes, limits: MediaLimits) -> list[Frame]:
+def hash_video(data: bytes, limits: "MediaLimits") -> list[Frame]:
     """One PDQ frame hash a second, by vPDQ, from an in-memory file. An MP4 whose header
     declares it over the duration limit is refused before any frame is decoded."""
     declared = mp4_duration(data)
@@ -81,6 +82,8 @@ def hash_video(data: bytes, limits: MediaLimits) -> list[Frame]:
         raise InputError(
             f"the video is {declared:.0f} s long, over the {limits.max_seconds}-second limit"
         )
+    import vpdq  # noqa: PLC0415 (reading a stored frame list needs no video stack)
+
     fd = os.memfd_create("blockfirst-video", os.MFD_CLOEXEC)
     try:
         os.write(fd, data)
@@ -115,7 +118,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def within_limits(frames: list[Frame], limits: MediaLimits) -> list[Frame]:
+def within_limits(frames: list[Frame], limits: "MediaLimits") -> list[Frame]:
     if not frames:
         raise InputError("the video has no decodable frames")
     if frames[-1].timestamp > limits.max_seconds:

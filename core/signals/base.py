@@ -11,14 +11,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import ClassVar, Protocol
-
-from PIL import Image
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from core.errors import InputError
-from core.media.decode import DecodedMedia
 from core.model import Band, Signal
-from core.signals.indexes import ExactValues, HammingHashes, IndexHit, SignalIndex
+from core.signals.indexes import ExactValues, IndexHit, SignalIndex
+
+if TYPE_CHECKING:  # the hashing stack loads when hashing
+    from PIL import Image
+
+    from core.media.decode import DecodedMedia
 
 __all__ = [
     "BankRules",
@@ -72,7 +74,11 @@ class SignalType(ABC):
     @classmethod
     def index(cls) -> SignalIndex:
         """A new, empty index for values of this type."""
-        return ExactValues() if cls.exact else HammingHashes(cls.bits)
+        if cls.exact:
+            return ExactValues()
+        from core.signals.hamming import HammingHashes  # noqa: PLC0415 (numpy, when needed)
+
+        return HammingHashes(cls.bits)
 
     @classmethod
     def band(cls, hit: IndexHit, bank: BankRules) -> Band | None:
@@ -154,11 +160,11 @@ class PerceptualSignalType(SignalType):
 
     @classmethod
     @abstractmethod
-    def hash_image(cls, image: Image.Image) -> Signal:
+    def hash_image(cls, image: "Image.Image") -> Signal:
         """The stored form of the hash of ``image``."""
 
     @classmethod
-    def analyse(cls, media: DecodedMedia) -> tuple[Signal, list[str]]:
+    def analyse(cls, media: "DecodedMedia") -> tuple[Signal, list[str]]:
         """The stored signal of ``media`` and the hashes to look up for it.
 
         Lookups cover the image and any sampled animation frames, leaving out
@@ -200,7 +206,9 @@ class ImageHashSignalType(PerceptualSignalType):
     _THUMBNAIL: ClassVar[tuple[int, int]] = (128, 128)
 
     @classmethod
-    def thumbnail(cls, image: Image.Image) -> Image.Image:
+    def thumbnail(cls, image: "Image.Image") -> "Image.Image":
+        from PIL import Image  # noqa: PLC0415 (the hashing stack loads when hashing)
+
         return image.convert("L").resize(cls._THUMBNAIL, Image.Resampling.BOX)
 
     @classmethod

@@ -1,10 +1,12 @@
 """imagehash's 64-bit difference hash, for local banks; like pHash, not decisive."""
 
-import imagehash
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from core.model import Signal
 from core.signals.base import ImageHashSignalType, Thresholds
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["DHash"]
 
@@ -14,5 +16,7 @@ class DHash(ImageHashSignalType):
     thresholds = Thresholds(act=8, review=12)
 
     @classmethod
-    def hash_image(cls, image: Image.Image) -> Signal:
+    def hash_image(cls, image: "Image.Image") -> Signal:
+        import imagehash  # noqa: PLC0415 (the hashing stack loads when hashing)
+
         return Signal(cls.name, str(imagehash.dhash(cls.thumbnail(image))))

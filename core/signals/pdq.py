@@ -7,15 +7,16 @@ pixels into ``pdqhash.compute``). Queries also try the eight dihedral variants
 flipped, rotated or letterboxed copy still matches.
 """
 
-import numpy as np
-import numpy.typing as npt
-import pdqhash
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError
-from core.media.decode import DecodedMedia, strip_uniform_border
 from core.model import Signal
 from core.signals.base import PerceptualSignalType, Thresholds
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from core.media.decode import DecodedMedia
 
 __all__ = ["Pdq"]
 
@@ -32,12 +33,20 @@ class Pdq(PerceptualSignalType):
             raise InputError("pdq hash is all zeros (the hash of a blank image), not a signal")
 
     @classmethod
-    def hash_image(cls, image: Image.Image) -> Signal:
+    def hash_image(cls, image: "Image.Image") -> Signal:
+        import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
+        import pdqhash  # noqa: PLC0415
+
         vector, quality = pdqhash.compute(np.asarray(image))
         return Signal(cls.name, _hex(vector), int(quality))
 
     @classmethod
-    def analyse(cls, media: DecodedMedia) -> tuple[Signal, list[str]]:
+    def analyse(cls, media: "DecodedMedia") -> tuple[Signal, list[str]]:
+        import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
+        import pdqhash  # noqa: PLC0415
+
+        from core.media.decode import strip_uniform_border  # noqa: PLC0415
+
         # One pass gives all eight orientations; the first is the plain hash.
         vectors, quality = pdqhash.compute_dihedral(np.asarray(media.image))
         signal = Signal(cls.name, _hex(vectors[0]), int(quality))
@@ -52,6 +61,8 @@ class Pdq(PerceptualSignalType):
         return signal, list(dict.fromkeys(values))
 
 
-def _hex(vector: npt.ArrayLike) -> str:
+def _hex(vector: Any) -> str:
     """pdqhash's bit vector as hex, first bit most significant (as pytx writes it)."""
+    import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
+
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()

@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.media.frames import frames_from_json, frames_to_json
 from core.model import Band
 from core.signals.base import BankRules, ExactSignalType, SignalType, Thresholds
-from core.signals.indexes import FrameLists, IndexHit, SignalIndex
+from core.signals.indexes import IndexHit, SignalIndex
 from core.signals.pdq import Pdq
 
 __all__ = ["FileKey", "VideoMd5", "VideoSha256", "Vpdq"]
@@ -64,6 +64,8 @@ class Vpdq(SignalType):
 
     @classmethod
     def index(cls) -> SignalIndex:
+        from core.signals.hamming import FrameLists  # noqa: PLC0415 (numpy, when needed)
+
         return FrameLists(cls.thresholds.act, cls.min_quality)
 
     @classmethod

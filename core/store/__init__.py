@@ -6,16 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from core.errors import ConfigError, StorageError
 from core.ports import Clock, SystemClock
+from core.storage_url import DEFAULT_URL
 from core.store.sql import SqlStore
 
 __all__ = [
     "DEFAULT_URL",
+    "HEAD_REVISION",
     "MIGRATION_LOCK",
     "SqlStore",
     "driver_url",
@@ -24,8 +24,10 @@ __all__ = [
     "sqlite_path",
 ]
 
-DEFAULT_URL = "sqlite:///blockfirst.db"
 MIGRATION_LOCK = 0x62660001  # PostgreSQL advisory lock keys: "bf" + a number
+# The newest migration (a test holds it equal to alembic's head): a store already
+# there opens without loading alembic or reading the migration scripts.
+HEAD_REVISION = "0014"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -70,10 +72,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _upgrade(sync_conn: sa.Connection) -> None:
+    from alembic import command  # noqa: PLC0415 (only a store being migrated needs it)
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = sync_conn
     command.upgrade(config, "head")
+
+
+async def _at_head(conn: AsyncConnection) -> bool:
+    """Whether the store is at the newest migration (a new one has no table yet)."""
+    has_table = await conn.run_sync(lambda c: sa.inspect(c).has_table("alembic_version"))
+    if not has_table:
+        return False
+    versions = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalars()
+    return list(versions) == [HEAD_REVISION]
 
 
 @asynccontextmanager
@@ -94,9 +108,12 @@ async def open_store(
     try:
         try:
             async with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":  # processes starting together
-                    await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-                await conn.run_sync(_upgrade)
+                if not await _at_head(conn):
+                    if conn.dialect.name == "postgresql":  # processes starting together
+                        await conn.execute(
+                            sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                        )
+                    await conn.run_sync(_upgrade)
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StorageError(f"cannot open store {redacted(url)!r}: {exc}") from exc
         store = SqlStore(engine, clock or SystemClock())

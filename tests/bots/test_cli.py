@@ -321,9 +321,33 @@ def test_the_help_table_matches_each_command(name: str) -> None:
     assert command.get_short_help_str(limit=65) == short
 
 
-def test_help_loads_no_command_module() -> None:
+_STACKS = (
+    "telegram", "discord", "starlette", "sqlalchemy", "alembic", "numpy", "scipy", "PIL",
+    "imagehash", "pdqhash", "vpdq", "jinja2", "httpx", "tqdm",
+)  # fmt: skip
+
+
+def _loaded(*args: str) -> set[str]:
+    """The heavy stacks a real ``blockfirst ARGS`` imported (run in a fresh process)."""
+    code = (
+        "import sys; from bots.cli import main; sys.argv = ['blockfirst', *sys.argv[1:]]\n"
+        "try: main()\nexcept SystemExit: pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return set(done.stderr.split()) & set(_STACKS)
+
+
+def test_help_loads_no_command_module_and_no_heavy_stack() -> None:
     code = "import sys; from bots.cli import cli; print(sorted(sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = done.stdout
-    for heavy in ("bots.cli.banks", "bots.web.app", "discord", "telegram", "starlette"):
-        assert f"'{heavy}'" not in loaded, heavy
+    assert "'bots.cli.banks'" not in done.stdout
+    assert _loaded("--help") == set()
+    assert _loaded("text", "--help") == set()
+
+
+def test_checking_a_link_or_a_text_loads_the_store_and_nothing_for_media(db_url: str) -> None:
+    for args in (("links", "check", "https://example.com/a"), ("text", "check", "hello")):
+        assert _loaded("--db", db_url, *args) == {"sqlalchemy"}, args

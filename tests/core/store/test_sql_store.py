@@ -295,3 +295,14 @@ async def test_effects_are_claimed_by_one_process(db_url: str, clock: FakeClock)
         clock.advance(minutes=3)  # the claims ran out: their process died
         again = await two.claim_effects(["fake"], clock.now() + timedelta(minutes=2))
         assert sorted(e.id for e in again) == ["e0", "e1", "e2", "e3", "e4", "e5", "own"]
+
+
+def test_the_head_revision_a_store_opens_at_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import core.store
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(core.store.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_current_head() == core.store.HEAD_REVISION
