@@ -3,7 +3,7 @@ export a bank as a list."""
 
 import io
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from core.banks import Entry, EntryStatus
 from core.errors import InputError
@@ -95,9 +95,9 @@ async def import_rows(
             elif isinstance(row, Skipped):
                 report.skipped += 1
             else:
-                yield replace(row, added_by=added_by)
+                yield row
 
-    result = await store.add_entries(bank, good_entries())
+    result = await store.add_entries(bank, good_entries(), added_by=added_by)
     report.added, report.duplicates, report.tombstoned = (
         result.added,
         result.duplicates,

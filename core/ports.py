@@ -99,8 +99,11 @@ class BankStore(Protocol):
 
     async def set_bank_enabled(self, name: str, enabled: bool) -> None: ...
 
-    async def add_entries(self, bank: str, entries: Iterable[Entry]) -> AddResult:
-        """Add all of ``entries`` in one transaction.
+    async def add_entries(
+        self, bank: str, entries: Iterable[Entry], *, added_by: str = ""
+    ) -> AddResult:
+        """Add all of ``entries`` in one transaction (``added_by``: for those that do
+        not say who added them).
 
         If iterating ``entries`` raises, nothing is added and the error propagates
         (this is how a strict import aborts).

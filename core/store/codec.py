@@ -338,7 +338,7 @@ def bank_from_row(row: Any) -> Bank:
     )
 
 
-def entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
+def entry_row(bank_id: int, entry: Entry, now: datetime, added_by: str = "") -> dict[str, Any]:
     return {
         "bank_id": bank_id,
         "signal_type": entry.signal_type,
@@ -348,7 +348,7 @@ def entry_row(bank_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
         "source": entry.source,
         "external_id": entry.external_id,
         "added_at": entry.added_at or now,
-        "added_by": entry.added_by,
+        "added_by": entry.added_by or added_by,
         "note": entry.note,
         "tags": " ".join(entry.tags),
         "status": entry.status.value,

@@ -165,8 +165,8 @@ def test_export_then_import_into_another_bank(run: Run, tmp_path: Path, fmt: str
     path.write_text(exported)
     run("hashes", "import", "b", str(path), "--format", fmt)
     again = run("hashes", "export", "b", "--format", "lines").output
-    expected = f"pdq {PDQ}\n" + ("" if fmt == "hma-csv" else f"md5 {MD5}\n")
-    assert again == expected
+    expected = [f"pdq {PDQ}"] + ([] if fmt == "hma-csv" else [f"md5 {MD5}"])
+    assert sorted(again.splitlines()) == sorted(expected)  # an import numbers in key order
 
 
 def test_removed_hashes_stay_out(run: Run) -> None:

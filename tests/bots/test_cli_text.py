@@ -106,10 +106,10 @@ def test_a_spreadsheet_of_rules_imports_with_notes_and_exports_back(
     assert "bad rows skipped 1" in imported.output
     assert "line 5: url does not belong in this list" in imported.output
     exported = run("text", "export", "ads", "--format", "rules-csv").output.splitlines()
-    assert exported == [
+    assert exported == [  # an import numbers its entries in (type, value) order
         "type,value,note,allow",
-        "text,딥페이크판매,selling,",
         "text,딥페이크예방교육,education,yes",
+        "text,딥페이크판매,selling,",
         "text_word,몰카,,",
     ]
     commas = tmp_path / "lines.txt"
