@@ -246,10 +246,19 @@ _PG_STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS entries_in ON COMMIT DROP AS "
     f"SELECT {_LIST} FROM bank_entries WITH NO DATA"
 )
+# Under the bank lock no one else adds entries, so what is new is found by an
+# anti-join (ON CONFLICT checks each row speculatively: 15 % slower at 500k).
 _PG_MERGE = (
-    f"WITH added AS (INSERT INTO bank_entries ({_LIST}) SELECT {_LIST} FROM entries_in "
-    "ORDER BY signal_type, value_key ON CONFLICT (bank_id, signal_type, value_key) DO NOTHING RETURNING id) "
+    f"WITH added AS (INSERT INTO bank_entries ({_LIST}) "
+    f"SELECT DISTINCT ON (signal_type, value_key) {_LIST} FROM entries_in s "
+    "WHERE NOT EXISTS (SELECT 1 FROM bank_entries b WHERE b.bank_id = s.bank_id "
+    "AND b.signal_type = s.signal_type AND b.value_key = s.value_key) "
+    "ORDER BY signal_type, value_key RETURNING id) "
     "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM added"
+)
+_PG_MERGE_SETTINGS = (
+    "ANALYZE entries_in",  # a temporary table has no statistics
+    "SET LOCAL jit = off",  # compiling the plan cost more than it saved
 )
 # Staged keys the bank has disabled or removed (those an import does not bring back).
 _TOMBSTONES = (
@@ -305,7 +314,8 @@ class _EntryWriter:
 
     async def merge(self, staged: int) -> tuple[int, int, int, int]:
         """Insert the ``staged`` entries the bank does not have, in key order (the
-        unique index then grows in order, not at random: 2.7x faster at 500k): how
+        unique index grows in order: at 2M lines SQLite took 20 s this way, 27 s
+        writing each sorted batch straight into the bank): how
         many were added and how many were tombstones, and the first and last new ids."""
         if self._sqlite:
             before = await self._max_id()
@@ -313,6 +323,8 @@ class _EntryWriter:
             last = await self._max_id()
             added, first = last - before, before + 1
         else:
+            for setting in _PG_MERGE_SETTINGS:
+                await self._conn.exec_driver_sql(setting)
             added, first, last = tuple((await self._conn.exec_driver_sql(_PG_MERGE)).one())
         tombstoned = 0
         if added < staged:  # the rest were there: active (duplicates) or tombstones
