@@ -14,10 +14,12 @@ from core.model import CATEGORIES, BankAction
 from core.signals import SignalType, Thresholds, get_signal_type
 
 __all__ = [
+    "DEFAULT_FLOOD",
     "Bank",
     "BankChange",
     "Entry",
     "EntryStatus",
+    "Flood",
     "check_bank_name",
     "parse_threshold",
 ]
@@ -43,6 +45,34 @@ def check_bank_name(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Flood:
+    """When one entry is quarantined (its matches go to review, not deletion): more
+    than ``hits`` matches, or matches in more than ``chats`` chats, within
+    ``minutes``. An entry a reviewer trusted again is held to ten times as much."""
+
+    hits: int
+    chats: int
+    minutes: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.hits <= 1_000_000 and 1 <= self.chats <= 100_000):
+            raise InputError("flood limits: 1-1,000,000 matches and 1-100,000 chats")
+        if not 1 <= self.minutes <= 7 * 24 * 60:
+            raise InputError("flood window: 1 minute to 7 days")
+
+    def raised(self, factor: int) -> "Flood":
+        return Flood(self.hits * factor, self.chats * factor, self.minutes)
+
+
+# Sized for a followed list's mistake, not for one chat's spam: a wrong entry that
+# matches a popular picture shows up in many chats at once, while a banned image
+# pushed by one spammer stays in a few. So an entry is held after matching in 20
+# chats within the hour (or 300 times anywhere); a real outbreak that wide is
+# deleted 300 times first and then waits for one reviewer's "trust".
+DEFAULT_FLOOD = Flood(hits=300, chats=20, minutes=60)
+
+
+@dataclass(frozen=True, slots=True)
 class Bank:
     name: str
     action: BankAction = BankAction.DELETE
@@ -55,6 +85,7 @@ class Bank:
     # video, and of the banked video's frames that must be matched.
     vpdq_query_percent: float = 80.0
     vpdq_compared_percent: float = 0.0
+    flood: Flood | None = DEFAULT_FLOOD  # None: this bank's entries are never quarantined
 
     def __post_init__(self) -> None:
         for share in (self.vpdq_query_percent, self.vpdq_compared_percent):

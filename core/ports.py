@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from core.accounts import User
 from core.api_tokens import ApiToken
 from core.audit import AuditEntry, AuditFilter, Verification
-from core.banks import Bank, BankChange, Entry, EntryStatus
+from core.banks import Bank, BankChange, Entry, EntryStatus, Flood
 from core.cases import Case, CaseFilter
 from core.model import CaseState, Chat, Effect, MediaRef, MediaSignals, ReviewCard, Sender
 from core.policy import ChatSettings
@@ -28,6 +28,7 @@ __all__ = [
     "CaseStore",
     "Clock",
     "EffectSink",
+    "EntryStats",
     "ImageFetcher",
     "OutboxStore",
     "Platform",
@@ -86,6 +87,22 @@ class AddResult:
     tombstoned: int = 0  # removed or disabled before: not brought back
 
 
+@dataclass(frozen=True, slots=True)
+class EntryStats:
+    """What one entry has done: its matches (in all, and today in UTC), the review
+    outcomes of the cases it caused, and its quarantine."""
+
+    entry: Entry
+    hits: int
+    today: int
+    confirms: int
+    overturns: int
+    last_hit_at: datetime | None
+    quarantined_at: datetime | None
+    quarantine_reason: str
+    trusted_at: datetime | None
+
+
 class BankStore(Protocol):
     """Banks, their entries and the log of changes other processes follow."""
 
@@ -98,6 +115,10 @@ class BankStore(Protocol):
     async def bank_names(self) -> list[str]: ...
 
     async def set_bank_enabled(self, name: str, enabled: bool) -> None: ...
+
+    async def set_bank_flood(self, name: str, flood: Flood | None) -> None:
+        """Change when the bank's entries are quarantined (None: never)."""
+        ...
 
     async def add_entries(
         self, bank: str, entries: Iterable[Entry], *, added_by: str = ""
@@ -132,6 +153,22 @@ class BankStore(Protocol):
 
     async def type_counts(self, bank: str) -> dict[str, int]:
         """The bank's active entries by signal type."""
+        ...
+
+    async def entry_standing(self, ids: Sequence[int] = ()) -> tuple[set[int], set[int]]:
+        """The entries (among ``ids``, if given) quarantined now, and those trusted
+        again after a quarantine."""
+        ...
+
+    async def entry_stats(
+        self, bank: str, types: Sequence[str] = (), limit: int = 50
+    ) -> list[EntryStats]:
+        """The bank's entries (of ``types``, if given) that matched, most matches first."""
+        ...
+
+    async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
+        """Trust a quarantined entry again (``trusted``), or quarantine one by hand;
+        the entry, or ``InputError`` if the bank has no such entry."""
         ...
 
     async def bank_version(self) -> int: ...

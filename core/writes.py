@@ -12,11 +12,13 @@ from core.model import Decision, Effect, MediaSignals, Report
 __all__ = [
     "CASE_FIELDS",
     "Audit",
+    "CountHits",
     "Enqueue",
     "Finish",
     "MarkProcessed",
     "Op",
     "OpenCase",
+    "Quarantine",
     "RecordDecision",
     "RememberSignals",
     "UpdateCase",
@@ -106,6 +108,24 @@ class RememberSignals:
     signals: MediaSignals
 
 
+@dataclass(frozen=True, slots=True)
+class CountHits:
+    """Matches of bank entries (by entry id), counted in total and per day."""
+
+    entry_ids: tuple[int, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    """Entry ``entry_id`` of ``bank`` matched too often: its matches go to review
+    until a reviewer trusts it again (every process follows, as a bank change)."""
+
+    bank: str
+    entry_id: int
+    reason: str
+
+
 Op = (
     OpenCase
     | UpdateCase
@@ -115,6 +135,8 @@ Op = (
     | Finish
     | Audit
     | RememberSignals
+    | CountHits
+    | Quarantine
 )
 
 

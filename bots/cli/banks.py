@@ -1,9 +1,12 @@
-"""``blockfirst banks``: create, list, enable and disable banks."""
+"""``blockfirst banks``: create, list, enable and disable banks; their flood limits,
+entries' statistics, and trusting or disputing a quarantined entry."""
+
+from collections.abc import Sequence
 
 import click
 
-from bots.cli.common import CliState, audited, run
-from core.banks import Bank, check_bank_name, parse_threshold
+from bots.cli.common import CliState, audited, fail, run, whoami
+from core.banks import DEFAULT_FLOOD, Bank, EntryStatus, Flood, check_bank_name, parse_threshold
 from core.model import CATEGORIES, BankAction
 from core.signals import SIGNAL_TYPES
 
@@ -112,3 +115,130 @@ def _set_enabled(enabled: bool) -> click.Command:
 
 banks.add_command(_set_enabled(True))
 banks.add_command(_set_enabled(False))
+
+
+@banks.command("flood")
+@click.argument("name")
+@click.option("--hits", type=click.IntRange(1, 1_000_000), help="Matches within the window.")
+@click.option("--chats", type=click.IntRange(1, 100_000), help="Distinct chats within it.")
+@click.option("--minutes", type=click.IntRange(1, 7 * 24 * 60), help="The window.")
+@click.option("--off", is_flag=True, help="Never quarantine this bank's entries.")
+@click.pass_obj
+def flood(
+    state: CliState, name: str, hits: int | None, chats: int | None, minutes: int | None, off: bool
+) -> None:
+    """When NAME's entries are quarantined: an entry matching more than --hits times,
+    or in more than --chats chats, within --minutes has its matches sent to review
+    instead of deleted, and reviewers are alerted once (unset options keep their value)."""
+
+    async def body() -> None:
+        async with state.store() as store:
+            bank = await store.get_bank(name)
+            if off:
+                limits = None
+            else:
+                now = bank.flood or DEFAULT_FLOOD
+                limits = Flood(hits or now.hits, chats or now.chats, minutes or now.minutes)
+            await store.set_bank_flood(name, limits)
+            said = _flood_text(limits)
+            await audited(store, "bank_flood", bank=name, reason=said)
+        click.echo(f"{name}: {said}")
+
+    run(body)
+
+
+def _flood_text(limits: Flood | None) -> str:
+    if limits is None:
+        return "entries are never quarantined"
+    return (
+        f"an entry is quarantined past {limits.hits} matches or {limits.chats} chats "
+        f"within {limits.minutes} min"
+    )
+
+
+def stats_command(types: Sequence[str] = (), what: str = "entries") -> click.Command:
+    """A ``stats BANK`` command for ``types`` of entries (all if none)."""
+
+    @click.command(
+        "stats",
+        help=f"BANK's {what} by matches: today's and all, review "
+        "outcomes, and whether each is acting, quarantined or trusted again.",
+    )
+    @click.argument("bank")
+    @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+    @click.pass_obj
+    def command(state: CliState, bank: str, limit: int) -> None:
+        run(lambda: show_stats(state, bank, types, limit))
+
+    return command  # fmt: skip
+
+
+banks.add_command(stats_command())
+
+
+async def show_stats(state: CliState, bank: str, types: Sequence[str], limit: int) -> None:
+    """Print the entries of ``bank`` (of ``types``) that matched most."""
+    async with state.store() as store:
+        found = await store.entry_stats(bank, types, limit)
+        summary = await store.get_bank(bank)
+    click.echo(f"{bank}: {_flood_text(summary.flood)}")
+    if not found:
+        click.echo("no entry has matched yet")
+        return
+    click.echo(
+        f"{'ENTRY':>8} {'HITS':>7} {'TODAY':>6} {'CONFIRMED':>9} {'OVERTURNED':>10}  "
+        "STANDING     RULE"
+    )
+    for s in found:
+        standing = "quarantined" if s.quarantined_at else "trusted" if s.trusted_at else "acting"
+        rule = f"{s.entry.signal_type}:{s.entry.value[:64]}"
+        click.echo(
+            f"{s.entry.id:>8} {s.hits:>7} {s.today:>6} {s.confirms:>9} {s.overturns:>10}  "
+            f"{standing:<12} {rule}"
+        )
+        if s.quarantined_at:
+            click.echo(f"{'':>8} {s.quarantine_reason}")
+
+
+@banks.command("trust")
+@click.argument("name")
+@click.argument("entry_id", type=click.IntRange(1))
+@click.pass_obj
+def trust(state: CliState, name: str, entry_id: int) -> None:
+    """Let a quarantined entry of NAME act again (quarantined again only at ten times
+    its bank's limits)."""
+
+    async def body() -> None:
+        async with state.store() as store:
+            entry = await store.set_entry_standing(name, entry_id, True, f"cli:{whoami()}")
+            rule = f"{entry.signal_type}:{entry.value[:80]}"
+            await audited(store, "entry_trusted", bank=name, reason=f"entry {entry_id} {rule}")
+        click.echo(f"{name}: entry {entry_id} ({rule}) acts again")
+
+    run(body)
+
+
+@banks.command("dispute")
+@click.argument("name")
+@click.argument("entry_id", type=click.IntRange(1))
+@click.option("--reason", default="disputed", show_default=True)
+@click.pass_obj
+def dispute(state: CliState, name: str, entry_id: int, reason: str) -> None:
+    """Disable a wrong entry of NAME: it stops matching, and a re-import of its list
+    does not bring it back."""
+
+    async def body() -> None:
+        async with state.store() as store:
+            found = await store.entries_by_id(name, entry_id, entry_id, [entry_id])
+            if not found:
+                fail(f"bank {name!r} has no entry {entry_id}")
+            _, kind, value, _, _ = found[0]
+            changed = await store.set_entry_status(
+                name, kind, [value], EntryStatus.DISABLED, f"cli:{whoami()}"
+            )
+            why = f"entry {entry_id} {kind}:{value[:80]}: {reason[:200]}"
+            await audited(store, "entry_disputed", bank=name, reason=why)
+        click.echo(f"{name}: entry {entry_id} disabled ({reason})" if changed else
+                   f"{name}: entry {entry_id} was not active")  # fmt: skip
+
+    run(body)

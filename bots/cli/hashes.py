@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from bots.cli.banks import stats_command
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import export_list, import_list
 from core.bank_lists import entries_for_media
@@ -13,7 +14,8 @@ from core.banks import EntryStatus
 from core.errors import InputError
 from core.formats import ListFormat
 from core.media.hashing import hash_file
-from core.signals import SIGNAL_TYPES, get_signal_type
+from core.signals import SIGNAL_TYPES, LinkSignalType, get_signal_type
+from core.signals.text import TextPattern, TextPhrase
 
 __all__ = ["hash_files", "hashes"]
 
@@ -186,3 +188,11 @@ def _canonical(signal_type: str, values: tuple[str, ...]) -> Iterator[str]:
             yield kind.canonical(value)
         except InputError as exc:
             fail(f"{value[:80]!r}: {exc}")
+
+
+_HASH_TYPES = [
+    name
+    for name, kind in SIGNAL_TYPES.items()
+    if not issubclass(kind, LinkSignalType | TextPhrase | TextPattern)
+]
+hashes.add_command(stats_command(_HASH_TYPES, "hashes"))

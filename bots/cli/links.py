@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from bots.cli.banks import stats_command
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import RULES_FORMAT, export_list, import_list
 from core.banks import Entry, EntryStatus
@@ -153,3 +154,6 @@ def check(state: CliState, text: str) -> None:
         return 1 if matched else 0
 
     sys.exit(run(body))
+
+
+links.add_command(stats_command(_TYPES, "link rules"))

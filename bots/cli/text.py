@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from bots.cli.banks import stats_command
 from bots.cli.common import CliState, add_on_purpose, audited, fail, run, whoami
 from bots.cli.lists import RULES_FORMAT, export_list, import_list
 from core.banks import Bank, Entry, EntryStatus
@@ -166,3 +167,6 @@ def check(state: CliState, words: str) -> None:
         return 1 if matches else 0
 
     sys.exit(run(body))
+
+
+text.add_command(stats_command(_TYPES, "text rules"))

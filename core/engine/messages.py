@@ -15,6 +15,7 @@ from core.audit import AuditRecord
 from core.cases import Case, target_of
 from core.effects import verdict_effects
 from core.engine.chat_settings import ChatSettingsCache
+from core.engine.flood import FloodGuard, Held
 from core.engine.media_source import MediaSource
 from core.engine.metrics import Stats
 from core.engine.outbox import Outbox
@@ -26,7 +27,8 @@ from core.matching.matcher import nearest_matches
 from core.matching.text_rules import NameMemo, TextPlace, check_text, message_texts
 from core.model import Action, CaseKind, Effect, Match, Message, Verdict
 from core.policy import decide
-from core.writes import Audit, MarkProcessed, Op, OpenCase
+from core.texts import say
+from core.writes import Audit, CountHits, MarkProcessed, Op, OpenCase, Quarantine
 
 __all__ = ["Handled", "Messages"]
 
@@ -60,6 +62,7 @@ class Messages:
         self._outbox = outbox
         self._stats = stats
         self._names = NameMemo()
+        self._flood = FloodGuard(parts.matcher)
 
     async def handle(self, message: Message) -> Handled:
         self._stats.events["messages"] += 1
@@ -76,8 +79,9 @@ class Messages:
             await self._follow_album(message, cache_ops)
             return Handled(Verdict())
         chat = message.chat
-        settings = await self._settings.get(chat.platform, chat.settings_id)
         now = self._clock.now()
+        matches, held = self._flood.screen(matches, f"{chat.platform}:{chat.id}", now)
+        settings = await self._settings.get(chat.platform, chat.settings_id)
         verdict = decide(matches, message, settings, now, self._config.deadlines)
         target = _target(message, matches)
         if await self._store.seen(message.update_key):  # the same answer, nothing done again
@@ -97,11 +101,15 @@ class Messages:
             dry_run=verdict.dry_run,
         )
         effects = verdict_effects(case, message, verdict, settings, now)
+        alerts = [self._quarantine_alert(case, h, verdict.dry_run) for h in held]
         audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
         ops: list[Op] = [
             OpenCase(case),
             *self._outbox.enqueue(effects, opening=True),
+            *self._outbox.enqueue(alerts),  # even when the case was open already
             *audits,
+            *(op for h in held for op in _quarantine_ops(message, case, h)),
+            CountHits(tuple(m.entry_id for m in verdict.matches), now),
             MarkProcessed(message.update_key),
         ]
         try:
@@ -110,6 +118,18 @@ class Messages:
             return Handled(Verdict(), duplicate=True)
         await self._outbox.perform(written.queued, written.case)
         return Handled(verdict, written.case)
+
+    def _quarantine_alert(self, case: Case, held: Held, dry_run: bool) -> Effect:
+        """One alert to reviewers for a quarantined entry (only the message that
+        crossed the limit brings one)."""
+        text = say(
+            "alert_quarantined", self._config.language,
+            bank=held.match.bank, entry=held.match.entry_id, reason=held.reason, case=case.id,
+        )  # fmt: skip
+        return Effect(
+            new_id(16), Action.ALERT, case.platform, case.id, case.opened_at, text=text,
+            dry_run=dry_run,
+        )  # fmt: skip
 
     async def _follow_album(self, message: Message, cache_ops: list[Op]) -> None:
         """An album item arriving after another item of it was blocked is removed too."""
@@ -130,6 +150,23 @@ class Messages:
                 return
         if effect is not None:
             await self._outbox.perform([effect])
+
+
+def _quarantine_ops(message: Message, case: Case, held: Held) -> list[Op]:
+    match = held.match
+    record = AuditRecord(
+        kind="entry_quarantined",
+        platform=message.chat.platform,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        bank=match.bank,
+        signals=(f"{match.signal_type}:{match.value}",),
+        action="review",
+        result="quarantined: its matches open review cases and delete nothing",
+        reason=f"entry {match.entry_id}: {held.reason}",
+        case_id=case.id,
+    )
+    return [Quarantine(match.bank, match.entry_id, held.reason), Audit(record)]
 
 
 def _target(message: Message, matches: Sequence[Match]) -> str:

@@ -26,6 +26,7 @@ async def load_matcher(store: BankStore, types: Sequence[str] | None = None) -> 
             await _load_bank(store, matcher, summary.bank.name)
         else:
             await _load_types(store, matcher, summary.bank.name, types)
+    matcher.quarantined, matcher.trusted = await store.entry_standing()
     matcher.version = version
     return matcher
 
@@ -57,6 +58,11 @@ async def follow_changes(store: BankStore, matcher: Matcher) -> int:
                 bank = None
             if bank is not None and matcher.set_bank(bank):  # enabled, never loaded
                 await _load_bank(store, matcher, bank.name)
+        elif change.kind == "quarantine":  # quarantined, or trusted again
+            ids = set(change.entry_ids)
+            quarantined, trusted = await store.entry_standing(change.entry_ids)
+            matcher.quarantined = (matcher.quarantined - ids) | quarantined
+            matcher.trusted = (matcher.trusted - ids) | trusted
         elif change.kind in ("add", "status"):
             rows = await store.entries_by_id(
                 change.bank, change.first or 0, change.last or 0, change.entry_ids

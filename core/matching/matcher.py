@@ -74,6 +74,10 @@ class Matcher:
         self._names: list[str] = []
         self._loaded: set[str] = set()  # banks whose entries are in the indexes
         self._dead: set[tuple[str, int]] = set()  # (bank, entry id) disabled or removed since
+        # Entry ids matching too often (their matches go to review: ``FloodGuard``),
+        # and those a reviewer trusted again after that.
+        self.quarantined: set[int] = set()
+        self.trusted: set[int] = set()
         self.version = 0  # the last bank change (``Store.bank_changes``) applied
 
     def __len__(self) -> int:
@@ -89,6 +93,10 @@ class Matcher:
         for (type_name, _), hits in self._hits.items():
             sizes[type_name] = sizes.get(type_name, 0) + len(hits)
         return sizes
+
+    def bank(self, name: str) -> Bank | None:
+        """An enabled bank's settings."""
+        return self._banks.get(name)
 
     def set_bank(self, bank: Bank) -> bool:
         """Add a bank, or replace its settings (its entries stay). True if the bank is

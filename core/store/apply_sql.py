@@ -9,7 +9,7 @@ order), cached signals. Within a kind, op order is kept.
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +23,11 @@ from core.model import CaseState
 from core.store.audit_sql import append_audit
 from core.store.codec import case_from_row, case_row, effect_json
 from core.store.schema import (
+    bank_changes,
     cases,
     decisions,
+    entry_days,
+    entry_stats,
     media_signals,
     outbox,
     processed_updates,
@@ -32,17 +35,19 @@ from core.store.schema import (
 )
 from core.writes import (
     Audit,
+    CountHits,
     Enqueue,
     Finish,
     MarkProcessed,
     Op,
     OpenCase,
+    Quarantine,
     RecordDecision,
     RememberSignals,
     UpdateCase,
 )
 
-__all__ = ["apply_ops", "insert_ignoring_duplicates"]
+__all__ = ["apply_ops", "insert_ignoring_duplicates", "upsert"]
 
 OPEN = (CaseState.OPEN.value, CaseState.ESCALATED.value)
 
@@ -78,9 +83,11 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
         elif isinstance(op, UpdateCase):
             values = {name: getattr(value, "value", value) for name, value in op.changes}
             updates[tuple(sorted(values))].append({"b_id": batch.case_id(op.case_id), **values})
-        elif not isinstance(op, OpenCase):
+        elif not isinstance(op, OpenCase | CountHits | Quarantine):
             batch.results[i] = _collect(op, batch)
     await _write(conn, batch.rows)
+    await _count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
+    await _quarantine(conn, [op for op in ops if isinstance(op, Quarantine)], now)
     for columns, rows in updates.items():
         stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
         await conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
@@ -144,6 +151,64 @@ async def _claim_updates(conn: AsyncConnection, keys: list[str], now: datetime) 
     claimed = (await conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
     if len(claimed) < len(keys):
         raise AlreadyProcessed(f"{len(keys) - len(claimed)} update(s) handled elsewhere")
+
+
+def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT ... ON CONFLICT, in the connection's dialect (the caller says what to do)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def _count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
+    """Add each entry's matches to its total and its day's count (one row per entry
+    and per entry-day: the same key twice in one statement is refused)."""
+    if not counts:
+        return
+    totals: dict[int, tuple[int, datetime]] = {}
+    days: dict[tuple[int, date], int] = defaultdict(int)
+    for count in counts:
+        for entry_id in count.entry_ids:
+            hits, last = totals.get(entry_id, (0, count.at))
+            totals[entry_id] = (hits + 1, max(last, count.at))
+            days[entry_id, count.at.astimezone(UTC).date()] += 1
+    stats = upsert(conn, entry_stats)
+    await conn.execute(
+        stats.on_conflict_do_update(
+            index_elements=[entry_stats.c.entry_id],
+            set_={"hits": entry_stats.c.hits + stats.excluded.hits,
+                  "last_hit_at": stats.excluded.last_hit_at},
+        ),
+        [{"entry_id": e, "hits": h, "last_hit_at": at} for e, (h, at) in totals.items()],
+    )  # fmt: skip
+    daily = upsert(conn, entry_days)
+    await conn.execute(
+        daily.on_conflict_do_update(
+            index_elements=[entry_days.c.entry_id, entry_days.c.day],
+            set_={"hits": entry_days.c.hits + daily.excluded.hits},
+        ),
+        [{"entry_id": e, "day": d, "hits": h} for (e, d), h in days.items()],
+    )
+
+
+async def _quarantine(conn: AsyncConnection, held: list[Quarantine], now: datetime) -> None:
+    """Mark entries quarantined, and log it as a bank change every process follows."""
+    if not held:
+        return
+    stats = upsert(conn, entry_stats)
+    await conn.execute(
+        stats.on_conflict_do_update(
+            index_elements=[entry_stats.c.entry_id],
+            set_={"quarantined_at": stats.excluded.quarantined_at,
+                  "quarantine_reason": stats.excluded.quarantine_reason},
+        ),
+        [{"entry_id": q.entry_id, "quarantined_at": now, "quarantine_reason": q.reason[:500]}
+         for q in {q.entry_id: q for q in held}.values()],
+    )  # fmt: skip
+    for bank in sorted({q.bank for q in held}):
+        ids = sorted({q.entry_id for q in held if q.bank == bank})
+        await conn.execute(
+            sa.insert(bank_changes).values(bank=bank, kind="quarantine", entry_ids=ids, at=now)
+        )
 
 
 async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:

@@ -1,20 +1,21 @@
 """Banks and their entries, in SQL."""
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.banks import Bank, Entry, EntryStatus
+from core.banks import Bank, Entry, EntryStatus, Flood
 from core.errors import InputError
-from core.ports import AddResult, BankSummary, Clock
+from core.ports import AddResult, BankSummary, Clock, EntryStats
+from core.store.apply_sql import upsert
 from core.store.base import storage_errors
-from core.store.codec import bank_from_row, bank_row, entry_from_row, value_key
-from core.store.schema import bank_changes, bank_entries, banks
+from core.store.codec import bank_from_row, bank_row, entry_from_row, utc, value_key
+from core.store.schema import bank_changes, bank_entries, banks, entry_days, entry_stats
 
 __all__ = ["BankTables"]
 
@@ -103,13 +104,17 @@ class BankTables:
         return [BankSummary(bank_from_row(r._mapping), r.active or 0, r.dead or 0) for r in rows]
 
     async def set_bank_enabled(self, name: str, enabled: bool) -> None:
+        await self._set_bank(name, enabled=enabled)
+
+    async def set_bank_flood(self, name: str, flood: Flood | None) -> None:
+        await self._set_bank(name, flood=asdict(flood) if flood else None)
+
+    async def _set_bank(self, name: str, **values: Any) -> None:
         with storage_errors("updating bank"):
             async with self._engine.begin() as conn:
                 await _lock_banks(conn)
                 bank_id = await self._bank_id(conn, name)
-                await conn.execute(
-                    sa.update(banks).where(banks.c.id == bank_id).values(enabled=enabled)
-                )
+                await conn.execute(sa.update(banks).where(banks.c.id == bank_id).values(**values))
                 await _log_change(conn, self._clock.now(), name, "bank")
 
     async def add_entries(
@@ -215,6 +220,77 @@ class BankTables:
                     .order_by(bank_entries.c.signal_type)
                 )
                 return {row[0]: row[1] for row in (await conn.execute(query)).all()}
+
+    async def entry_standing(self, ids: Sequence[int] = ()) -> tuple[set[int], set[int]]:
+        c = entry_stats.c
+        query = sa.select(c.entry_id, c.quarantined_at, c.trusted_at).where(
+            sa.or_(c.quarantined_at.is_not(None), c.trusted_at.is_not(None))
+        )
+        if ids:
+            query = query.where(c.entry_id.in_(list(ids)))
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        quarantined = {r.entry_id for r in rows if r.quarantined_at is not None}
+        return quarantined, {r.entry_id for r in rows if r.trusted_at is not None} - quarantined
+
+    async def entry_stats(
+        self, bank: str, types: Sequence[str] = (), limit: int = 50
+    ) -> list[EntryStats]:
+        s, e = entry_stats.c, bank_entries.c
+        today = (
+            sa.select(entry_days.c.hits)
+            .where(entry_days.c.entry_id == s.entry_id)
+            .where(entry_days.c.day == self._clock.now().astimezone(UTC).date())
+            .scalar_subquery()
+        )
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries, entry_stats, today.label("today"))
+                    .join(entry_stats, s.entry_id == e.id)
+                    .where(e.bank_id == bank_id)
+                    .where(e.signal_type.in_(list(types)) if types else sa.true())
+                    .order_by(s.hits.desc(), e.id)
+                    .limit(limit)
+                )
+                rows = (await conn.execute(query)).all()
+        return [
+            EntryStats(
+                entry_from_row(r._mapping), r.hits, r.today or 0, r.confirms, r.overturns,
+                utc(r.last_hit_at), utc(r.quarantined_at), r.quarantine_reason, utc(r.trusted_at),
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
+        now = self._clock.now()
+        values = (
+            {"quarantined_at": None, "trusted_at": now, "quarantine_reason": ""}
+            if trusted
+            else {"quarantined_at": now, "quarantine_reason": f"quarantined by {by}"[:500]}
+        )
+        with storage_errors("updating entries"):
+            async with self._engine.begin() as conn:
+                await _lock_banks(conn)
+                bank_id = await self._bank_id(conn, bank)
+                row = (
+                    await conn.execute(
+                        sa.select(bank_entries)
+                        .where(bank_entries.c.bank_id == bank_id)
+                        .where(bank_entries.c.id == entry_id)
+                    )
+                ).first()
+                if row is None:
+                    raise InputError(f"bank {bank!r} has no entry {entry_id}")
+                await conn.execute(
+                    upsert(conn, entry_stats)
+                    .values(entry_id=entry_id, **values)
+                    .on_conflict_do_update(index_elements=[entry_stats.c.entry_id], set_=values)
+                )
+                await _log_change(conn, now, bank, "quarantine", entry_ids=[entry_id])
+        return entry_from_row(row._mapping)
 
     async def _bank_id(self, conn: AsyncConnection, name: str, *, required: bool = True) -> Any:
         return await bank_id_of(conn, name, required=required)

@@ -14,7 +14,7 @@ from typing import Any
 from core.accounts import Role, User
 from core.api_tokens import ApiToken, Scope
 from core.audit import AuditEntry, AuditRecord
-from core.banks import Bank, Entry, EntryStatus
+from core.banks import Bank, Entry, EntryStatus, Flood
 from core.cases import Appeal, Case
 from core.model import (
     Action,
@@ -319,6 +319,7 @@ def bank_row(bank: Bank) -> dict[str, Any]:
         "category": bank.category,
         "vpdq_query_percent": bank.vpdq_query_percent,
         "vpdq_compared_percent": bank.vpdq_compared_percent,
+        "flood": asdict(bank.flood) if bank.flood else None,
     }
 
 
@@ -335,7 +336,13 @@ def bank_from_row(row: Any) -> Bank:
         category=row["category"],
         vpdq_query_percent=float(row["vpdq_query_percent"]),
         vpdq_compared_percent=float(row["vpdq_compared_percent"]),
+        flood=_flood(row["flood"]),
     )
+
+
+def _flood(raw: Any) -> Flood | None:
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return Flood(**data) if data else None
 
 
 def entry_row(bank_id: int, entry: Entry, now: datetime, added_by: str = "") -> dict[str, Any]:

@@ -12,6 +12,8 @@ __all__ = [
     "cases",
     "chat_settings",
     "decisions",
+    "entry_days",
+    "entry_stats",
     "media_signals",
     "metadata",
     "outbox",
@@ -39,6 +41,7 @@ banks = sa.Table(
     sa.Column("category", sa.String(32), nullable=False, server_default="other"),
     sa.Column("vpdq_query_percent", sa.Float, nullable=False, server_default="80"),
     sa.Column("vpdq_compared_percent", sa.Float, nullable=False, server_default="0"),
+    sa.Column("flood", sa.JSON, nullable=True),  # {"hits", "chats", "minutes"}; null: off
 )
 
 bank_entries = sa.Table(
@@ -62,6 +65,34 @@ bank_entries = sa.Table(
     sa.Column("allow", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("bank_id", "signal_type", "value_key", name="uq_bank_entries_signal"),
     sa.Index("ix_bank_entries_bank_status", "bank_id", "status"),
+)
+
+# What each entry has done: its matches, the review outcomes of its removals, and
+# whether it is quarantined (its matches go to review) or trusted again.
+entry_stats = sa.Table(
+    "entry_stats",
+    metadata,
+    sa.Column(
+        "entry_id", _Id, sa.ForeignKey("bank_entries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("hits", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("confirms", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("overturns", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_hit_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("quarantine_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("trusted_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Matches per entry per day (UTC): counters, not a row per match.
+entry_days = sa.Table(
+    "entry_days",
+    metadata,
+    sa.Column(
+        "entry_id", _Id, sa.ForeignKey("bank_entries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
 )
 
 cases = sa.Table(

@@ -158,7 +158,7 @@ async def test_data_survives_reopening_and_migrations_run_once(
     engine = create_async_engine(driver_url(db_url))
     async with engine.connect() as conn:
         versions = (await conn.execute(sa.text("select version_num from alembic_version"))).all()
-        assert [tuple(v) for v in versions] == [("0014",)]
+        assert [tuple(v) for v in versions] == [("0015",)]
         if db_url.startswith("sqlite"):
             assert (await conn.execute(sa.text("pragma journal_mode"))).one() == ("wal",)
     await engine.dispose()

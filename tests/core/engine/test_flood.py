@@ -1,0 +1,122 @@
+"""Flood quarantine: one entry of a followed list that matches a harmless picture
+everywhere deletes a bounded number of copies, then only opens review cases;
+reviewers get one alert; trusting or disputing it is followed by every process."""
+
+import hashlib
+
+from core.banks import Bank, Entry, EntryStatus, Flood
+from core.matching.loader import follow_changes, load_matcher
+from core.model import Band, BankAction, Chat, ChatKind, MediaRef, Message
+from core.store import SqlStore
+from tests.core.engine_helpers import HARMLESS, USER, World, audit_of, world
+from tests.fakes import FakeClock
+
+WRONG = Entry("sha256", hashlib.sha256(HARMLESS).hexdigest(), source="followed list")
+
+
+def _post(i: int, chats: int) -> Message:
+    chat = Chat("fake", f"-{100 + i % chats}", ChatKind.SUPERGROUP, f"group {i % chats}")
+    return Message(chat, str(i), USER, media=(MediaRef("photo", f"k{i}", "harmless", "image/jpeg"),))
+
+
+async def _followed(w: World, flood: Flood | None) -> int:
+    await w.store.create_bank(Bank("followed", category="illegal_filming", flood=flood))
+    await w.store.add_entries("followed", [WRONG])
+    await w.moderator.follow_banks()
+    [(entry_id, *_)] = await w.store.entry_ids("followed", [("sha256", WRONG.value)])
+    return entry_id
+
+
+def _deleted(w: World) -> int:
+    return len(w.platform.of("delete_messages"))
+
+
+async def test_a_wrong_entry_deletes_at_most_its_limit_then_goes_to_review(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        entry_id = await _followed(w, Flood(hits=20, chats=50, minutes=60))
+        handled = [await w.moderator.on_message(_post(i, 10)) for i in range(200)]
+        assert _deleted(w) == 20
+        held = handled[20].verdict.matches[0]
+        assert (held.band, held.action) == (Band.REVIEW, BankAction.REVIEW)
+        assert "quarantined: 21 matches within 60 min (limit 20)" in held.note
+        assert all(h.case is not None for h in handled)  # every copy is still reviewed
+        alerts = w.platform.of("alert_reviewers")
+        assert len(alerts) == 1  # one alert, in the deployment's language (Korean)
+        assert f"blockfirst banks trust followed {entry_id}" in alerts[0][1]
+        assert "격리" in alerts[0][1]
+        quarantines = [e for e in await audit_of(store) if e.record.kind == "entry_quarantined"]
+        assert len(quarantines) == 1
+        assert quarantines[0].record.bank == "followed"
+        [stats] = await store.entry_stats("followed")
+        assert (stats.hits, stats.today, stats.quarantined_at is not None) == (200, 200, True)
+
+        # Another process starting now holds it too; a reviewer's trust reaches it.
+        other = await load_matcher(store)
+        assert entry_id in other.quarantined
+        await store.set_entry_standing("followed", entry_id, True, "test")
+        await follow_changes(store, other)
+        assert entry_id not in other.quarantined
+        assert entry_id in other.trusted
+
+
+async def test_matches_in_too_many_chats_quarantine_an_entry(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        await _followed(w, Flood(hits=1000, chats=3, minutes=60))
+        for i in range(40):
+            await w.moderator.on_message(_post(i, 10))
+        assert _deleted(w) == 3  # the fourth chat's copy is held
+
+
+async def test_a_trusted_entry_acts_again_up_to_ten_times_its_limit(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        entry_id = await _followed(w, Flood(hits=5, chats=50, minutes=60))
+        for i in range(10):
+            await w.moderator.on_message(_post(i, 10))
+        assert _deleted(w) == 5
+        await store.set_entry_standing("followed", entry_id, True, "test")
+        await w.moderator.follow_banks()
+        for i in range(10, 80):
+            await w.moderator.on_message(_post(i, 10))
+        # The window still holds the six counted (five deleted, the sixth held it):
+        # 50 allowed in all, 44 of them new.
+        assert _deleted(w) == 5 + 44
+        clock.advance(minutes=61)  # a new window: ten times the limit again
+        await store.set_entry_standing("followed", entry_id, True, "test")
+        await w.moderator.follow_banks()
+        for i in range(80, 100):
+            await w.moderator.on_message(_post(i, 10))
+        assert _deleted(w) == 49 + 20
+
+
+async def test_a_disputed_entry_stops_matching_and_a_reimport_skips_it(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        await _followed(w, Flood(hits=2, chats=50, minutes=60))
+        for i in range(5):
+            await w.moderator.on_message(_post(i, 10))
+        changed = await store.set_entry_status(
+            "followed", "sha256", [WRONG.value], EntryStatus.DISABLED, "test"
+        )
+        assert changed == 1
+        await w.moderator.follow_banks()
+        assert (await w.moderator.on_message(_post(9, 10))).case is None
+        again = await store.add_entries("followed", [WRONG])
+        assert (again.added, again.tombstoned) == (0, 1)
+
+
+async def test_a_bank_can_opt_out_and_the_default_spares_one_chats_burst(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        await _followed(w, None)
+        for i in range(60):
+            await w.moderator.on_message(_post(i, 10))
+        assert _deleted(w) == 60
+        assert Bank("x").flood == Flood(hits=300, chats=20, minutes=60)
