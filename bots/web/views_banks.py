@@ -38,6 +38,7 @@ _MEDIA_TYPES = {
 _TEXT_TYPES = (TextPhrase.name, TextWord.name, TextPattern.name)
 _LINK_TYPES = frozenset(n for n, t in SIGNAL_TYPES.items() if issubclass(t, LinkSignalType))
 _PAGE = 100
+_TOP = 20  # entries by matches on a bank's page
 _MAX_TRY = 4096  # characters of a text tried against the rules (a Telegram message)
 
 
@@ -78,6 +79,7 @@ async def bank_page(ctx: Ctx) -> Response:
         "bank.html",
         bank=bank,
         counts=counts,
+        stats=await ctx.store.entry_stats(name, limit=_TOP),
         rules=rules,
         next_after=rules[-1].id if len(rules) == _PAGE else None,
         text_types=_TEXT_TYPES,
@@ -111,6 +113,26 @@ async def add_text_rule(ctx: Ctx) -> Response:
     await _changed(ctx, "entries_added", name, done.reason)
     flash = ctx.say("web_rule_added", rule=value, added=done.result.added + done.restored)
     return ctx.redirect(f"/banks/{name}", flash)
+
+
+@view(Permission.MANAGE_BANKS)
+async def entry_standing(ctx: Ctx) -> Response:
+    """Trust a quarantined entry again, or dispute it (disabled: a re-import skips it)."""
+    name = ctx.request.path_params["name"]
+    entry_id = parse_number(ctx.request.path_params["entry"], "entry", 0, 1, 2**62)
+    if ctx.request.url.path.endswith("/trust"):
+        entry = await ctx.store.set_entry_standing(name, entry_id, True, ctx.me.actor)
+        rule = f"{entry.signal_type}:{entry.value[:80]}"
+        await _changed(ctx, "entry_trusted", name, f"entry {entry_id} {rule}")
+        return ctx.redirect(f"/banks/{name}", ctx.say("web_entry_trusted", entry=entry_id))
+    found = await ctx.store.entries_by_id(name, entry_id, entry_id, [entry_id])
+    if not found:
+        raise InputError(f"bank {name!r} has no entry {entry_id}")
+    _, kind, value, _, _ = found[0]
+    await ctx.store.set_entry_status(name, kind, [value], EntryStatus.DISABLED, ctx.me.actor)
+    reason = ctx.field("reason").strip()[:200] or "disputed"
+    await _changed(ctx, "entry_disputed", name, f"entry {entry_id} {kind}:{value[:80]}: {reason}")
+    return ctx.redirect(f"/banks/{name}", ctx.say("web_entry_disputed", entry=entry_id))
 
 
 @view(Permission.MANAGE_BANKS)
@@ -203,6 +225,8 @@ routes = [
     Route("/banks/{name:str}", bank_page),
     Route("/banks/{name:str}/rules", add_text_rule, methods=["POST"]),
     Route("/banks/{name:str}/rules/remove", remove_rule, methods=["POST"]),
+    Route("/banks/{name:str}/entries/{entry:str}/trust", entry_standing, methods=["POST"]),
+    Route("/banks/{name:str}/entries/{entry:str}/dispute", entry_standing, methods=["POST"]),
     Route("/banks/{name:str}/import", import_list, methods=["POST"]),
     Route("/banks/{name:str}/enable", toggle_bank, methods=["POST"]),
     Route("/banks/{name:str}/disable", toggle_bank, methods=["POST"]),

@@ -1,7 +1,7 @@
 """The engine's figures in Prometheus's text format, for ``/metrics`` wherever a
 Moderator serves (the dashboard, the API): counts, never case contents."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -43,6 +43,14 @@ class _Snapshot:
         events = moderator.stats.events
         yield _counter("blockfirst_messages", "Messages checked.", events["messages"])
         yield _counter("blockfirst_matches", "Messages that matched a bank.", events["matches"])
+        yield _by_bank(
+            "blockfirst_bank_matches", "Matches by bank.", moderator.stats.bank_matches
+        )
+        yield _by_bank(
+            "blockfirst_quarantines",
+            "Entries quarantined for matching too often, by bank.",
+            moderator.stats.quarantines,
+        )
         effects = CounterMetricFamily(
             "blockfirst_effects", "Platform actions by kind and ending.", labels=["kind", "result"]
         )
@@ -80,6 +88,13 @@ class _Snapshot:
 
 def _counter(name: str, text: str, value: int) -> CounterMetricFamily:
     return CounterMetricFamily(name, text, value=value)
+
+
+def _by_bank(name: str, text: str, counts: Mapping[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, text, labels=["bank"])
+    for bank, count in sorted(counts.items()):
+        family.add_metric([bank], count)
+    return family
 
 
 def _histogram(name: str, text: str, histogram: Histogram) -> HistogramMetricFamily:

@@ -87,6 +87,8 @@ class Messages:
         if await self._store.seen(message.update_key):  # the same answer, nothing done again
             return Handled(verdict, await self._store.open_case_for(target), True)
         self._stats.events["matches"] += 1
+        self._stats.bank_matches.update(m.bank for m in verdict.matches)
+        self._stats.quarantines.update(h.match.bank for h in held)
         case = Case(
             id=new_id(),
             kind=verdict.case_kind or CaseKind.MATCH_REVIEW,

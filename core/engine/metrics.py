@@ -44,5 +44,7 @@ class Stats:
     performer (``Moderator.counts``)."""
 
     events: Counter[str] = field(default_factory=Counter)
+    bank_matches: Counter[str] = field(default_factory=Counter)  # by bank (never by entry)
+    quarantines: Counter[str] = field(default_factory=Counter)  # entries quarantined, by bank
     hashing: Histogram = field(default_factory=Histogram)
     matching: Histogram = field(default_factory=Histogram)

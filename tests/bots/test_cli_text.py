@@ -94,7 +94,7 @@ def test_a_spreadsheet_of_rules_imports_with_notes_and_exports_back(
     sheet = tmp_path / "rules.csv"
     sheet.write_text(
         "type,value,note,allow\n"
-        "text,\"딥페이크, 판매\",selling,\n"
+        'text,"딥페이크, 판매",selling,\n'
         "text,딥페이크 예방 교육,education,yes\n"
         "text_word,몰카,,\n"
         "url,https://example.com/x,not text,\n",

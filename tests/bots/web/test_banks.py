@@ -3,11 +3,13 @@ bad-row report, export in every list format."""
 
 import html
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from bots.web.settings import WebSettings
 from core.banks import Bank, Entry
 from core.store import SqlStore
+from core.writes import CountHits, Quarantine
 from tests.bots.web.conftest import Dashboard, csrf_of, post
 from tests.fakes import FakePlatform
 
@@ -201,3 +203,47 @@ def test_a_rules_csv_imports_text_rules_with_notes(dashboard: Dashboard) -> None
     assert "line 4" in page
     listed = html.unescape(ann.get("/banks/ads").text)
     assert "seller slang" in listed
+
+
+async def _quarantined(store: SqlStore) -> None:
+    await store.create_bank(Bank("followed", category="illegal_filming"))
+    await store.add_entries("followed", [Entry("md5", f"{7:032x}")])
+    [(entry_id, _, _)] = await store.entry_ids("followed", [("md5", f"{7:032x}")])
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    await store.apply(
+        [
+            *(CountHits((entry_id,), now) for _ in range(31)),
+            Quarantine("followed", entry_id, "31 matches within 60 min (limit 30)"),
+        ]
+    )
+
+
+def test_a_quarantined_entry_is_shown_and_an_admin_trusts_or_disputes_it(
+    dashboard: Dashboard,
+) -> None:
+    dashboard.seed(_quarantined)
+    otto = html.unescape(dashboard.client("otto").get("/banks/followed").text)
+    assert "31 matches within 60 min (limit 30)" in otto
+    assert "Trust again" not in otto  # an auditor changes nothing
+    ann = dashboard.client("ann")
+    page = html.unescape(ann.get("/banks/followed").text)
+    assert "quarantined since" in page
+    entry_id = page.split('<tr id="entry-')[1].split('"')[0]
+    trusted = post(ann, f"/banks/followed/entries/{entry_id}/trust", {}, "/banks/followed")
+    assert trusted.status_code == 303
+    after = html.unescape(ann.get("/banks/followed").text)
+    assert f"Entry {entry_id} is trusted again" in after
+    assert "trusted again since" in after
+    disputed = post(
+        ann, f"/banks/followed/entries/{entry_id}/dispute", {"reason": "a meme"}, "/banks/followed"
+    )
+    assert disputed.status_code == 303
+    reasons = dashboard.seed(_audit_reasons)
+    assert ("entry_trusted", "web:ann", f"entry {entry_id} md5:{7:032x}") in reasons
+    assert ("entry_disputed", "web:ann", f"entry {entry_id} md5:{7:032x}: a meme") in reasons
+    rita = dashboard.client("rita")
+    path = f"/banks/followed/entries/{entry_id}/trust"
+    assert post(rita, path, {}, "/banks/followed").status_code == 403
+    assert (
+        post(ann, "/banks/followed/entries/99999/trust", {}, "/banks/followed").status_code == 400
+    )

@@ -39,6 +39,11 @@ async def test_probes_and_metrics(store: SqlStore, clock: FakeClock) -> None:
     assert _metric(text, "blockfirst_matches_total") == 1
     assert _metric(text, "blockfirst_deletions_total") == 1
     assert 'blockfirst_effects_total{kind="delete",result="done"} 1.0' in text
+    # One photo matched several of the bank's entries (its PDQ, pHash, digests...):
+    # counted per bank, never with a label per entry.
+    banks = [line for line in text.splitlines() if line.startswith("blockfirst_bank_matches")]
+    assert [line.split()[0] for line in banks] == ['blockfirst_bank_matches_total{bank="ncii"}']
+    assert "# TYPE blockfirst_quarantines_total counter" in text
     assert _metric(text, "blockfirst_queue_size") == 1
     assert _metric(text, "blockfirst_overdue_cases") == 1
     assert _metric(text, "blockfirst_hashing_seconds_count") == 2  # two photos hashed

@@ -16,7 +16,9 @@ WRONG = Entry("sha256", hashlib.sha256(HARMLESS).hexdigest(), source="followed l
 
 def _post(i: int, chats: int) -> Message:
     chat = Chat("fake", f"-{100 + i % chats}", ChatKind.SUPERGROUP, f"group {i % chats}")
-    return Message(chat, str(i), USER, media=(MediaRef("photo", f"k{i}", "harmless", "image/jpeg"),))
+    return Message(
+        chat, str(i), USER, media=(MediaRef("photo", f"k{i}", "harmless", "image/jpeg"),)
+    )
 
 
 async def _followed(w: World, flood: Flood | None) -> int:

@@ -1,0 +1,81 @@
+"""`blockfirst banks flood|stats|trust|dispute` (and the families' `stats`) against a
+real SQLite file: what a quarantined entry looks like, and the two ways out."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bots.cli import cli
+from core.audit import AuditRecord
+from core.store import open_store
+from core.writes import Audit, CountHits, Quarantine
+
+Run = Callable[..., Result]
+MD5 = "5eb63bbbe01eeed093cb22bb8f5acdc3"
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def _matched(db_url: str, bank: str, times: int, quarantine: bool) -> int:
+    """What the engine writes when an entry matches: counts, and a quarantine."""
+
+    async def write() -> int:
+        async with open_store(db_url) as store:
+            [(entry_id, _, _)] = await store.entry_ids(bank, [("md5", MD5)])
+            now = datetime.now(UTC)
+            ops = [CountHits((entry_id,), now) for _ in range(times)]
+            if quarantine:
+                ops += [Quarantine(bank, entry_id, "31 matches within 60 min (limit 30)")]
+                ops += [Audit(AuditRecord(kind="entry_quarantined", bank=bank))]
+            await store.apply(ops)
+            return entry_id
+
+    return asyncio.run(write())
+
+
+def test_flood_limits_are_shown_changed_validated_and_audited(run: Run) -> None:
+    run("banks", "create", "followed")
+    shown = run("banks", "stats", "followed").output
+    assert "past 300 matches or 20 chats within 60 min" in shown
+    assert "no entry has matched yet" in shown
+    changed = run("banks", "flood", "followed", "--hits", "20")
+    assert "past 20 matches or 20 chats within 60 min" in changed.output
+    assert "never quarantined" in run("banks", "flood", "followed", "--off").output
+    bad = run("banks", "flood", "followed", "--hits", "0")
+    assert bad.exit_code == 2
+    assert "error" in bad.output.lower() or "invalid" in bad.output.lower()
+    audit = run("audit", "export").output
+    assert audit.count('"kind": "bank_flood"') == 2 or audit.count("bank_flood") == 2
+
+
+def test_a_quarantined_entry_is_listed_then_trusted_or_disputed(run: Run, db_url: str) -> None:
+    run("banks", "create", "followed")
+    run("hashes", "import", "followed", "-", input=f"md5 {MD5}\n")
+    entry_id = _matched(db_url, "followed", 31, quarantine=True)
+    listed = run("hashes", "stats", "followed").output
+    assert f"{entry_id:>8}      31     31" in listed
+    assert "quarantined" in listed
+    assert "31 matches within 60 min (limit 30)" in listed
+    assert "no entry" in run("links", "stats", "followed").output  # a link bank's view
+    trusted = run("banks", "trust", "followed", str(entry_id))
+    assert f"entry {entry_id} (md5:{MD5}) acts again" in trusted.output
+    assert "trusted" in run("banks", "stats", "followed").output
+    missing = run("banks", "trust", "followed", "999999")
+    assert missing.exit_code == 2
+    assert "has no entry 999999" in missing.output
+    disputed = run("banks", "dispute", "followed", str(entry_id), "--reason", "a meme")
+    assert f"entry {entry_id} disabled (a meme)" in disputed.output
+    again = run("hashes", "import", "followed", "-", input=f"md5 {MD5}\n")
+    assert "previously removed (not re-added) 1" in again.output
+    audit = run("audit", "export").output
+    assert "entry_trusted" in audit
+    assert "a meme" in audit
