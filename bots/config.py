@@ -92,6 +92,7 @@ _SECTIONS = {
         "temporary_measure_days",
     },
     "reports": {"per_hour", "fetch_urls"},
+    "banks": {"dispute_after"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
     "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
@@ -121,6 +122,7 @@ def load_config(
             timezone=_timezone(data),
             reports_per_hour=_positive(data, "reports.per_hour", 10, 100_000),
             fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
+            dispute_after=_positive(data, "banks.dispute_after", 3, 1000),
         )
     except InputError as exc:
         raise ConfigError(str(exc)) from exc

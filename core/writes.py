@@ -15,6 +15,7 @@ __all__ = [
     "CountHits",
     "Enqueue",
     "Finish",
+    "JudgeEntries",
     "MarkProcessed",
     "Op",
     "OpenCase",
@@ -126,6 +127,18 @@ class Quarantine:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class JudgeEntries:
+    """A reviewer's outcome for the entries whose matches made a case: confirmed
+    (each entry's overturn streak ends), or an overturned removal (each entry's
+    streak grows; at ``dispute_after`` the entry is disabled, audited)."""
+
+    entries: tuple[tuple[str, int], ...]  # (bank, entry id)
+    confirmed: bool
+    dispute_after: int
+    case_id: str
+
+
 Op = (
     OpenCase
     | UpdateCase
@@ -137,6 +150,7 @@ Op = (
     | RememberSignals
     | CountHits
     | Quarantine
+    | JudgeEntries
 )
 
 

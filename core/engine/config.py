@@ -22,6 +22,8 @@ class EngineConfig:
     max_attempts: int = 5
     reports_per_hour: int = 10  # per reporter; authorities are not limited
     fetch_reported_urls: bool = False  # fetch reported image links to hash them
+    # Overturned removals of one entry, with no confirmation between, that disable it.
+    dispute_after: int = 3
     # Several processes serving one platform (PostgreSQL): how long an effect stays
     # claimed by the process performing it before another may take it over. Zero:
     # one process per platform, and a restart performs everything left pending at once.

@@ -43,9 +43,7 @@ class _Snapshot:
         events = moderator.stats.events
         yield _counter("blockfirst_messages", "Messages checked.", events["messages"])
         yield _counter("blockfirst_matches", "Messages that matched a bank.", events["matches"])
-        yield _by_bank(
-            "blockfirst_bank_matches", "Matches by bank.", moderator.stats.bank_matches
-        )
+        yield _by_bank("blockfirst_bank_matches", "Matches by bank.", moderator.stats.bank_matches)
         yield _by_bank(
             "blockfirst_quarantines",
             "Entries quarantined for matching too often, by bank.",

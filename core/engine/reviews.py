@@ -20,6 +20,7 @@ from core.errors import AuthorisationError, InputError
 from core.ids import new_id
 from core.model import (
     Action,
+    Band,
     BankAction,
     CaseKind,
     CaseState,
@@ -28,7 +29,7 @@ from core.model import (
     MediaSignals,
 )
 from core.texts import alert_text, restore_caption, say
-from core.writes import Audit, Op, RecordDecision, UpdateCase
+from core.writes import Audit, JudgeEntries, Op, RecordDecision, UpdateCase
 
 __all__ = ["RefusalThrottle", "Reviews"]
 
@@ -168,8 +169,26 @@ class Reviews:
             UpdateCase(case.id, fields),
             RecordDecision(case.id, decision, reviewer, now, note),
             Audit(_decision_record(case, decision, reviewer, why)),
+            *self._judged(case, decided),
         ]
         return ops, effects
+
+    def _judged(self, case: Case, decided: Case) -> list[Op]:
+        """What a decision says of the bank entries behind the case: a confirmation
+        vouches for all its matches' entries; an overturned removal counts against
+        the entries that removed it (disabled after ``dispute_after`` in a row)."""
+        if decided.kind is CaseKind.APPEAL or not decided.matches:
+            return []
+        if decided.state is CaseState.CONFIRMED and case.state is not CaseState.CONFIRMED:
+            entries = [(m.bank, m.entry_id) for m in decided.matches]
+            confirmed = True
+        elif decided.state is CaseState.OVERTURNED and case.removed:
+            entries = [(m.bank, m.entry_id) for m in decided.matches if m.band is Band.ACT]
+            confirmed = False
+        else:
+            return []
+        after = self._config.dispute_after
+        return [JudgeEntries(tuple(entries), confirmed, after, case.id)] if entries else []
 
     async def _carry_over(
         self,

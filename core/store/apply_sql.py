@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audit import AuditRecord
+from core.banks import EntryStatus
 from core.cases import Case
 from core.errors import AlreadyProcessed
 from core.model import CaseState
@@ -24,6 +25,7 @@ from core.store.audit_sql import append_audit
 from core.store.codec import case_from_row, case_row, effect_json
 from core.store.schema import (
     bank_changes,
+    bank_entries,
     cases,
     decisions,
     entry_days,
@@ -38,6 +40,7 @@ from core.writes import (
     CountHits,
     Enqueue,
     Finish,
+    JudgeEntries,
     MarkProcessed,
     Op,
     OpenCase,
@@ -78,12 +81,16 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
     audits: list[tuple[int, AuditRecord]] = []
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for i, op in enumerate(ops):
+        if isinstance(op, JudgeEntries):
+            disputed = await _judge(conn, op, now)
+            batch.results[i] = [entry_id for entry_id, _ in disputed]
+            audits += [(-1, record) for _, record in disputed]
         if isinstance(op, Audit):
             audits.append((i, replace(op.record, case_id=batch.case_id(op.record.case_id))))
         elif isinstance(op, UpdateCase):
             values = {name: getattr(value, "value", value) for name, value in op.changes}
             updates[tuple(sorted(values))].append({"b_id": batch.case_id(op.case_id), **values})
-        elif not isinstance(op, OpenCase | CountHits | Quarantine):
+        elif not isinstance(op, OpenCase | CountHits | Quarantine | JudgeEntries):
             batch.results[i] = _collect(op, batch)
     await _write(conn, batch.rows)
     await _count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
@@ -93,7 +100,8 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
         await conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
     entries = await append_audit(conn, [record for _, record in audits], now)
     for (i, _), entry in zip(audits, entries, strict=True):
-        batch.results[i] = entry
+        if i >= 0:
+            batch.results[i] = entry
     return batch.results
 
 
@@ -209,6 +217,70 @@ async def _quarantine(conn: AsyncConnection, held: list[Quarantine], now: dateti
         await conn.execute(
             sa.insert(bank_changes).values(bank=bank, kind="quarantine", entry_ids=ids, at=now)
         )
+
+
+async def _judge(
+    conn: AsyncConnection, op: JudgeEntries, now: datetime
+) -> list[tuple[int, AuditRecord]]:
+    """Count a review outcome against its entries; disable those overturned
+    ``dispute_after`` times in a row, and say so (a re-import skips them)."""
+    ids = sorted({entry_id for _, entry_id in op.entries})
+    if not ids:
+        return []
+    s = entry_stats.c
+    changes = (
+        {"confirms": s.confirms + 1, "overturn_streak": 0}
+        if op.confirmed
+        else {"overturns": s.overturns + 1, "overturn_streak": s.overturn_streak + 1}
+    )
+    start = {"confirms": int(op.confirmed), "overturns": int(not op.confirmed)}
+    start["overturn_streak"] = start["overturns"]
+    stats = upsert(conn, entry_stats)
+    await conn.execute(
+        stats.on_conflict_do_update(index_elements=[s.entry_id], set_=changes),
+        [{"entry_id": entry_id, **start} for entry_id in ids],
+    )
+    if op.confirmed:
+        return []
+    worn = set(
+        (
+            await conn.execute(
+                sa.select(s.entry_id)
+                .where(s.entry_id.in_(ids))
+                .where(s.overturn_streak >= op.dispute_after)
+            )
+        ).scalars()
+    )
+    e = bank_entries.c
+    disabled = (
+        await conn.execute(
+            sa.update(bank_entries)
+            .where(e.id.in_(sorted(worn)))
+            .where(e.status == EntryStatus.ACTIVE.value)
+            .values(status=EntryStatus.DISABLED.value, status_at=now, status_by="review outcomes")
+            .returning(e.id, e.signal_type, e.value)
+        )
+    ).all()
+    reason = f"overturned {op.dispute_after} times with no confirmation between"
+    banks_of = {entry_id: bank for bank, entry_id in op.entries}
+    records = []
+    for bank in sorted({banks_of[row.id] for row in disabled}):
+        mine = sorted(row.id for row in disabled if banks_of[row.id] == bank)
+        await conn.execute(
+            sa.insert(bank_changes).values(bank=bank, kind="status", entry_ids=mine, at=now)
+        )
+    for row in disabled:
+        record = AuditRecord(
+            kind="entry_disputed",
+            actor="review outcomes",
+            bank=banks_of[row.id],
+            signals=(f"{row.signal_type}:{row.value[:200]}",),
+            result="disabled: it matches nothing, and a re-import of its list skips it",
+            reason=f"entry {row.id}: {reason}",
+            case_id=op.case_id,
+        )
+        records.append((row.id, record))
+    return records
 
 
 async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:

@@ -6,9 +6,18 @@ import hashlib
 
 from core.banks import Bank, Entry, EntryStatus, Flood
 from core.matching.loader import follow_changes, load_matcher
-from core.model import Band, BankAction, Chat, ChatKind, MediaRef, Message
+from core.model import Band, BankAction, Chat, ChatKind, Decision, MediaRef, Message
 from core.store import SqlStore
-from tests.core.engine_helpers import HARMLESS, USER, World, audit_of, world
+from tests.core.engine_helpers import (
+    BANNED,
+    HARMLESS,
+    REVIEWER,
+    USER,
+    World,
+    audit_of,
+    photo,
+    world,
+)
 from tests.fakes import FakeClock
 
 WRONG = Entry("sha256", hashlib.sha256(HARMLESS).hexdigest(), source="followed list")
@@ -122,3 +131,39 @@ async def test_a_bank_can_opt_out_and_the_default_spares_one_chats_burst(
             await w.moderator.on_message(_post(i, 10))
         assert _deleted(w) == 60
         assert Bank("x").flood == Flood(hits=300, chats=20, minutes=60)
+
+
+async def test_three_overturned_removals_disable_the_entries_that_made_them(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        for i in range(3):
+            case = (await w.moderator.on_message(photo(str(i), key=f"k{i}"))).case
+            assert case is not None
+            assert (await store.get_case(case.id)).removed
+            await w.moderator.on_decision(case.id, Decision.OVERTURN, REVIEWER)
+        await w.moderator.follow_banks()
+        assert (await w.moderator.on_message(photo("9", key="k9"))).case is None
+        disputed = [e for e in await audit_of(store) if e.record.kind == "entry_disputed"]
+        assert disputed
+        assert all("overturned 3 times" in e.record.reason for e in disputed)
+        banked = await store.add_entries(
+            "ncii", [Entry("sha256", hashlib.sha256(BANNED).hexdigest())]
+        )
+        assert banked.tombstoned == 1  # a re-import of the list skips it
+
+
+async def test_a_confirmation_in_between_resets_the_count(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        decisions = [Decision.OVERTURN, Decision.OVERTURN, Decision.CONFIRM, Decision.OVERTURN]
+        for i, decision in enumerate(decisions):
+            case = (await w.moderator.on_message(photo(str(i), key=f"k{i}"))).case
+            assert case is not None
+            await w.moderator.on_decision(case.id, decision, REVIEWER)
+        await w.moderator.follow_banks()
+        assert (await w.moderator.on_message(photo("9", key="k9"))).case is not None
+        stats = {s.entry.signal_type: s for s in await store.entry_stats("ncii")}
+        sha = stats["sha256"]
+        assert (sha.confirms, sha.overturns, sha.hits) == (1, 3, 5)
