@@ -179,6 +179,11 @@ async def _count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
             hits, last = totals.get(entry_id, (0, count.at))
             totals[entry_id] = (hits + 1, max(last, count.at))
             days[entry_id, count.at.astimezone(UTC).date()] += 1
+    known = await _existing(conn, list(totals))
+    totals = {e: v for e, v in totals.items() if e in known}
+    days = {key: hits for key, hits in days.items() if key[0] in known}
+    if not totals:
+        return
     stats = upsert(conn, entry_stats)
     await conn.execute(
         stats.on_conflict_do_update(
@@ -200,6 +205,8 @@ async def _count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
 
 async def _quarantine(conn: AsyncConnection, held: list[Quarantine], now: datetime) -> None:
     """Mark entries quarantined, and log it as a bank change every process follows."""
+    known = await _existing(conn, [q.entry_id for q in held])
+    held = [q for q in held if q.entry_id in known]
     if not held:
         return
     stats = upsert(conn, entry_stats)
@@ -219,13 +226,21 @@ async def _quarantine(conn: AsyncConnection, held: list[Quarantine], now: dateti
         )
 
 
+async def _existing(conn: AsyncConnection, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are bank entries (statistics are kept for those only)."""
+    if not ids:
+        return set()
+    query = sa.select(bank_entries.c.id).where(bank_entries.c.id.in_(sorted(set(ids))))
+    return set((await conn.execute(query)).scalars())
+
+
 async def _judge(
     conn: AsyncConnection, op: JudgeEntries, now: datetime
 ) -> list[tuple[int, AuditRecord]]:
     """Count a review outcome against its entries; disable those overturned
     ``dispute_after`` times in a row, and say so (a re-import skips them)."""
-    ids = sorted({entry_id for _, entry_id in op.entries})
-    if not ids:
+    ids = sorted(await _existing(conn, [entry_id for _, entry_id in op.entries]))
+    if not ids:  # (a case may outlive its entries' bank)
         return []
     s = entry_stats.c
     changes = (

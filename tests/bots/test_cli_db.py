@@ -18,7 +18,7 @@ def test_migrate_says_where_the_store_is(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/m.db"
     result = CliRunner().invoke(cli, ["--db", url, "db", "migrate"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("is at schema revision 0014")
+    assert result.output.strip().endswith("is at schema revision 0015")
 
 
 async def _deployment(url: str) -> int:
