@@ -107,9 +107,9 @@ async def import_rows(
 
 
 def entries_for_media(
-    media: MediaSignals, *, source: str, added_by: str, note: str = ""
+    media: MediaSignals, *, source: str, added_by: str, note: str = "", allow: bool = False
 ) -> list[Entry]:
-    """Bank entries for every trustworthy signal of one image."""
+    """Bank entries (allow rules, if ``allow``) for every trustworthy signal of one image."""
     entries = []
     for signal in media.signals:
         signal_type = SIGNAL_TYPES[signal.signal_type]
@@ -123,6 +123,7 @@ def entries_for_media(
                 added_by=added_by,
                 note=note,
                 quality=signal.quality,
+                allow=allow,
             )
         )
     return entries

@@ -60,9 +60,20 @@ def hashes() -> None:
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--note", default="", help="Stored with each entry.")
 @click.option("--by", "added_by", default=None, help="Who adds them (default: your user name).")
+@click.option(
+    "--allow",
+    is_flag=True,
+    help="Allow entries: IMAGES are fine, and a block match of any item they match (within "
+    "the bank's distance) is cleared.",
+)
 @click.pass_obj
 def add(
-    state: CliState, bank: str, images: tuple[Path, ...], note: str, added_by: str | None
+    state: CliState,
+    bank: str,
+    images: tuple[Path, ...],
+    note: str,
+    added_by: str | None,
+    allow: bool,
 ) -> None:
     """Hash IMAGES and add every signal to BANK (the images themselves are not kept)."""
     entries = []
@@ -74,7 +85,7 @@ def add(
         if media.error:
             click.echo(f"warning: {path}: {media.error}; adding exact hashes only", err=True)
         entries += entries_for_media(
-            media, source="image", added_by=added_by or whoami(), note=note
+            media, source="image", added_by=added_by or whoami(), note=note, allow=allow
         )
 
     async def body() -> None:

@@ -35,6 +35,7 @@ _CHOICES = {
     "confirm": (Decision.CONFIRM, False),
     "ban": (Decision.CONFIRM, True),
     "overturn": (Decision.OVERTURN, False),
+    "fine": (Decision.OVERTURN, False),  # and its hashes become allow entries
     "escalate": (Decision.ESCALATE, False),
 }
 
@@ -185,7 +186,7 @@ async def _decide(ctx: Ctx, case_id: str, choice: str, note: str) -> Case:
         raise InputError(f"decision: {choice[:40]!r} is not one of {', '.join(_CHOICES)}")
     decision, ban = _CHOICES[choice]
     return await ctx.state.live.moderator.on_decision(
-        case_id, decision, ctx.me.actor, note=note, ban=ban, vouched=True
+        case_id, decision, ctx.me.actor, note=note, ban=ban, vouched=True, fine=choice == "fine"
     )
 
 

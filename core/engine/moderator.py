@@ -129,11 +129,13 @@ class Moderator:
         note: str = "",
         ban: bool = False,
         vouched: bool = False,
+        fine: bool = False,
     ) -> Case:
         """Decide a case. ``vouched``: the adapter checked the reviewer by other means
-        (a Discord reviewer role) and the allowlist does not apply."""
+        (a Discord reviewer role) and the allowlist does not apply. ``fine`` (with an
+        overturn): the image's hashes become allow entries of the banks it matched."""
         return await self._reviews.on_decision(
-            case_id, decision, reviewer, note=note, ban=ban, vouched=vouched
+            case_id, decision, reviewer, note=note, ban=ban, vouched=vouched, fine=fine
         )
 
     async def sweep_deadlines(self) -> int:

@@ -16,7 +16,7 @@ from core.effects import decision_effects, replies
 from core.engine.chat_settings import ChatSettingsCache
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
-from core.errors import AuthorisationError, InputError
+from core.errors import AuthorisationError, InputError, Said
 from core.ids import new_id
 from core.model import (
     Action,
@@ -78,12 +78,20 @@ class Reviews:
         note: str = "",
         ban: bool = False,
         vouched: bool = False,
+        fine: bool = False,
     ) -> Case:
         """Decide a case. ``vouched``: the adapter checked the reviewer by other means
         (a Discord reviewer role) and the allowlist does not apply. Deciding an appeal
         decides the case it contests in the same write: upheld confirms it (if still
-        open), reversed overturns it even if it was final; the objector is told."""
+        open), reversed overturns it even if it was final; the objector is told.
+        ``fine`` (with an overturn): the image is fine, and its hashes become allow
+        entries of the banks that matched it."""
         case = await self._store.get_case(case_id)
+        if fine and (decision is not Decision.OVERTURN or not case.signals or not case.matches):
+            raise InputError(
+                f"case {case_id}: only an overturned match of an image can mark it fine",
+                said=Said("fine_needs_image", {"case_id": case_id}),
+            )
         contested = None
         if case.appeal is not None:
             contested = await self._store.get_case(case.appeal.case_id)
@@ -122,6 +130,8 @@ class Reviews:
             effects += more_effects
             confirmed += carried
         await self._commit.submit([*ops, *self._outbox.enqueue(effects)])
+        if fine:
+            await self.allow_signals(decided, reviewer)
         if decision is Decision.CONFIRM:
             for case_confirmed in confirmed:
                 await self._bank_signals(case_confirmed, reviewer)
@@ -223,6 +233,31 @@ class Reviews:
         told = lambda lang: say(key, lang, case_id=contested.id, reasons=why)  # noqa: E731
         effects += replies(appeal, [(appeal.appeal.objector, appeal.appeal.language)], told, now)
         return ops, effects, confirmed
+
+    async def allow_signals(self, case: Case, reviewer: str) -> int:
+        """'This image is fine': the case's image hashes become allow entries of each
+        bank that matched it (hashes only, never the image), audited; how many."""
+        media = MediaSignals(case.signals)
+        added = 0
+        for name in sorted({m.bank for m in case.matches}):
+            entries = entries_for_media(
+                media, source=f"case:{case.id}", added_by=reviewer, allow=True,
+                note="a reviewer found this image fine",
+            )  # fmt: skip
+            keys = [(e.signal_type, e.value) for e in entries]
+            before = {row[0] for row in await self._store.entry_ids(name, keys)}
+            result = await self._store.add_entries(name, entries)
+            added += result.added
+            # (A hash the bank holds already, the very one that matched say, stays as
+            # it is: the image's other hashes as allow entries clear the item anyway.)
+            found = await self._store.entry_ids(name, keys)
+            self._matcher.add(name, [(*row, True) for row in found if row[0] not in before])
+            record = AuditRecord(
+                kind="entries_added", bank=name, actor=reviewer, case_id=case.id,
+                reason=f"this image is fine: {result.added} allow entries from case {case.id}",
+            )  # fmt: skip
+            await self._commit.submit([Audit(record)])
+        return added
 
     async def _bank_signals(self, case: Case, reviewer: str) -> None:
         """Confirmed: the message's signals join the local bank of its category

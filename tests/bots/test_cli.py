@@ -351,3 +351,17 @@ def test_help_loads_no_command_module_and_no_heavy_stack() -> None:
 def test_checking_a_link_or_a_text_loads_the_store_and_nothing_for_media(db_url: str) -> None:
     for args in (("links", "check", "https://example.com/a"), ("text", "check", "hello")):
         assert _loaded("--db", db_url, *args) == {"sqlalchemy"}, args
+
+
+def test_hashes_add_allow_makes_allow_entries_from_an_image(
+    run: Run, images: dict[str, Path]
+) -> None:
+    run("banks", "create", "b")
+    added = run("hashes", "add", "b", "--allow", str(images["photo.jpg"]))
+    assert added.exit_code == 0, added.output
+    exported = run("hashes", "export", "b").output.splitlines()
+    assert exported
+    assert all(line.startswith("allow ") for line in exported)
+    imported = run("hashes", "import", "b", "-", input=f"allow md5 {MD5}\n")
+    assert "added 1," in imported.output
+    assert f"allow md5 {MD5}" in run("hashes", "export", "b").output

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from core.banks import Bank
 from core.engine.moderator import Moderator
 from core.matching.matcher import Matcher
 from core.model import Decision
@@ -182,3 +183,24 @@ def test_bulk_decisions_report_what_failed(dashboard: Dashboard) -> None:
     assert "nope: There is no case nope." in flash
     post(rita, "/cases/bulk", {"decision": "confirm"})
     assert "No case was ticked." in rita.get("/").text
+
+
+def test_this_image_is_fine_from_the_case_page(dashboard: Dashboard) -> None:
+    async def bank(store: SqlStore) -> None:
+        await store.create_bank(Bank("ncii", category="deepfake"))
+
+    dashboard.seed(bank)
+    dashboard.open_cases("c1", hours=3)
+    rita = dashboard.client("rita")
+    assert "Overturn: this image is fine" in html.unescape(rita.get("/cases/c1").text)
+    response = post(rita, "/cases/c1/decide", {"decision": "fine"}, "/cases/c1")
+    assert response.status_code == 303
+    assert "Case c1 is overturned." in rita.get("/cases/c1").text
+
+    async def allowed(store: SqlStore) -> list[tuple[str, str, bool]]:
+        return [(e.signal_type, e.source, e.allow) async for e in store.iter_entries("ncii")]
+
+    assert sorted(dashboard.seed(allowed)) == [
+        ("md5", "case:c1", True),
+        ("pdq", "case:c1", True),
+    ]

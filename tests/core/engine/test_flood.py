@@ -4,9 +4,12 @@ reviewers get one alert; trusting or disputing it is followed by every process."
 
 import hashlib
 
+import pytest
+
 from core.banks import Bank, Entry, EntryStatus, Flood
+from core.errors import InputError
 from core.matching.loader import follow_changes, load_matcher
-from core.model import Band, BankAction, Chat, ChatKind, Decision, MediaRef, Message
+from core.model import Band, BankAction, Chat, ChatKind, Decision, MediaRef, Message, Report
 from core.store import SqlStore
 from tests.core.engine_helpers import (
     BANNED,
@@ -167,3 +170,29 @@ async def test_a_confirmation_in_between_resets_the_count(
         stats = {s.entry.signal_type: s for s in await store.entry_stats("ncii")}
         sha = stats["sha256"]
         assert (sha.confirms, sha.overturns, sha.hits) == (1, 3, 5)
+
+
+async def test_this_image_is_fine_overturns_and_allows_its_hashes(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        case = (await w.moderator.on_message(photo("1", "mirrored", key="m1"))).case
+        assert case is not None
+        decided = await w.moderator.on_decision(case.id, Decision.OVERTURN, REVIEWER, fine=True)
+        assert decided.state.value == "overturned"
+        again = await w.moderator.on_message(photo("2", "mirrored", key="m2"))
+        assert again.case is None  # its own hashes allow it now
+        allowed = [e async for e in store.iter_entries("ncii") if e.allow]
+        assert allowed
+        assert {e.source for e in allowed} == {f"case:{case.id}"}
+        assert all(len(e.value) <= 256 for e in allowed)  # hashes, never the image
+        audited = [e for e in await audit_of(store) if e.record.kind == "entries_added"]
+        assert audited[-1].record.actor == REVIEWER
+        assert "this image is fine" in audited[-1].record.reason
+        # An allow entry clears every item within the bank's distance of it: the
+        # original it mirrors too. Mark fine only what is fine.
+        assert (await w.moderator.on_message(photo("3", "banned", key="b3"))).case is None
+        report = await w.moderator.on_report(Report("fake:r1", "other", "look", platform="fake"))
+        for decision in (Decision.OVERTURN, Decision.CONFIRM):
+            with pytest.raises(InputError, match="only an overturned match of an image"):
+                await w.moderator.on_decision(report.id, decision, REVIEWER, fine=True)
