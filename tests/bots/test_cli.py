@@ -357,7 +357,7 @@ def test_hashes_add_allow_makes_allow_entries_from_an_image(
     run: Run, images: dict[str, Path]
 ) -> None:
     run("banks", "create", "b")
-    added = run("hashes", "add", "b", "--allow", str(images["photo.jpg"]))
+    added = run("hashes", "add", "b", "--allow", str(images["coffee"]))
     assert added.exit_code == 0, added.output
     exported = run("hashes", "export", "b").output.splitlines()
     assert exported
