@@ -166,6 +166,13 @@ class BankStore(Protocol):
         """The bank's entries (of ``types``, if given) that matched, most matches first."""
         ...
 
+    async def entry_feedback(
+        self, bank: str, since: datetime | None = None
+    ) -> list[tuple[Entry, int, int]]:
+        """Entries of ``bank`` reviewers judged (since ``since``): each with its
+        confirmations and overturns; a disabled one was disputed."""
+        ...
+
     async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
         """Trust a quarantined entry again (``trusted``), or quarantine one by hand;
         the entry, or ``InputError`` if the bank has no such entry."""

@@ -1,12 +1,16 @@
 """``blockfirst banks``: create, list, enable and disable banks; their flood limits,
 entries' statistics, and trusting or disputing a quarantined entry."""
 
+import csv
+import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import click
 
 from bots.cli.common import CliState, audited, fail, run, whoami
 from core.banks import DEFAULT_FLOOD, Bank, EntryStatus, Flood, check_bank_name, parse_threshold
+from core.formats import spreadsheet_safe
 from core.model import CATEGORIES, BankAction
 from core.signals import SIGNAL_TYPES
 
@@ -240,5 +244,37 @@ def dispute(state: CliState, name: str, entry_id: int, reason: str) -> None:
             await audited(store, "entry_disputed", bank=name, reason=why)
         click.echo(f"{name}: entry {entry_id} disabled ({reason})" if changed else
                    f"{name}: entry {entry_id} was not active")  # fmt: skip
+
+    run(body)
+
+
+@banks.command("feedback")
+@click.argument("name")
+@click.option("--since", default="", metavar="YYYY-MM-DD", help="Only what was judged since.")
+@click.pass_obj
+def feedback(state: CliState, name: str, since: str) -> None:
+    """What reviewers found of NAME's entries, for the list's maintainer: confirmed
+    entries as POSITIVE_CLASS, disputed ones as NEGATIVE_CLASS (python-threatexchange's
+    opinion categories), in its dataset CSV (signal_type,signal_str,collab,category,tags)."""
+    try:
+        start = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC) if since else None
+    except ValueError:
+        fail(f"--since {since[:20]!r}: expected a date, YYYY-MM-DD")
+
+    async def body() -> None:
+        async with state.store() as store:
+            judged = await store.entry_feedback(name, start)
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["signal_type", "signal_str", "collab", "category", "tags"])
+        for entry, confirms, overturns in judged:
+            if entry.status is not EntryStatus.ACTIVE:
+                category = "NEGATIVE_CLASS"
+            elif confirms:
+                category = "POSITIVE_CLASS"
+            else:
+                continue  # overturned, not (yet) disputed: no opinion to give
+            tags = f"confirmed:{confirms} overturned:{overturns}"
+            out.writerow([entry.signal_type, entry.value, spreadsheet_safe(entry.source),
+                          category, tags])  # fmt: skip
 
     run(body)

@@ -244,12 +244,16 @@ async def _judge(
         return []
     s = entry_stats.c
     changes = (
-        {"confirms": s.confirms + 1, "overturn_streak": 0}
+        {"confirms": s.confirms + 1, "overturn_streak": 0, "judged_at": now}
         if op.confirmed
-        else {"overturns": s.overturns + 1, "overturn_streak": s.overturn_streak + 1}
+        else {
+            "overturns": s.overturns + 1,
+            "overturn_streak": s.overturn_streak + 1,
+            "judged_at": now,
+        }
     )
-    start = {"confirms": int(op.confirmed), "overturns": int(not op.confirmed)}
-    start["overturn_streak"] = start["overturns"]
+    start: dict[str, Any] = {"confirms": int(op.confirmed), "overturns": int(not op.confirmed)}
+    start |= {"overturn_streak": start["overturns"], "judged_at": now}
     stats = upsert(conn, entry_stats)
     await conn.execute(
         stats.on_conflict_do_update(index_elements=[s.entry_id], set_=changes),

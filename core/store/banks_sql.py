@@ -264,6 +264,28 @@ class BankTables:
             for r in rows
         ]  # fmt: skip
 
+    async def entry_feedback(
+        self, bank: str, since: datetime | None = None
+    ) -> list[tuple[Entry, int, int]]:
+        s, e = entry_stats.c, bank_entries.c
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                bank_id = await self._bank_id(conn, bank)
+                query = (
+                    sa.select(bank_entries, s.confirms, s.overturns)
+                    .join(entry_stats, s.entry_id == e.id)
+                    .where(e.bank_id == bank_id)
+                    .where(sa.or_(s.confirms > 0, s.overturns > 0, e.status != "active"))
+                    .order_by(e.id)
+                )
+                if since is not None:
+                    query = query.where(
+                        sa.or_(s.judged_at >= since, sa.and_(e.status != "active",
+                                                             e.status_at >= since))
+                    )  # fmt: skip
+                rows = (await conn.execute(query)).all()
+        return [(entry_from_row(r._mapping), r.confirms, r.overturns) for r in rows]
+
     async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
         now = self._clock.now()
         values = (

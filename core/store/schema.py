@@ -80,6 +80,7 @@ entry_stats = sa.Table(
     sa.Column("overturns", sa.Integer, nullable=False, server_default="0"),
     # overturned removals since the last confirmation
     sa.Column("overturn_streak", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("judged_at", sa.DateTime(timezone=True), nullable=True),  # the last outcome
     sa.Column("last_hit_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("quarantine_reason", sa.Text, nullable=False, server_default=""),

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from bots.cli import cli
 from core.audit import AuditRecord
 from core.store import open_store
-from core.writes import Audit, CountHits, Quarantine
+from core.writes import Audit, CountHits, JudgeEntries, Quarantine
 
 Run = Callable[..., Result]
 MD5 = "5eb63bbbe01eeed093cb22bb8f5acdc3"
@@ -79,3 +79,38 @@ def test_a_quarantined_entry_is_listed_then_trusted_or_disputed(run: Run, db_url
     audit = run("audit", "export").output
     assert "entry_trusted" in audit
     assert "a meme" in audit
+
+
+def test_feedback_for_a_lists_maintainer_in_pytx_csv(run: Run, db_url: str) -> None:
+    sha = "a" * 64
+    run("banks", "create", "followed")
+    run(
+        "hashes",
+        "import",
+        "followed",
+        "-",
+        input=f"md5 {MD5}\nsha256 {sha}\n",
+    )
+
+    async def judge() -> None:
+        async with open_store(db_url) as store:
+            ids = {
+                kind: entry_id
+                for entry_id, kind, _ in await store.entry_ids(
+                    "followed", [("md5", MD5), ("sha256", sha)]
+                )
+            }
+            confirmed = JudgeEntries((("followed", ids["md5"]),), True, 3, "c1")
+            overturned = JudgeEntries((("followed", ids["sha256"]),), False, 3, "c2")
+            await store.apply([confirmed, overturned, overturned, overturned])
+
+    asyncio.run(judge())
+    lines = run("banks", "feedback", "followed").output.splitlines()
+    assert lines == [
+        "signal_type,signal_str,collab,category,tags",
+        f"md5,{MD5},,POSITIVE_CLASS,confirmed:1 overturned:0",
+        f"sha256,{sha},,NEGATIVE_CLASS,confirmed:0 overturned:3",
+    ]
+    later = run("banks", "feedback", "followed", "--since", "2999-01-01").output.splitlines()
+    assert later == ["signal_type,signal_str,collab,category,tags"]
+    assert run("banks", "feedback", "followed", "--since", "yesterday").exit_code == 2

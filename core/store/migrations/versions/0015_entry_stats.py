@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("confirms", sa.Integer, nullable=False, server_default="0"),
         sa.Column("overturns", sa.Integer, nullable=False, server_default="0"),
         sa.Column("overturn_streak", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("judged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_hit_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("quarantine_reason", sa.Text, nullable=False, server_default=""),
