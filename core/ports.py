@@ -173,6 +173,11 @@ class BankStore(Protocol):
         confirmations and overturns; a disabled one was disputed."""
         ...
 
+    async def dispute_entry(self, bank: str, entry_id: int, by: str) -> tuple[Entry, bool]:
+        """Disable entry ``entry_id`` of ``bank`` (a tombstone re-imports skip): the
+        entry and whether it was active; ``InputError`` if the bank has no such entry."""
+        ...
+
     async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
         """Trust a quarantined entry again (``trusted``), or quarantine one by hand;
         the entry, or ``InputError`` if the bank has no such entry."""

@@ -233,14 +233,8 @@ def dispute(state: CliState, name: str, entry_id: int, reason: str) -> None:
 
     async def body() -> None:
         async with state.store() as store:
-            found = await store.entries_by_id(name, entry_id, entry_id, [entry_id])
-            if not found:
-                fail(f"bank {name!r} has no entry {entry_id}")
-            _, kind, value, _, _ = found[0]
-            changed = await store.set_entry_status(
-                name, kind, [value], EntryStatus.DISABLED, f"cli:{whoami()}"
-            )
-            why = f"entry {entry_id} {kind}:{value[:80]}: {reason[:200]}"
+            entry, changed = await store.dispute_entry(name, entry_id, f"cli:{whoami()}")
+            why = f"entry {entry_id} {entry.signal_type}:{entry.value[:80]}: {reason[:200]}"
             await audited(store, "entry_disputed", bank=name, reason=why)
         click.echo(f"{name}: entry {entry_id} disabled ({reason})" if changed else
                    f"{name}: entry {entry_id} was not active")  # fmt: skip

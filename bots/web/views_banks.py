@@ -125,13 +125,10 @@ async def entry_standing(ctx: Ctx) -> Response:
         rule = f"{entry.signal_type}:{entry.value[:80]}"
         await _changed(ctx, "entry_trusted", name, f"entry {entry_id} {rule}")
         return ctx.redirect(f"/banks/{name}", ctx.say("web_entry_trusted", entry=entry_id))
-    found = await ctx.store.entries_by_id(name, entry_id, entry_id, [entry_id])
-    if not found:
-        raise InputError(f"bank {name!r} has no entry {entry_id}")
-    _, kind, value, _, _ = found[0]
-    await ctx.store.set_entry_status(name, kind, [value], EntryStatus.DISABLED, ctx.me.actor)
+    entry, _ = await ctx.store.dispute_entry(name, entry_id, ctx.me.actor)
     reason = ctx.field("reason").strip()[:200] or "disputed"
-    await _changed(ctx, "entry_disputed", name, f"entry {entry_id} {kind}:{value[:80]}: {reason}")
+    rule = f"{entry.signal_type}:{entry.value[:80]}"
+    await _changed(ctx, "entry_disputed", name, f"entry {entry_id} {rule}: {reason}")
     return ctx.redirect(f"/banks/{name}", ctx.say("web_entry_disputed", entry=entry_id))
 
 

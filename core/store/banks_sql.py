@@ -286,6 +286,22 @@ class BankTables:
                 rows = (await conn.execute(query)).all()
         return [(entry_from_row(r._mapping), r.confirms, r.overturns) for r in rows]
 
+    async def dispute_entry(self, bank: str, entry_id: int, by: str) -> tuple[Entry, bool]:
+        with storage_errors("reading entries"):
+            async with self._engine.connect() as conn:
+                query = sa.select(bank_entries).where(bank_entries.c.id == entry_id)
+                row = (
+                    await conn.execute(
+                        query.where(bank_entries.c.bank_id == await self._bank_id(conn, bank))
+                    )
+                ).first()
+        if row is None:
+            raise InputError(f"bank {bank!r} has no entry {entry_id}")
+        entry = entry_from_row(row._mapping)
+        status = EntryStatus.DISABLED
+        changed = await self.set_entry_status(bank, entry.signal_type, [entry.value], status, by)
+        return entry, bool(changed)
+
     async def set_entry_standing(self, bank: str, entry_id: int, trusted: bool, by: str) -> Entry:
         now = self._clock.now()
         values = (
