@@ -80,12 +80,14 @@ class Messages:
             return Handled(Verdict())
         chat = message.chat
         now = self._clock.now()
-        matches, held = self._flood.screen(matches, f"{chat.platform}:{chat.id}", now)
         settings = await self._settings.get(chat.platform, chat.settings_id)
-        verdict = decide(matches, message, settings, now, self._config.deadlines)
         target = _target(message, matches)
         if await self._store.seen(message.update_key):  # the same answer, nothing done again
+            verdict = decide(matches, message, settings, now, self._config.deadlines)
             return Handled(verdict, await self._store.open_case_for(target), True)
+        # (After the redelivery check: a message handled before counts once.)
+        matches, held = self._flood.screen(matches, f"{chat.platform}:{chat.id}", now)
+        verdict = decide(matches, message, settings, now, self._config.deadlines)
         self._stats.events["matches"] += 1
         self._stats.bank_matches.update(m.bank for m in verdict.matches)
         self._stats.quarantines.update(h.match.bank for h in held)
