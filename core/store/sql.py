@@ -13,6 +13,7 @@ from core.store.bank_follow_sql import BankFollowing
 from core.store.banks_sql import BankTables
 from core.store.base import storage_errors
 from core.store.cases_sql import CaseTables
+from core.store.entry_stats_sql import EntryStatsTables
 from core.store.leases_sql import LeaseTables
 from core.store.settings_sql import SettingsTables
 from core.store.tokens_sql import TokenTables
@@ -23,6 +24,7 @@ __all__ = ["SqlStore"]
 
 class SqlStore(
     BankTables,
+    EntryStatsTables,
     BankFollowing,
     CaseTables,
     AuditTables,
