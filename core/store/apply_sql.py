@@ -9,27 +9,23 @@ order), cached signals. Within a kind, op order is kept.
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audit import AuditRecord
-from core.banks import EntryStatus
 from core.cases import Case
 from core.errors import AlreadyProcessed
 from core.model import CaseState
 from core.store.audit_sql import append_audit
 from core.store.codec import case_from_row, case_row, effect_json
+from core.store.dialect import insert_ignoring_duplicates
+from core.store.entry_stats_sql import count_hits, judge, quarantine
 from core.store.schema import (
-    bank_changes,
-    bank_entries,
     cases,
     decisions,
-    entry_days,
-    entry_stats,
     media_signals,
     outbox,
     processed_updates,
@@ -50,15 +46,9 @@ from core.writes import (
     UpdateCase,
 )
 
-__all__ = ["apply_ops", "insert_ignoring_duplicates", "upsert"]
+__all__ = ["OPEN", "apply_ops"]
 
 OPEN = (CaseState.OPEN.value, CaseState.ESCALATED.value)
-
-
-def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, in the connection's dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 @dataclass(slots=True)
@@ -82,7 +72,7 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for i, op in enumerate(ops):
         if isinstance(op, JudgeEntries):
-            disputed = await _judge(conn, op, now)
+            disputed = await judge(conn, op, now)
             batch.results[i] = [entry_id for entry_id, _ in disputed]
             audits += [(-1, record) for _, record in disputed]
         if isinstance(op, Audit):
@@ -93,8 +83,8 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
         elif not isinstance(op, OpenCase | CountHits | Quarantine | JudgeEntries):
             batch.results[i] = _collect(op, batch)
     await _write(conn, batch.rows)
-    await _count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
-    await _quarantine(conn, [op for op in ops if isinstance(op, Quarantine)], now)
+    await count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
+    await quarantine(conn, [op for op in ops if isinstance(op, Quarantine)], now)
     for columns, rows in updates.items():
         stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
         await conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
@@ -159,147 +149,6 @@ async def _claim_updates(conn: AsyncConnection, keys: list[str], now: datetime) 
     claimed = (await conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
     if len(claimed) < len(keys):
         raise AlreadyProcessed(f"{len(keys) - len(claimed)} update(s) handled elsewhere")
-
-
-def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
-    """INSERT ... ON CONFLICT, in the connection's dialect (the caller says what to do)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
-async def _count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
-    """Add each entry's matches to its total and its day's count (one row per entry
-    and per entry-day: the same key twice in one statement is refused)."""
-    if not counts:
-        return
-    totals: dict[int, tuple[int, datetime]] = {}
-    days: dict[tuple[int, date], int] = defaultdict(int)
-    for count in counts:
-        for entry_id in count.entry_ids:
-            hits, last = totals.get(entry_id, (0, count.at))
-            totals[entry_id] = (hits + 1, max(last, count.at))
-            days[entry_id, count.at.astimezone(UTC).date()] += 1
-    known = await _existing(conn, list(totals))
-    totals = {e: v for e, v in totals.items() if e in known}
-    days = {key: hits for key, hits in days.items() if key[0] in known}
-    if not totals:
-        return
-    stats = upsert(conn, entry_stats)
-    await conn.execute(
-        stats.on_conflict_do_update(
-            index_elements=[entry_stats.c.entry_id],
-            set_={"hits": entry_stats.c.hits + stats.excluded.hits,
-                  "last_hit_at": stats.excluded.last_hit_at},
-        ),
-        [{"entry_id": e, "hits": h, "last_hit_at": at} for e, (h, at) in totals.items()],
-    )  # fmt: skip
-    daily = upsert(conn, entry_days)
-    await conn.execute(
-        daily.on_conflict_do_update(
-            index_elements=[entry_days.c.entry_id, entry_days.c.day],
-            set_={"hits": entry_days.c.hits + daily.excluded.hits},
-        ),
-        [{"entry_id": e, "day": d, "hits": h} for (e, d), h in days.items()],
-    )
-
-
-async def _quarantine(conn: AsyncConnection, held: list[Quarantine], now: datetime) -> None:
-    """Mark entries quarantined, and log it as a bank change every process follows."""
-    known = await _existing(conn, [q.entry_id for q in held])
-    held = [q for q in held if q.entry_id in known]
-    if not held:
-        return
-    stats = upsert(conn, entry_stats)
-    await conn.execute(
-        stats.on_conflict_do_update(
-            index_elements=[entry_stats.c.entry_id],
-            set_={"quarantined_at": stats.excluded.quarantined_at,
-                  "quarantine_reason": stats.excluded.quarantine_reason},
-        ),
-        [{"entry_id": q.entry_id, "quarantined_at": now, "quarantine_reason": q.reason[:500]}
-         for q in {q.entry_id: q for q in held}.values()],
-    )  # fmt: skip
-    for bank in sorted({q.bank for q in held}):
-        ids = sorted({q.entry_id for q in held if q.bank == bank})
-        await conn.execute(
-            sa.insert(bank_changes).values(bank=bank, kind="quarantine", entry_ids=ids, at=now)
-        )
-
-
-async def _existing(conn: AsyncConnection, ids: list[int]) -> set[int]:
-    """Which of ``ids`` are bank entries (statistics are kept for those only)."""
-    if not ids:
-        return set()
-    query = sa.select(bank_entries.c.id).where(bank_entries.c.id.in_(sorted(set(ids))))
-    return set((await conn.execute(query)).scalars())
-
-
-async def _judge(
-    conn: AsyncConnection, op: JudgeEntries, now: datetime
-) -> list[tuple[int, AuditRecord]]:
-    """Count a review outcome against its entries; disable those overturned
-    ``dispute_after`` times in a row, and say so (a re-import skips them)."""
-    ids = sorted(await _existing(conn, [entry_id for _, entry_id in op.entries]))
-    if not ids:  # (a case may outlive its entries' bank)
-        return []
-    s = entry_stats.c
-    changes = (
-        {"confirms": s.confirms + 1, "overturn_streak": 0, "judged_at": now}
-        if op.confirmed
-        else {
-            "overturns": s.overturns + 1,
-            "overturn_streak": s.overturn_streak + 1,
-            "judged_at": now,
-        }
-    )
-    start: dict[str, Any] = {"confirms": int(op.confirmed), "overturns": int(not op.confirmed)}
-    start |= {"overturn_streak": start["overturns"], "judged_at": now}
-    stats = upsert(conn, entry_stats)
-    await conn.execute(
-        stats.on_conflict_do_update(index_elements=[s.entry_id], set_=changes),
-        [{"entry_id": entry_id, **start} for entry_id in ids],
-    )
-    if op.confirmed:
-        return []
-    worn = set(
-        (
-            await conn.execute(
-                sa.select(s.entry_id)
-                .where(s.entry_id.in_(ids))
-                .where(s.overturn_streak >= op.dispute_after)
-            )
-        ).scalars()
-    )
-    e = bank_entries.c
-    disabled = (
-        await conn.execute(
-            sa.update(bank_entries)
-            .where(e.id.in_(sorted(worn)))
-            .where(e.status == EntryStatus.ACTIVE.value)
-            .values(status=EntryStatus.DISABLED.value, status_at=now, status_by="review outcomes")
-            .returning(e.id, e.signal_type, e.value)
-        )
-    ).all()
-    reason = f"overturned {op.dispute_after} times with no confirmation between"
-    banks_of = {entry_id: bank for bank, entry_id in op.entries}
-    records = []
-    for bank in sorted({banks_of[row.id] for row in disabled}):
-        mine = sorted(row.id for row in disabled if banks_of[row.id] == bank)
-        await conn.execute(
-            sa.insert(bank_changes).values(bank=bank, kind="status", entry_ids=mine, at=now)
-        )
-    for row in disabled:
-        record = AuditRecord(
-            kind="entry_disputed",
-            actor="review outcomes",
-            bank=banks_of[row.id],
-            signals=(f"{row.signal_type}:{row.value[:200]}",),
-            result="disabled: it matches nothing, and a re-import of its list skips it",
-            reason=f"entry {row.id}: {reason}",
-            case_id=op.case_id,
-        )
-        records.append((row.id, record))
-    return records
 
 
 async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:

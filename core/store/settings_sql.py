@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.model import MediaSignals, Signal
 from core.policy import ChatSettings
 from core.ports import Clock
-from core.store.apply_sql import insert_ignoring_duplicates
 from core.store.base import storage_errors
 from core.store.codec import settings_from_json, settings_json
+from core.store.dialect import insert_ignoring_duplicates
 from core.store.schema import chat_settings, media_signals, processed_updates, reviewers
 
 __all__ = ["SettingsTables"]
