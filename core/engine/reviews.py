@@ -267,8 +267,10 @@ class Reviews:
             bank = await self._store.get_bank(name)
         except InputError:
             description = f"signals of confirmed {case.category} cases"
+            # The deployment's own judgments: never quarantined for matching widely
+            # (an outbreak of a confirmed picture is exactly what it is for).
             bank = await self._store.create_bank(
-                Bank(name, BankAction.DELETE, description, category=case.category)
+                Bank(name, BankAction.DELETE, description, category=case.category, flood=None)
             )
         media = MediaSignals(case.signals)
         entries = entries_for_media(media, source=f"case:{case.id}", added_by=reviewer)

@@ -196,3 +196,14 @@ async def test_this_image_is_fine_overturns_and_allows_its_hashes(
         for decision in (Decision.OVERTURN, Decision.CONFIRM):
             with pytest.raises(InputError, match="only an overturned match of an image"):
                 await w.moderator.on_decision(report.id, decision, REVIEWER, fine=True)
+
+
+async def test_the_bank_of_confirmed_cases_is_never_quarantined(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        case = (await w.moderator.on_message(photo("1", key="c1"))).case
+        assert case is not None
+        await w.moderator.on_decision(case.id, Decision.CONFIRM, REVIEWER)
+        confirmed = await store.get_bank(f"confirmed-{case.category}")
+        assert confirmed.flood is None

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.banks import Bank, Entry, EntryStatus
+from core.banks import DEFAULT_FLOOD, Bank, Entry, EntryStatus
 from core.errors import ConfigError, InputError, StorageError
 from core.model import BankAction
 from core.signals import Thresholds
@@ -218,6 +218,18 @@ async def test_a_database_at_revision_0001_upgrades_keeping_its_banks(tmp_path: 
     async with open_store(f"sqlite:///{path}") as store:
         bank = await store.get_bank("old")
     assert (bank.name, bank.category) == ("old", "other")
+
+
+async def test_0015_gives_lists_flood_limits_and_confirmed_banks_none(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with database_at(path, "0014") as conn:
+        conn.execute(OLD_BANK)
+        conn.execute(sa.text(str(OLD_BANK).replace("'old'", "'confirmed-deepfake'")))
+    async with open_store(f"sqlite:///{path}") as store:
+        followed = await store.get_bank("old")
+        confirmed = await store.get_bank("confirmed-deepfake")
+    assert followed.flood == DEFAULT_FLOOD
+    assert confirmed.flood is None
 
 
 async def test_0008_keeps_long_values_unique(tmp_path: Path) -> None:

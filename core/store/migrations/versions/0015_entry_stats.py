@@ -19,7 +19,10 @@ _DEFAULT_FLOOD = '{"hits": 300, "chats": 20, "minutes": 60}'
 def upgrade() -> None:
     with op.batch_alter_table("banks") as batch:
         batch.add_column(sa.Column("flood", sa.JSON, nullable=True))
+    # Lists from elsewhere get the default limits; the banks of confirmed cases
+    # (the deployment's own judgments, named confirmed-CATEGORY) none.
     op.execute(sa.text(f"UPDATE banks SET flood = '{_DEFAULT_FLOOD}'"))
+    op.execute(sa.text("UPDATE banks SET flood = NULL WHERE name LIKE 'confirmed-%'"))
     entry = sa.ForeignKey("bank_entries.id", ondelete="CASCADE")
     op.create_table(
         "entry_stats",
