@@ -282,11 +282,14 @@ class ReviewCard:
     original: tuple[str, str] | None = None
     language: str = "ko"  # of its title, lines and buttons
     bannable: bool = True  # an appeal's card bans nobody: it acts through its case
+    # An image that matched: "fine" (overturn, its hashes allowed) beside an overturn.
+    allowable: bool = False
 
     @property
     def buttons(self) -> tuple[str, ...]:
-        """The card's buttons: its open decisions, and "ban" (confirm and ban the
-        sender) beside a confirm."""
-        if "confirm" in self.decisions and self.bannable:
-            return (*self.decisions, "ban")
-        return self.decisions
+        """The card's buttons: its open decisions, "ban" (confirm and ban the sender)
+        beside a confirm, and "fine" (overturn, the image's hashes allowed) beside an
+        overturn of an image's match."""
+        ban = ("ban",) if "confirm" in self.decisions and self.bannable else ()
+        fine = ("fine",) if "overturn" in self.decisions and self.allowable else ()
+        return (*self.decisions, *ban, *fine)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from core.cases import Case
@@ -25,6 +26,7 @@ __all__ = [
     "DYNAMIC_KEYS",
     "LANGUAGES",
     "WARNING",
+    "Pressed",
     "alert_text",
     "button_decision",
     "button_label",
@@ -40,7 +42,7 @@ __all__ = [
     "when",
 ]
 
-BUTTONS = ("confirm", "overturn", "escalate", "ban")
+BUTTONS = ("confirm", "overturn", "escalate", "ban", "fine")
 # Keys the code builds from a value (``state_`` + a case state); the catalogue test
 # counts a key under one of these prefixes as used.
 DYNAMIC_KEYS = (
@@ -169,9 +171,21 @@ def status_lines(settings: ChatSettings, missing: Sequence[str], language: str) 
     ]
 
 
-def button_decision(button: str) -> tuple[Decision, bool]:
-    """What pressing ``button`` decides, and whether it also bans the sender."""
-    return (Decision.CONFIRM, True) if button == "ban" else (Decision(button), False)
+class Pressed(NamedTuple):
+    """What pressing a card's button decides; whether it also bans the sender, or
+    also allows the image's hashes ("this image is fine")."""
+
+    decision: Decision
+    ban: bool = False
+    fine: bool = False
+
+
+def button_decision(button: str) -> Pressed:
+    if button == "ban":
+        return Pressed(Decision.CONFIRM, ban=True)
+    if button == "fine":
+        return Pressed(Decision.OVERTURN, fine=True)
+    return Pressed(Decision(button))
 
 
 def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> ReviewCard:
@@ -217,7 +231,10 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
         original = (message.chat.id, message.message_id)
     title = say("case_ref", language, case_id=case.id)
     bannable = case.kind is not CaseKind.APPEAL
-    return ReviewCard(case.id, title, tuple(lines), decisions, original, language, bannable)
+    allowable = bannable and bool(case.signals and case.matches)
+    return ReviewCard(
+        case.id, title, tuple(lines), decisions, original, language, bannable, allowable
+    )
 
 
 def _recorded(case: Case) -> tuple[str, ...]:

@@ -118,13 +118,14 @@ class Moderation(commands.Cog):
         language = await self.languages.of_interaction(interaction)
         user = interaction.user
         roles = {role.id for role in getattr(user, "roles", [])}
-        decision, ban = button_decision(action)
+        pressed = button_decision(action)
         try:
             case = await self.moderator.on_decision(
                 case_id,
-                decision,
+                pressed.decision,
                 f"{PLATFORM}:{user.id}",
-                ban=ban,
+                ban=pressed.ban,
+                fine=pressed.fine,
                 vouched=bool(roles & self.reviewer_roles),
             )
         except InputError as exc:  # not a reviewer, the contested decision's maker, final

@@ -19,6 +19,7 @@ _STYLES = {
     "overturn": discord.ButtonStyle.success,
     "escalate": discord.ButtonStyle.secondary,
     "ban": discord.ButtonStyle.danger,
+    "fine": discord.ButtonStyle.success,
 }
 
 

@@ -98,10 +98,12 @@ class TelegramAdapter:
             await query.answer(say("button_unknown", language))
             return
         action, case_id = parsed.groups()
-        decision, ban = button_decision(action)
+        pressed = button_decision(action)
         reviewer = f"{PLATFORM}:{query.from_user.id}"
         try:
-            case = await self._moderator.on_decision(case_id, decision, reviewer, ban=ban)
+            case = await self._moderator.on_decision(
+                case_id, pressed.decision, reviewer, ban=pressed.ban, fine=pressed.fine
+            )
         except InputError as exc:  # not a reviewer, the contested decision's maker, final
             await query.answer(refusal(exc, language)[:190], show_alert=True)
             return

@@ -15,19 +15,22 @@ def test_a_card_offers_ban_beside_confirm_only() -> None:
     escalated = ReviewCard("C", "t", (), ("overturn",))
     assert escalated.buttons == ("overturn",)
     assert set(open_card.buttons) <= set(BUTTONS)
+    image = ReviewCard("C", "t", (), ("confirm", "overturn", "escalate"), allowable=True)
+    assert image.buttons == ("confirm", "overturn", "escalate", "ban", "fine")
 
 
 @pytest.mark.parametrize(
-    ("button", "decision", "ban"),
+    ("button", "decision", "ban", "fine"),
     [
-        ("confirm", Decision.CONFIRM, False),
-        ("ban", Decision.CONFIRM, True),
-        ("overturn", Decision.OVERTURN, False),
-        ("escalate", Decision.ESCALATE, False),
+        ("confirm", Decision.CONFIRM, False, False),
+        ("ban", Decision.CONFIRM, True, False),
+        ("overturn", Decision.OVERTURN, False, False),
+        ("escalate", Decision.ESCALATE, False, False),
+        ("fine", Decision.OVERTURN, False, True),
     ],
 )
-def test_what_a_button_decides(button: str, decision: Decision, ban: bool) -> None:
-    assert button_decision(button) == (decision, ban)
+def test_what_a_button_decides(button: str, decision: Decision, ban: bool, fine: bool) -> None:
+    assert button_decision(button) == (decision, ban, fine)
 
 
 @pytest.mark.parametrize(

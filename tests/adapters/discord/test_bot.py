@@ -91,7 +91,13 @@ async def test_a_banked_image_is_deleted_and_a_card_posted(tmp_path: Path) -> No
         card = card_of(w)
         assert say("category_illegal_filming", "ko") in card.embeds[0].description
         buttons = [c.custom_id for c in card.components[0].children]
-        assert [b.split(":")[1] for b in buttons] == ["confirm", "overturn", "escalate", "ban"]
+        assert [b.split(":")[1] for b in buttons] == [
+            "confirm",
+            "overturn",
+            "escalate",
+            "ban",
+            "fine",
+        ]
 
 
 async def test_an_edit_adding_a_banned_invite_is_deleted(tmp_path: Path) -> None:

@@ -99,7 +99,13 @@ async def test_a_banked_photo_is_deleted_and_a_card_appears(
         card = next(p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT)
         assert say("category_illegal_filming", "ko") in card["text"]
         buttons = [b["callback_data"] for b in card["reply_markup"]["inline_keyboard"][0]]
-        assert [b.split(":")[1] for b in buttons] == ["confirm", "overturn", "escalate", "ban"]
+        assert [b.split(":")[1] for b in buttons] == [
+            "confirm",
+            "overturn",
+            "escalate",
+            "ban",
+            "fine",
+        ]
         assert all(len(b.encode()) <= 64 for b in buttons)
         assert any(p["chat_id"] == 42 for p in bot.api.of("sendMessage"))  # statement of reasons
 
@@ -170,6 +176,19 @@ async def test_reviewer_buttons(store: SqlStore, clock: FakeClock) -> None:
             "telegram:42"
         ]
         assert verify(entries).ok
+
+
+async def test_the_fine_button_overturns_and_allows_the_images_hashes(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with telegram_bot(store, clock) as bot:
+        await bot.send(message_id=51, photo=photo("banned"))
+        (case,) = await store.list_cases()
+        await bot.press(f"bf:fine:{case.id}")
+        assert bot.api.of("answerCallbackQuery")[-1]["text"] == f"사건 {case.id}: 조치 취소"
+        allowed = [e async for e in store.iter_entries("ncii") if e.allow]
+        assert allowed
+        assert {e.source for e in allowed} == {f"case:{case.id}"}
 
 
 async def test_dry_run_deletes_nothing(store: SqlStore, clock: FakeClock) -> None:
