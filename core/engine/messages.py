@@ -24,7 +24,13 @@ from core.errors import AlreadyProcessed
 from core.ids import new_id
 from core.matching.link_rules import check_links
 from core.matching.matcher import nearest_matches
-from core.matching.text_rules import NameMemo, TextPlace, check_text, message_texts
+from core.matching.text_rules import (
+    NameMemo,
+    TextPlace,
+    check_text,
+    message_texts,
+    reads_text,
+)
 from core.model import Action, CaseKind, Effect, Match, Message, Verdict
 from core.policy import decide
 from core.texts import say
@@ -72,7 +78,9 @@ class Messages:
         if message.text or message.links:
             checked = check_links(self._matcher, message.text, message.links)
             found += [m for result in checked for m in result.matches]
-        found += check_text(self._matcher, message_texts(message, self._names))
+        if reads_text(self._matcher):
+            self._names.follow(self._matcher.version)
+            found += check_text(self._matcher, message_texts(message, self._names))
         matches = nearest_matches(found)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:

@@ -17,7 +17,7 @@ from core.model import Band, BankAction, Match, Message
 from core.signals.text import TextPattern, TextPhrase, TextWord, compiled_pattern
 from core.text_normal import Reading, read, word_at, word_bounds
 
-__all__ = ["NameMemo", "TextPlace", "check_text", "message_texts"]
+__all__ = ["NameMemo", "TextPlace", "check_text", "message_texts", "reads_text"]
 
 _MAX_TEXT = 20_000  # characters of one text looked at (Telegram's limit is 4,096)
 _MAX_SPAN = 200  # characters of the matched words kept on a match
@@ -48,11 +48,19 @@ Text = tuple[TextPlace, str | None]
 
 class NameMemo:
     """The names and titles already read, so a chat's title or a poster's name is
-    read once per change (not on each message), at most ``limit`` remembered."""
+    read once per change (not on each message), at most ``limit`` remembered; read
+    again once the banks change (a rule added since may match them)."""
 
     def __init__(self, limit: int = 50_000) -> None:
         self._limit = limit
         self._seen: OrderedDict[str, str] = OrderedDict()
+        self._version = -1
+
+    def follow(self, version: int) -> None:
+        """Forget every name read when the banks were at another ``version``."""
+        if version != self._version:
+            self._seen.clear()
+            self._version = version
 
     def new(self, key: str, name: str) -> bool:
         """Whether ``name`` is new for ``key`` (and remember it)."""
@@ -82,6 +90,11 @@ def message_texts(message: Message, names: NameMemo | None = None) -> list[Text]
     if sender.id and (names is None or names.new(f"{where}:{sender.id}", sender.name)):
         texts.append((TextPlace.SENDER_NAME, sender.name))
     return texts
+
+
+def reads_text(matcher: Matcher) -> bool:
+    """Whether any bank holds a text rule (else no text is read at all)."""
+    return any(matcher.has(kind.name) for kind in _KINDS)
 
 
 def check_text(matcher: Matcher, texts: Iterable[Text]) -> list[Match]:

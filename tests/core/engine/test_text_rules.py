@@ -109,3 +109,19 @@ async def test_a_listed_name_in_another_chat_is_its_own_case(
         assert here.case is not None
         assert there.case is not None
         assert here.case.id != there.case.id
+
+
+async def test_a_title_read_before_its_rule_was_added_is_read_again(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock) as w:
+        await store.create_bank(Bank("sellers", BankAction.REVIEW))
+        await store.add_entries("sellers", [Entry("text", "unrelated")])
+        await w.moderator.follow_banks()
+        titled = replace(CHAT, title="몰카 판매방")
+        assert (await w.moderator.on_message(Message(titled, "1", USER, text="hi"))).case is None
+        await store.add_entries("sellers", [Entry("text", "몰카판매")])
+        await w.moderator.follow_banks()
+        later = await w.moderator.on_message(Message(titled, "2", USER, text="hi"))
+        assert later.case is not None
+        assert [m.place for m in later.verdict.matches] == ["chat_title"]
