@@ -64,7 +64,7 @@ class Config:
 
 
 _SECTIONS = {
-    "storage": {"url"},
+    "storage": {"url", "index_snapshot"},
     "telegram": {"review_chat_id", "reviewers", "api_url", "local_mode"},
     "policy": {
         "mode",
@@ -138,9 +138,12 @@ def load_config(
         raise ConfigError(f"storage.url: {exc}") from None
     # On PostgreSQL several processes may serve one platform: effects are claimed.
     lease = _LEASE if storage_url.startswith("postgres") else timedelta(0)
+    snapshot = _get(data, "storage.index_snapshot", str, _default_snapshot(storage_url))
     return Config(
         storage_url=storage_url,
-        engine=replace(engine, reviewers=reviewers, outbox_lease=lease),
+        engine=replace(
+            engine, reviewers=reviewers, outbox_lease=lease, index_snapshot=snapshot.strip()
+        ),
         telegram=telegram,
         discord=discord,
         web=replace(_web(data, env), language=engine.language, timezone=engine.timezone),
@@ -150,6 +153,16 @@ def load_config(
             "en": _get(data, "notices.warning_en", str, WARNING["en"]),
         },
     )
+
+
+def _default_snapshot(storage_url: str) -> str:
+    """Beside a SQLite file (``blockfirst.db.index``); none for PostgreSQL (where to
+    keep it on each host is the operator's choice) or a database in memory."""
+    prefix = "sqlite:///"
+    if not storage_url.startswith(prefix):
+        return ""
+    path = storage_url[len(prefix) :].split("?", maxsplit=1)[0]
+    return f"{path}.index" if path and path != ":memory:" else ""
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from adapters.discord.platform import DiscordPlatform
 from bots.config import Config
 from core.engine.moderator import Moderator
 from core.errors import ConfigError
-from core.matching.loader import load_matcher
+from core.matching.snapshot import serving_matcher
 from core.model import Chat
 from core.store import open_store
 
@@ -57,7 +57,7 @@ class _Bot(BlockfirstBot):
             moderator = Moderator(
                 store,
                 {"discord": platform},
-                await load_matcher(store),
+                await serving_matcher(store, config.engine.index_snapshot),
                 config=config.engine,
                 executor=self._executor,
             )

@@ -29,7 +29,7 @@ from bots.web.context import Services
 from bots.web.server import listen, serve
 from core.engine.moderator import Moderator
 from core.errors import ConfigError, PlatformError
-from core.matching.loader import load_matcher
+from core.matching.snapshot import serving_matcher
 from core.ports import Store, SystemClock
 from core.store import open_store
 
@@ -69,7 +69,7 @@ async def run_bots(config: Config, stop: asyncio.Event | None = None) -> None:
     api_sock = listen(config.api.bind, "api.bind") if config.api.enabled else None
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(config.storage_url))
-        matcher = await load_matcher(store)
+        matcher = await serving_matcher(store, config.engine.index_snapshot)
         moderator = Moderator(store, {}, matcher, config=config.engine)
         app = _telegram_app(config) if config.telegram else None
         if app is not None and config.telegram is not None:

@@ -143,7 +143,8 @@ class Entry:
 class BankChange:
     """One write to a bank, as every process follows it: ``bank`` (created, enabled,
     disabled), ``add`` (entries ``first``..``last`` were inserted), ``status``
-    (``entry_ids`` were disabled, removed or enabled)."""
+    (``entry_ids`` were disabled, removed or enabled), ``quarantine`` (``entry_ids``
+    were quarantined or trusted again). ``at``: when it was made."""
 
     id: int
     bank: str
@@ -151,3 +152,4 @@ class BankChange:
     first: int | None = None
     last: int | None = None
     entry_ids: tuple[int, ...] = ()
+    at: datetime | None = None

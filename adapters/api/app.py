@@ -38,7 +38,7 @@ from core.engine.exposition import CONTENT_TYPE, exposition
 from core.engine.moderator import Moderator
 from core.errors import StorageError
 from core.fetch import FetchPolicy, WebFetcher
-from core.matching.loader import load_matcher
+from core.matching.snapshot import serving_matcher
 from core.ports import Clock, Store, SystemClock
 from core.store import open_store
 
@@ -65,7 +65,7 @@ async def standalone_api(
 ) -> AsyncIterator[ApiServices]:
     """The API alone: its own store, the banks loaded, bank changes followed."""
     async with open_store(db_url) as store:
-        matcher = await load_matcher(store)
+        matcher = await serving_matcher(store, config.index_snapshot if config else "")
         async with Moderator(store, {}, matcher, config=config) as moderator:
             loops = [
                 asyncio.create_task(moderator.follow(follow_every), name="bf-api-follow"),

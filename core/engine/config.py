@@ -28,6 +28,9 @@ class EngineConfig:
     # claimed by the process performing it before another may take it over. Zero:
     # one process per platform, and a restart performs everything left pending at once.
     outbox_lease: timedelta = timedelta(0)
+    # Where the banks' index snapshot is kept ("": none): a starting process maps it
+    # instead of indexing every entry again (``core.matching.snapshot``).
+    index_snapshot: str = ""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -18,6 +18,7 @@ effects left pending by a crash are performed again.
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from pathlib import Path
 from types import TracebackType
 
 from core.audit import AuditRecord
@@ -36,6 +37,7 @@ from core.engine.reviews import Reviews
 from core.engine.upkeep import Upkeep
 from core.fetch import FetchPolicy, WebFetcher
 from core.matching.matcher import Matcher
+from core.matching.snapshot import IndexSnapshots
 from core.media.pool import HashingPool
 from core.model import Decision, Match, MediaSignals, Message, Report, Verdict
 from core.policy import ChatSettings
@@ -81,7 +83,14 @@ class Moderator:
         )
         self._reviews = Reviews(parts, self._outbox, self._settings)
         self._objections = Objections(parts, self._outbox)
-        self._upkeep = Upkeep(store, matcher, self._outbox, self._reviews)
+        snapshots = IndexSnapshots(store, Path(config.index_snapshot))
+        self._upkeep = Upkeep(
+            store,
+            matcher,
+            self._outbox,
+            self._reviews,
+            snapshots=snapshots if config.index_snapshot else None,
+        )
         self._inflight: set[str] = set()
 
     async def __aenter__(self) -> "Moderator":
@@ -89,6 +98,7 @@ class Moderator:
         return self
 
     async def __aexit__(self, *exc: object | TracebackType) -> None:
+        await self._upkeep.snapshot_written()
         await self._commit.close()
         self._hashing.close()
         if self._fetcher is not None:

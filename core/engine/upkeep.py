@@ -12,6 +12,7 @@ from core.engine.reviews import Reviews
 from core.errors import BlockfirstError
 from core.matching.loader import follow_changes
 from core.matching.matcher import Matcher
+from core.matching.snapshot import IndexSnapshots
 from core.ports import Store
 
 __all__ = ["Upkeep"]
@@ -20,16 +21,34 @@ log = logging.getLogger(f"blockfirst.{__name__}")
 
 
 class Upkeep:
-    def __init__(self, store: Store, matcher: Matcher, outbox: Outbox, reviews: Reviews) -> None:
+    def __init__(
+        self,
+        store: Store,
+        matcher: Matcher,
+        outbox: Outbox,
+        reviews: Reviews,
+        *,
+        snapshots: IndexSnapshots | None = None,
+    ) -> None:
         self._store = store
         self._matcher = matcher
         self._outbox = outbox
         self._reviews = reviews
+        self._snapshots = snapshots
 
     async def follow_banks(self) -> int:
         """Apply bank changes made since the last call (here, by the CLI, the dashboard
-        or another process) to the matcher, without rebuilding it."""
-        return await follow_changes(self._store, self._matcher)
+        or another process) to the matcher, without rebuilding it; then, if it is far
+        enough ahead of the index snapshot, write that again in the background."""
+        applied = await follow_changes(self._store, self._matcher)
+        if self._snapshots is not None:
+            self._snapshots.refresh(self._matcher)
+        return applied
+
+    async def snapshot_written(self) -> None:
+        """Until the index snapshot being written, if any, is on disk."""
+        if self._snapshots is not None:
+            await self._snapshots.wait()
 
     async def follow(self, every: float = 2.0) -> None:
         """Until cancelled: follow bank changes every ``every`` seconds."""

@@ -25,3 +25,11 @@ class ExactIndex:
 
     def search(self, value: str) -> list[int]:
         return list(self._ids.get(value, ()))
+
+    def values(self) -> list[str]:
+        """Every value added, in id order."""
+        out = [""] * self._size
+        for value, ids in self._ids.items():
+            for i in ids:
+                out[i] = value
+        return out

@@ -12,8 +12,8 @@ and a query probes, in every table, the keys within ``B // 2`` bits of its own
 
 Layout, 96 bytes per 256-bit hash (10M hashes in ~920 MiB):
 
-- ``rows``: every hash once, in id order, as uint64 words (32 bytes); a
-  candidate is verified with one gather and ``np.bitwise_count``.
+- ``rows``: each segment's hashes once, in id order, as uint64 words (32
+  bytes); a candidate is verified with one gather and ``np.bitwise_count``.
 - per table, one uint32 per entry: the entry's position in its segment (low
   24 bits) and, as a prefilter, the high byte of the *partner* chunk's key
   (high 8 bits). A candidate found at chunk distance ``d`` can only be the
@@ -28,8 +28,11 @@ Adding never rebuilds what exists: new hashes land in a small pending buffer
 segments of similar size are merged like a binary counter, so the work per
 hash stays logarithmic and the number of segments small. A segment holds at
 most 2**24 hashes (its positions fit 24 bits); larger indexes use several.
+Segments never change once built, so they can be written to a snapshot and
+mapped back read-only by a later process (``core.matching.snapshot``).
 """
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +42,7 @@ import numpy.typing as npt
 
 from core.matching.exact import ExactIndex
 
-__all__ = ["ExactIndex", "HammingIndex"]  # ExactIndex: core.matching.exact, re-exported
+__all__ = ["ExactIndex", "HammingIndex", "Segment"]  # ExactIndex: core.matching.exact, re-exported
 
 _U8 = npt.NDArray[np.uint8]
 _U32 = npt.NDArray[np.uint32]
@@ -57,9 +60,13 @@ _MAX_PROBES = 2048
 
 
 @dataclass(frozen=True, slots=True)
-class _Segment:
+class Segment:
+    """An indexed, never-changed run of hashes: ids ``start``..``stop``, their rows
+    and tables. Its arrays may be mapped read-only from a snapshot file."""
+
     start: int
     stop: int
+    rows: _U64  # (n, words): the hashes, in id order
     tables: _U32  # (m, n): position | partner high byte << 24
     offsets: _U32  # (m * (65536 + 1),) flattened bucket boundaries
 
@@ -74,7 +81,9 @@ class _ProbePlan:
 class HammingIndex:
     """Radius search over fixed-length binary hashes (``bits`` a multiple of 64).
 
-    Not thread-safe: callers serialise ``add`` with ``search``.
+    Not thread-safe: callers serialise ``add`` with ``search``. Sealed segments are
+    never changed (merging makes new ones), so ``parts()`` is a consistent view
+    another thread may read (to write a snapshot) while this one goes on.
     """
 
     def __init__(self, bits: int) -> None:
@@ -84,18 +93,55 @@ class HammingIndex:
         self._nbytes = bits // 8
         self._chunks = bits // _CHUNK_BITS
         self._words = bits // 64
-        self._rows: _U64 = np.zeros((0, self._words), dtype=np.uint64)
-        self._size = 0
-        self._segments: list[_Segment] = []
+        self._segments: list[Segment] = []
+        self._sealed = 0  # ids below this are in segments
+        self._pending: _U64 = np.zeros((0, self._words), dtype=np.uint64)
+        self._pending_size = 0
+
+    @classmethod
+    def from_parts(cls, bits: int, segments: Sequence[Segment], pending: _U64) -> "HammingIndex":
+        """An index over ``segments`` (consecutive, from id 0; their arrays are used as
+        they are, mapped or not) and ``pending`` rows after them (copied)."""
+        index = cls(bits)
+        at = 0
+        for seg in segments:
+            if seg.start != at or not index._fits(seg):
+                raise ValueError(f"segment {seg.start}..{seg.stop} does not fit the index")
+            at = seg.stop
+        index._segments = list(segments)
+        index._sealed = at
+        index._append(np.ascontiguousarray(pending, dtype=np.uint64).view(np.uint8))
+        return index
+
+    def _fits(self, seg: Segment) -> bool:
+        """Whether ``seg``'s arrays have this index's shapes and types, and its bucket
+        boundaries are in order (a cheap check of a mapped file: 4 MiB read)."""
+        n = seg.stop - seg.start
+        shapes = (seg.rows.shape, seg.tables.shape, seg.offsets.shape)
+        if not 0 < n <= _MAX_SEGMENT or shapes != (
+            (n, self._words),
+            (self._chunks, n),
+            (self._chunks * (_BUCKETS + 1),),
+        ):
+            return False
+        dtypes = (seg.rows.dtype, seg.tables.dtype, seg.offsets.dtype)
+        if dtypes != (np.dtype(np.uint64), np.dtype(np.uint32), np.dtype(np.uint32)):
+            return False
+        bounds = seg.offsets.reshape(self._chunks, _BUCKETS + 1).astype(np.int64)
+        return not (bounds[:, 0].any() or (bounds[:, -1] != n).any() or (np.diff(bounds) < 0).any())
 
     def __len__(self) -> int:
-        return self._size
+        return self._sealed + self._pending_size
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (what 'fits in 1 GB' is measured on)."""
-        tables = sum(s.tables.nbytes + s.offsets.nbytes for s in self._segments)
-        return int(self._rows.nbytes + tables)
+        held = sum(s.rows.nbytes + s.tables.nbytes + s.offsets.nbytes for s in self._segments)
+        return int(held + self._pending.nbytes)
+
+    def parts(self) -> tuple[list[Segment], _U64]:
+        """The sealed segments and a copy of the pending rows (see the class)."""
+        return list(self._segments), self._pending[: self._pending_size].copy()
 
     def add(self, hashes: npt.ArrayLike, *, seal: bool = True) -> Sequence[int]:
         """Add hashes (uint8, shape (n, bits // 8)); returns their ids, in order.
@@ -104,11 +150,11 @@ class HammingIndex:
         of the largest size at once instead of merging smaller ones again and
         again; until then they are searched by brute force."""
         arr = self._as_rows(hashes)
-        start = self._size
+        start = len(self)
         self._append(arr)
         if seal:
             self._seal()
-        return range(start, self._size)
+        return range(start, len(self))
 
     def seal(self) -> None:
         """Index whatever was added with ``seal=False``."""
@@ -116,20 +162,34 @@ class HammingIndex:
 
     def hex(self, i: int) -> str:
         """Stored hash ``i`` in hex, as it was added."""
-        return bytes(self._rows[i].tobytes()).hex()
+        if i >= self._sealed:
+            return bytes(self._pending[i - self._sealed].tobytes()).hex()
+        seg = self._segments[bisect.bisect_right(self._starts(), i) - 1]
+        return bytes(seg.rows[i - seg.start].tobytes()).hex()
 
     def search(self, query: npt.ArrayLike, radius: int) -> list[tuple[int, int]]:
         """Every live ``(id, distance)`` with distance <= radius, nearest first."""
         q = np.ascontiguousarray(query, dtype=np.uint8).reshape(-1)
         if q.size != self._nbytes:
             raise ValueError(f"query must have {self._nbytes} bytes, not {q.size}")
-        if radius < 0 or self._size == 0:
+        if radius < 0 or len(self) == 0:
             return []
         plan = _probe_plan(self._chunks, min(radius, self.bits))
-        parts = [self._candidates(seg, q, plan) for seg in self._segments]
-        sealed = self._segments[-1].stop if self._segments else 0
-        parts.append(np.arange(sealed, self._size, dtype=np.int64))
-        return self._verify(np.concatenate(parts), q, radius)
+        ids: list[_I64] = []
+        dists: list[_I64] = []
+        for seg in self._segments:
+            positions = self._candidates(seg, q, plan)
+            found, dist = _within(seg.rows, positions, q, radius)
+            ids.append(found + seg.start)
+            dists.append(dist)
+        pending = self._pending[: self._pending_size]
+        found, dist = _within(pending, np.arange(self._pending_size, dtype=np.int64), q, radius)
+        ids.append(found + self._sealed)
+        dists.append(dist)
+        return _nearest_first(np.concatenate(ids), np.concatenate(dists))
+
+    def _starts(self) -> list[int]:
+        return [seg.start for seg in self._segments]
 
     def _as_rows(self, hashes: npt.ArrayLike) -> _U8:
         arr = np.ascontiguousarray(hashes, dtype=np.uint8)
@@ -138,22 +198,32 @@ class HammingIndex:
         return arr
 
     def _append(self, arr: _U8) -> None:
-        need = self._size + len(arr)
-        if need > len(self._rows):
+        size = self._pending_size
+        need = size + len(arr)
+        if need > len(self._pending):
             # Grow in place by an eighth (realloc, which for large arrays remaps
-            # rather than copies), so a 10M index never holds its rows twice.
-            capacity = max(need, self._size + self._size // 8, _PENDING_MAX)
-            self._rows.resize((capacity, self._words), refcheck=False)
-        self._rows[self._size : need] = arr.view(np.uint64)
-        self._size = need
+            # rather than copies), so a 10M bulk load never holds its rows twice.
+            capacity = max(need, size + size // 8, _PENDING_MAX)
+            self._pending.resize((capacity, self._words), refcheck=False)
+        self._pending[size:need] = arr.view(np.uint64)
+        self._pending_size = need
 
     def _seal(self) -> None:
-        start = self._segments[-1].stop if self._segments else 0
-        while self._size - start >= _PENDING_MAX:
-            stop = min(self._size, start + _MAX_SEGMENT)
-            self._segments.append(self._build(start, stop))
+        size = self._pending_size
+        if size < _PENDING_MAX:
+            return
+        # The pending buffer becomes the new segments' rows as it is (no copy), and
+        # is never grown again: a fresh one takes later hashes.
+        rows = self._pending
+        rows.resize((size, self._words), refcheck=False)
+        self._pending = np.zeros((0, self._words), dtype=np.uint64)
+        self._pending_size = 0
+        for first in range(0, size, _MAX_SEGMENT):
+            last = min(size, first + _MAX_SEGMENT)
+            start = self._sealed
+            self._sealed += last - first
+            self._segments.append(self._build(start, rows[first:last]))
             self._merge_tail()
-            start = stop
 
     def _merge_tail(self) -> None:
         segs = self._segments
@@ -161,12 +231,13 @@ class HammingIndex:
             start, middle, stop = segs[-2].start, segs[-1].start, segs[-1].stop
             if middle - start > 2 * (stop - middle) or stop - start > _MAX_SEGMENT:
                 return
+            rows = np.concatenate([segs[-2].rows, segs[-1].rows])
             del segs[-2:]  # free their tables first: the merged ones replace them
-            segs.append(self._build(start, stop))
+            segs.append(self._build(start, rows))
 
-    def _build(self, start: int, stop: int) -> _Segment:
-        keys = self._rows[start:stop].view(np.uint8).view(">u2")
-        n = stop - start
+    def _build(self, start: int, rows: _U64) -> Segment:
+        keys = rows.view(np.uint8).view(">u2")
+        n = len(rows)
         tables = np.empty((self._chunks, n), dtype=np.uint32)
         offsets = np.zeros((self._chunks, _BUCKETS + 1), dtype=np.uint32)
         for c in range(self._chunks):
@@ -175,12 +246,13 @@ class HammingIndex:
             partner_byte = (keys[order, c ^ 1] >> 8).astype(np.uint32)
             tables[c] = order.astype(np.uint32) | (partner_byte << _POSITION_BITS)
             np.cumsum(np.bincount(key, minlength=_BUCKETS), out=offsets[c, 1:])
-        return _Segment(start, stop, tables, offsets.reshape(-1))
+        return Segment(start, start + n, rows, tables, offsets.reshape(-1))
 
-    def _candidates(self, seg: _Segment, q: _U8, plan: _ProbePlan) -> _I64:
-        """Ids in ``seg`` that may be within the radius of ``q`` (a superset)."""
+    def _candidates(self, seg: Segment, q: _U8, plan: _ProbePlan) -> _I64:
+        """Positions in ``seg`` that may be within the radius of ``q`` (a superset)."""
+        n = seg.stop - seg.start
         if plan.brute:
-            return np.arange(seg.start, seg.stop, dtype=np.int64)
+            return np.arange(n, dtype=np.int64)
         qkeys = q.view(">u2").astype(np.int64)
         n_probes = len(plan.masks)
         probes = ((qkeys[:, None] ^ plan.masks) + _TABLE_BASES[: self._chunks]).reshape(-1)
@@ -190,7 +262,6 @@ class HammingIndex:
         total = int(ends[-1])
         if total == 0:
             return np.zeros(0, dtype=np.int64)
-        n = seg.stop - seg.start
         table_of_probe = np.repeat(np.arange(self._chunks, dtype=np.int64) * n, n_probes)
         flat = np.repeat(starts + table_of_probe - (ends - lengths), lengths)
         entries = seg.tables.reshape(-1).take(flat + np.arange(total))
@@ -199,21 +270,30 @@ class HammingIndex:
         differs = np.bitwise_count((entries >> _POSITION_BITS) ^ np.repeat(partner, lengths))
         keep = differs <= np.repeat(allowed, lengths)
         positions: _I64 = (entries[keep] & _POSITION_MASK).astype(np.int64)
-        return positions + seg.start
+        return positions
 
-    def _verify(self, cands: _I64, q: _U8, radius: int) -> list[tuple[int, int]]:
-        if cands.size == 0:
-            return []
-        qwords = q.view(np.uint64).tolist()
-        rows = self._rows.take(cands, axis=0)
-        dist = np.bitwise_count(rows[:, 0] ^ np.uint64(qwords[0])).astype(np.int64)
-        for w in range(1, self._words):
-            dist += np.bitwise_count(rows[:, w] ^ np.uint64(qwords[w]))
-        keep = dist <= radius
-        ids, first = np.unique(cands[keep], return_index=True)
-        found = dist[keep][first]
-        order = np.lexsort((ids, found))
-        return list(zip(ids[order].tolist(), found[order].tolist(), strict=True))
+
+def _within(rows: _U64, positions: _I64, q: _U8, radius: int) -> tuple[_I64, _I64]:
+    """Of ``positions`` in ``rows``, those within ``radius`` of ``q``, and their distances."""
+    if positions.size == 0:
+        return positions, positions
+    qwords = q.view(np.uint64).tolist()
+    picked = rows.take(positions, axis=0, mode="clip")  # a damaged table: misses, no error
+    dist = np.bitwise_count(picked[:, 0] ^ np.uint64(qwords[0])).astype(np.int64)
+    for w in range(1, len(qwords)):
+        dist += np.bitwise_count(picked[:, w] ^ np.uint64(qwords[w]))
+    keep = dist <= radius
+    return positions[keep], dist[keep]
+
+
+def _nearest_first(ids: _I64, dist: _I64) -> list[tuple[int, int]]:
+    """Each id once (a candidate may come from several tables), nearest first."""
+    if ids.size == 0:
+        return []
+    unique, first = np.unique(ids, return_index=True)
+    found = dist[first]
+    order = np.lexsort((unique, found))
+    return list(zip(unique[order].tolist(), found[order].tolist(), strict=True))
 
 
 _TABLE_BASES = (np.arange(64, dtype=np.int64) * (_BUCKETS + 1))[:, None]

@@ -13,7 +13,7 @@ from core.model import Band, BankAction, Match
 from core.signals import SIGNAL_TYPES, SignalType
 from core.signals.indexes import IndexHit, SignalIndex
 
-__all__ = ["Matcher", "nearest_matches"]
+__all__ = ["IndexState", "Matcher", "MatcherState", "nearest_matches"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,39 @@ class _Hits:
         run = bisect.bisect_right(self.starts, i) - 1
         return self.banks[run], self.first_ids[run] + i - self.starts[run]
 
+    def copy(self) -> "_Hits":
+        hits = _Hits()
+        hits.starts, hits.first_ids = array("q", self.starts), array("q", self.first_ids)
+        hits.banks, hits.size = array("H", self.banks), self.size
+        return hits
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """One index of a matcher and which bank entry each of its ids is: runs starting
+    at index ids ``starts``, with entry ids from ``first_ids``, of banks ``banks``
+    (codes into ``MatcherState.names``)."""
+
+    type_name: str
+    allow: bool
+    index: SignalIndex
+    starts: "array[int]"
+    first_ids: "array[int]"
+    banks: "array[int]"
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherState:
+    """What a matcher holds, at bank version ``version``: what a snapshot writes and
+    a later process maps back (``core.matching.snapshot``). Bank settings and entry
+    standing are not part of it: they are read from the store at load."""
+
+    version: int
+    names: list[str]  # bank codes' names
+    loaded: list[str]
+    dead: list[tuple[str, int]]
+    indexes: list[IndexState]
+
 
 class Matcher:
     """Two indexes per signal type over the enabled banks' active entries: the block
@@ -82,6 +115,35 @@ class Matcher:
 
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
+
+    def state(self) -> MatcherState:
+        """This matcher's state; its indexes by reference (``snapshot`` says how they
+        are read while this one goes on)."""
+        indexes = []
+        for (type_name, allow), index in self._indexes.items():
+            hits = self._hits[type_name, allow].copy()
+            indexes.append(
+                IndexState(type_name, allow, index, hits.starts, hits.first_ids, hits.banks)
+            )
+        dead = sorted(self._dead)
+        return MatcherState(self.version, list(self._names), sorted(self._loaded), dead, indexes)
+
+    @classmethod
+    def restored(cls, banks: Iterable[Bank], state: MatcherState) -> "Matcher":
+        """A matcher over ``banks`` (their current settings) with ``state``'s indexes."""
+        matcher = cls(banks)
+        matcher._names = list(state.names)
+        matcher._codes = {name: code for code, name in enumerate(state.names)}
+        matcher._loaded = set(state.loaded)
+        matcher._dead = set(state.dead)
+        for index in state.indexes:
+            key = (index.type_name, index.allow)
+            hits = _Hits()
+            hits.starts, hits.first_ids = array("q", index.starts), array("q", index.first_ids)
+            hits.banks, hits.size = array("H", index.banks), len(index.index)
+            matcher._indexes[key], matcher._hits[key] = index.index, hits
+        matcher.version = state.version
+        return matcher
 
     def has(self, type_name: str) -> bool:
         """Whether any entry of this signal type was ever indexed."""

@@ -5,8 +5,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from core.matching.index import HammingIndex
+from core.matching.index import HammingIndex, Segment
 from core.media.frames import Frame, frames_from_json
 from core.signals.indexes import IndexHit, good_frames
 
@@ -39,6 +40,24 @@ class HammingHashes:
 
     def value(self, index_id: int) -> str:
         return self._index.hex(index_id)
+
+    def values(self) -> list[str]:
+        return [self._index.hex(i) for i in range(len(self._index))]
+
+    def parts(self) -> tuple[list[Segment], npt.NDArray[np.uint64]]:
+        """The index's sealed segments and a copy of its pending rows: a view that
+        stays consistent while hashes are added (``HammingIndex.parts``)."""
+        return self._index.parts()
+
+    @classmethod
+    def from_parts(
+        cls, bits: int, segments: Sequence[Segment], pending: npt.NDArray[np.uint64]
+    ) -> "HammingHashes":
+        """Hashes over ``segments`` (used as they are: mapped from a snapshot) and
+        ``pending`` rows."""
+        hashes = cls(bits)
+        hashes._index = HammingIndex.from_parts(bits, segments, pending)
+        return hashes
 
 
 class FrameLists:
@@ -102,3 +121,6 @@ class FrameLists:
 
     def value(self, index_id: int) -> str:
         return self._values[index_id]
+
+    def values(self) -> list[str]:
+        return list(self._values)

@@ -51,6 +51,10 @@ class SignalIndex(Protocol):
         """The stored value ``index_id`` (for a hit that did not carry it)."""
         ...
 
+    def values(self) -> list[str]:
+        """Every stored value, in id order (what a snapshot keeps to rebuild it)."""
+        ...
+
 
 class ExactValues:
     def __init__(self) -> None:
@@ -70,6 +74,9 @@ class ExactValues:
 
     def value(self, index_id: int) -> str:
         raise LookupError("exact hits carry their value")
+
+    def values(self) -> list[str]:
+        return self._index.values()
 
 
 def good_frames(frames: Sequence[Frame], min_quality: int) -> list[str]:

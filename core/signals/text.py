@@ -120,6 +120,9 @@ class PhraseIndex:
     def value(self, index_id: int) -> str:
         return self._phrases[index_id]
 
+    def values(self) -> list[str]:
+        return list(self._phrases)
+
     def _built(self) -> ahocorasick.Automaton:
         if self._automaton is None:
             automaton = ahocorasick.Automaton()
@@ -220,3 +223,6 @@ class PatternIndex:
 
     def value(self, index_id: int) -> str:
         return self._patterns[index_id]
+
+    def values(self) -> list[str]:
+        return list(self._patterns)

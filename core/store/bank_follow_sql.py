@@ -37,7 +37,9 @@ class BankFollowing:
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
         return [
-            BankChange(r.id, r.bank, r.kind, r.first_entry, r.last_entry, tuple(r.entry_ids or ()))
+            BankChange(
+                r.id, r.bank, r.kind, r.first_entry, r.last_entry, tuple(r.entry_ids or ()), r.at
+            )
             for r in rows
         ]
 

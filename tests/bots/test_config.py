@@ -150,6 +150,23 @@ def test_postgresql_means_several_processes_claim_effects(tmp_path: Path) -> Non
     assert config.engine.outbox_lease == timedelta(minutes=2)
 
 
+def test_the_index_snapshot_lies_beside_a_sqlite_file_and_is_chosen_for_postgresql(
+    tmp_path: Path,
+) -> None:
+    assert load_config(None, {}).engine.index_snapshot == "blockfirst.db.index"
+    url = f"sqlite:///{tmp_path}/bf.db?timeout=5"
+    assert load_config(None, {}, storage_url=url).engine.index_snapshot == f"{tmp_path}/bf.db.index"
+    assert load_config(None, {}, storage_url="sqlite:///:memory:").engine.index_snapshot == ""
+    pg = "[storage]\nurl = 'postgresql://bf@db.internal/blockfirst'\n"
+    assert load_config(write(tmp_path, pg), {}).engine.index_snapshot == ""
+    chosen = pg + "index_snapshot = '/var/cache/blockfirst/index'\n"
+    assert load_config(write(tmp_path, chosen), {}).engine.index_snapshot == (
+        "/var/cache/blockfirst/index"
+    )
+    off = "[storage]\nindex_snapshot = ''\n"
+    assert load_config(write(tmp_path, off), {}).engine.index_snapshot == ""
+
+
 def test_the_dashboard_section(tmp_path: Path) -> None:
     default = load_config(None, {}).web
     assert (default.enabled, default.bind, default.secret) == (True, "127.0.0.1:8080", "")
