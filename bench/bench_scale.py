@@ -7,7 +7,10 @@
 import`` in a child process (time, peak RSS); the baseline is parsing the same
 file alone in this process. Then a fresh process loads every bank into its
 index and says when it is ready to serve (time from spawn, peak RSS); its
-baseline is the same process reading the rows without indexing them.
+baseline is the same process reading the rows without indexing them. That
+process writes the index snapshot, and a third maps it and applies the changes
+since (none): time to serve, RSS, and 1,000 searches (half near-duplicates)
+against the same searches in the process that built its index in memory.
 
 (b) ``processes``: two bot processes on one PostgreSQL store, each handling
 banned-photo messages with full audit, while a CLI process keeps adding bank
@@ -68,21 +71,57 @@ def run_child(args: list[str], ready: str | None = None) -> tuple[float, float, 
 
 _LOADER = """
 import asyncio, sys, time
+from pathlib import Path
+import numpy as np
 from core.matching.loader import load_matcher
+from core.matching.snapshot import IndexSnapshots, load_matcher_mapped
 from core.store import open_store
-async def main(url, index):
+
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) // 1024 for l in status if l.startswith("VmRSS:"))
+
+def search(matcher):
+    rng = np.random.default_rng(7)  # the list's first rows, as write_list made them
+    stored = rng.integers(0, 256, size=(500, 32), dtype=np.uint8)
+    queries = list(np.random.default_rng(8).integers(0, 256, size=(500, 32), dtype=np.uint8))
+    for row in stored:
+        bits = np.unpackbits(row)
+        bits[:20] ^= 1
+        queries.append(np.packbits(bits))
+    started = time.perf_counter()
+    found = sum(len(matcher.match({"pdq": [q.tobytes().hex()]})) for q in queries)
+    took = time.perf_counter() - started
+    print(f"search {len(queries) / took:.0f} {found} {rss()}", flush=True)
+
+async def main(url, mode, snapshot):
     async with open_store(url) as store:
-        if index:
-            matcher = await load_matcher(store)
-            print(f"ready {len(matcher)}", flush=True)
-        else:
+        if mode == "rows":
             rows = 0
             for name in await store.bank_names():
                 async for batch in store.iter_entry_rows(name):
                     rows += len(batch)
-            print(f"ready {rows}", flush=True)
-asyncio.run(main(sys.argv[1], sys.argv[2] == "index"))
+            print(f"ready {rows} {rss()}", flush=True)
+            return
+        if mode == "mapped":
+            matcher, used = await load_matcher_mapped(store, Path(snapshot))
+            assert used
+        else:
+            matcher = await load_matcher(store)
+        print(f"ready {len(matcher)} {rss()}", flush=True)
+        if mode == "write":
+            started = time.perf_counter()
+            size = await IndexSnapshots(store, Path(snapshot)).save(matcher)
+            print(f"wrote {size} {time.perf_counter() - started:.1f}", flush=True)
+        else:
+            search(matcher)
+asyncio.run(main(*sys.argv[1:]))
 """
+
+
+def _search_line(out: str) -> str:
+    qps, found, rss = out.split("search ")[1].split()
+    return f"1,000 searches at {int(qps):,} q/s ({found} found), RSS after them {rss} MiB"
 
 
 def bench_import(lines: int, backends: list[str]) -> None:
@@ -111,13 +150,23 @@ def bench_import(lines: int, backends: list[str]) -> None:
             )
             print(f"{backend}: import {took:.0f} s ({took / parsed:.1f}x parsing), "
                   f"peak RSS {rss:.0f} MiB; {out.strip().splitlines()[0]}")  # fmt: skip
+            snapshot = str(Path(tmp) / f"{backend}.index")
             loader = [sys.executable, "-c", _LOADER, url]
-            read, read_rss, _ = run_child([*loader, "rows"], "ready")
-            ready, ready_rss, out = run_child([*loader, "index"], "ready")
+            read, read_rss, _ = run_child([*loader, "rows", snapshot], "ready")
+            ready, ready_rss, out = run_child([*loader, "index", snapshot], "ready")
+            memory_qps = _search_line(out)
             print(f"{backend}: a new process serves after {ready:.1f} s with "
                   f"{out.split()[1]} entries indexed, peak RSS {ready_rss:.0f} MiB "
                   f"(reading the rows alone: {read:.1f} s, {read_rss:.0f} MiB; "
-                  f"{ready / read:.2f}x)")  # fmt: skip
+                  f"{ready / read:.2f}x); {memory_qps}")  # fmt: skip
+            _, _, out = run_child([*loader, "write", snapshot])
+            size, took = out.split("wrote ")[1].split()
+            print(f"{backend}: snapshot written in {took} s, {int(size) / 2**20:,.0f} MiB")
+            mapped, mapped_rss, out = run_child([*loader, "mapped", snapshot], "ready")
+            at_ready = out.split("ready ")[1].split()[1]
+            print(f"{backend}: a new process mapping the snapshot serves after {mapped:.2f} s "
+                  f"({read / mapped:.0f}x faster than reading the rows alone), RSS {at_ready} "
+                  f"MiB when ready, peak {mapped_rss:.0f} MiB; {_search_line(out)}")  # fmt: skip
         if server is not None:
             server.stop()
 
