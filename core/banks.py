@@ -86,6 +86,9 @@ class Bank:
     vpdq_query_percent: float = 80.0
     vpdq_compared_percent: float = 0.0
     flood: Flood | None = DEFAULT_FLOOD  # None: this bank's entries are never quarantined
+    # In shadow: it matches and opens shadow cases (what it would have done), and
+    # never acts; its allow rules veto nothing live.
+    shadow: bool = False
 
     def __post_init__(self) -> None:
         for share in (self.vpdq_query_percent, self.vpdq_compared_percent):

@@ -35,7 +35,7 @@ __all__ = [
 
 ALERT_LEVELS = (0.5, 0.8, 1.0)
 
-_FINAL = (CaseState.CONFIRMED, CaseState.OVERTURNED)
+_FINAL = (CaseState.CONFIRMED, CaseState.OVERTURNED, CaseState.SHADOW)
 _RESULT = {
     Decision.CONFIRM: CaseState.CONFIRMED,
     Decision.OVERTURN: CaseState.OVERTURNED,
@@ -158,6 +158,11 @@ def apply_decision(
         raise AuthorisationError(
             f"{reviewer} made the decision case {case.id} contests; another reviewer decides it",
             said=Said("appeal_same_reviewer"),
+        )
+    if case.state is CaseState.SHADOW:
+        raise InputError(
+            f"case {case.id} is what a bank in shadow would have opened; nothing to decide",
+            said=Said("case_shadow", {"case_id": case.id}),
         )
     target = _RESULT[decision]
     if case.state is target:

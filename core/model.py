@@ -101,6 +101,7 @@ class CaseState(enum.Enum):
     CONFIRMED = "confirmed"
     OVERTURNED = "overturned"
     ESCALATED = "escalated"
+    SHADOW = "shadow"  # what a bank in shadow would have done: never decided, never acted on
 
 
 class Decision(enum.Enum):

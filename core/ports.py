@@ -120,6 +120,10 @@ class BankStore(Protocol):
         """Change when the bank's entries are quarantined (None: never)."""
         ...
 
+    async def set_bank_shadow(self, name: str, shadow: bool) -> None:
+        """Put a bank in shadow (it matches, opens shadow cases, never acts) or live."""
+        ...
+
     async def add_entries(
         self, bank: str, entries: Iterable[Entry], *, added_by: str = ""
     ) -> AddResult:
@@ -222,6 +226,7 @@ class CaseStore(Protocol):
         *,
         overdue_at: datetime | None = None,
         opened: tuple[datetime | None, datetime | None] = (None, None),
+        bank: str = "",
         limit: int = 1000,
     ) -> list[Case]: ...
 
@@ -234,6 +239,10 @@ class CaseStore(Protocol):
     ) -> list[tuple[str, datetime, str, datetime | None]]: ...
 
     async def case_history(self, case_id: str) -> dict[str, list[dict[str, Any]]]: ...
+
+    async def shadow_outcomes(self, bank: str) -> dict[str, int]:
+        """Shadow cases ``bank`` opened, by what it would have done."""
+        ...
 
     async def count_reports(self, reporter: str, since: datetime) -> int: ...
 

@@ -46,6 +46,11 @@ def banks() -> None:
     show_default=True,
     help="What its matches are (chats can block a category first).",
 )
+@click.option(
+    "--shadow",
+    is_flag=True,
+    help="Start in shadow: it matches and records what it would do, and never acts.",
+)
 @click.pass_obj
 def create(
     state: CliState,
@@ -54,17 +59,21 @@ def create(
     thresholds: tuple[str, ...],
     description: str,
     category: str,
+    shadow: bool,
 ) -> None:
     """Create the bank NAME (it can hold hashes and link rules)."""
 
     async def body() -> None:
         check_bank_name(name)
         limits = dict(map(parse_threshold, thresholds))
-        bank = Bank(name, BankAction(action), description, True, limits, category=category)
+        bank = Bank(
+            name, BankAction(action), description, True, limits, category=category, shadow=shadow
+        )
+        said = f"{action}, {category}" + (", in shadow" if shadow else "")
         async with state.store(create=True) as store:
             await store.create_bank(bank)
-            await audited(store, "bank_created", bank=name, reason=f"{action}, {category}")
-        click.echo(f"created bank {name} (action {action}, category {category})")
+            await audited(store, "bank_created", bank=name, reason=said)
+        click.echo(f"created bank {name} ({said})")
 
     run(body)
 
@@ -90,7 +99,7 @@ def list_banks(state: CliState) -> None:
                 for t, cls in SIGNAL_TYPES.items()
                 if not cls.exact
             )
-            enabled = "enabled" if s.bank.enabled else "disabled"
+            enabled = "disabled" if not s.bank.enabled else "shadow" if s.bank.shadow else "enabled"
             click.echo(
                 f"{s.bank.name:<24} {enabled:<8} {s.bank.action.value:<7} "
                 f"{s.bank.category:<15} {s.active:>9} {s.tombstones:>8}  {limits}"
@@ -119,6 +128,40 @@ def _set_enabled(enabled: bool) -> click.Command:
 
 banks.add_command(_set_enabled(True))
 banks.add_command(_set_enabled(False))
+
+
+def _set_shadow(shadow: bool) -> click.Command:
+    verb = "shadow" if shadow else "live"
+    said = (
+        "in shadow: its matches are recorded as shadow cases, nothing is acted on"
+        if shadow
+        else "live: its matches act"
+    )
+
+    @click.command(
+        verb,
+        help="Put the bank NAME in shadow: it matches and records what it would have "
+        "done (shadow cases: cases list --state shadow; banks stats NAME), and never acts."
+        if shadow
+        else "Take the bank NAME out of shadow: its matches act from now on.",
+    )
+    @click.argument("name")
+    @click.pass_obj
+    def command(state: CliState, name: str) -> None:
+        async def body() -> None:
+            async with state.store() as store:
+                await store.get_bank(name)  # an unknown bank: one clear error
+                await store.set_bank_shadow(name, shadow)
+                await audited(store, f"bank_{verb}", bank=name, reason=said)
+            click.echo(f"{name}: {said}")
+
+        run(body)
+
+    return command
+
+
+banks.add_command(_set_shadow(True))
+banks.add_command(_set_shadow(False))
 
 
 @banks.command("flood")
@@ -185,7 +228,15 @@ async def show_stats(state: CliState, bank: str, types: Sequence[str], limit: in
     async with state.store() as store:
         found = await store.entry_stats(bank, types, limit)
         summary = await store.get_bank(bank)
+        shadow = await store.shadow_outcomes(bank)
     click.echo(f"{bank}: {_flood_text(summary.flood)}")
+    if summary.shadow or shadow:
+        deletes, reviews = shadow.get("would delete", 0), shadow.get("would review", 0)
+        click.echo(
+            f"{'in shadow' if summary.shadow else 'was in shadow'}: would have deleted "
+            f"{deletes} message(s) and sent {reviews} to review "
+            "(blockfirst cases list --state shadow --bank " + bank + ")"
+        )
     if not found:
         click.echo("no entry has matched yet")
         return

@@ -28,19 +28,24 @@ def cases() -> None:
 @cases.command("list")
 @click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in CaseState]))
 @click.option("--overdue", is_flag=True, help="Only open cases past their deadline.")
+@click.option("--bank", default="", help="Only cases that matched this bank.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def list_cases(
-    state: CliState, states: tuple[str, ...], overdue: bool, limit: int, as_json: bool
+    state: CliState, states: tuple[str, ...], overdue: bool, bank: str, limit: int, as_json: bool
 ) -> None:
-    """Cases by deadline, soonest first."""
+    """Cases by deadline, soonest first (shadow cases, what a bank in shadow would
+    have done, only with --state shadow)."""
 
     async def body() -> None:
         now = datetime.now(UTC)
         async with state.store() as store:
             found = await store.list_cases(
-                [CaseState(s) for s in states], overdue_at=now if overdue else None, limit=limit
+                [CaseState(s) for s in states],
+                overdue_at=now if overdue else None,
+                bank=bank,
+                limit=limit,
             )
         for case in found:
             if as_json:

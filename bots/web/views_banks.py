@@ -80,6 +80,7 @@ async def bank_page(ctx: Ctx) -> Response:
         bank=bank,
         counts=counts,
         stats=await ctx.store.entry_stats(name, limit=_TOP),
+        shadow=await ctx.store.shadow_outcomes(name),
         rules=rules,
         next_after=rules[-1].id if len(rules) == _PAGE else None,
         text_types=_TEXT_TYPES,
@@ -174,6 +175,18 @@ async def toggle_bank(ctx: Ctx) -> Response:
 
 
 @view(Permission.MANAGE_BANKS)
+async def shadow_bank(ctx: Ctx) -> Response:
+    """Put a bank in shadow (it records what it would do and acts on nothing), or live."""
+    name = ctx.request.path_params["name"]
+    shadow = ctx.request.url.path.endswith("/shadow")
+    await ctx.store.get_bank(name)
+    await ctx.store.set_bank_shadow(name, shadow)
+    verb = "shadow" if shadow else "live"
+    await _changed(ctx, f"bank_{verb}", name, verb)
+    return ctx.redirect(f"/banks/{name}", ctx.say(f"web_bank_{verb}", name=name))
+
+
+@view(Permission.MANAGE_BANKS)
 async def import_list(ctx: Ctx) -> Response:
     """Import an uploaded list into the bank in one transaction; show the report."""
     name = ctx.request.path_params["name"]
@@ -227,5 +240,7 @@ routes = [
     Route("/banks/{name:str}/import", import_list, methods=["POST"]),
     Route("/banks/{name:str}/enable", toggle_bank, methods=["POST"]),
     Route("/banks/{name:str}/disable", toggle_bank, methods=["POST"]),
+    Route("/banks/{name:str}/shadow", shadow_bank, methods=["POST"]),
+    Route("/banks/{name:str}/live", shadow_bank, methods=["POST"]),
     Route("/banks/{name:str}/export", export_list),
 ]

@@ -49,6 +49,11 @@ class _Snapshot:
             "Entries quarantined for matching too often, by bank.",
             moderator.stats.quarantines,
         )
+        yield _by_bank(
+            "blockfirst_shadow_matches",
+            "Matches of banks in shadow (recorded, not acted on), by bank.",
+            moderator.stats.shadow_matches,
+        )
         effects = CounterMetricFamily(
             "blockfirst_effects", "Platform actions by kind and ending.", labels=["kind", "result"]
         )

@@ -10,6 +10,7 @@ removed too.
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.audit import AuditRecord
 from core.cases import Case, target_of
@@ -23,7 +24,7 @@ from core.engine.parts import EngineParts
 from core.errors import AlreadyProcessed
 from core.ids import new_id
 from core.matching.link_rules import check_links
-from core.matching.matcher import nearest_matches
+from core.matching.matcher import Matcher, nearest_matches
 from core.matching.text_rules import (
     NameMemo,
     TextPlace,
@@ -31,8 +32,8 @@ from core.matching.text_rules import (
     message_texts,
     reads_text,
 )
-from core.model import Action, CaseKind, Effect, Match, Message, Verdict
-from core.policy import decide
+from core.model import Action, CaseKind, CaseState, Effect, Match, MediaSignals, Message, Verdict
+from core.policy import ChatSettings, decide
 from core.texts import say
 from core.writes import Audit, CountHits, MarkProcessed, Op, OpenCase, Quarantine
 
@@ -74,17 +75,17 @@ class Messages:
         self._stats.events["messages"] += 1
         hashed, cache_ops = await self._media.signals(message.media, message.chat.platform)
         started = time.perf_counter()
-        found = [m for media in hashed for m in self._matcher.match(media.queries)]
-        if message.text or message.links:
-            checked = check_links(self._matcher, message.text, message.links)
-            found += [m for result in checked for m in result.matches]
         if reads_text(self._matcher):
             self._names.follow(self._matcher.version)
-            found += check_text(self._matcher, message_texts(message, self._names))
-        matches = nearest_matches(found)
+        matches = self._matches(self._matcher, message, hashed)
+        shadow: list[Match] = []
+        if self._matcher.has_shadow():
+            shadow = self._matches(self._matcher.shadowed(), message, hashed)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:
             await self._follow_album(message, cache_ops)
+            if shadow:
+                await self._record_shadow(message, shadow, hashed)
             return Handled(Verdict())
         chat = message.chat
         now = self._clock.now()
@@ -122,6 +123,7 @@ class Messages:
             *audits,
             *(op for h in held for op in _quarantine_ops(message, case, h)),
             CountHits(tuple(m.entry_id for m in verdict.matches), now),
+            *(self._shadow_ops(message, shadow, hashed, settings, now) if shadow else ()),
             MarkProcessed(message.update_key),
         ]
         try:
@@ -130,6 +132,63 @@ class Messages:
             return Handled(Verdict(), duplicate=True)
         await self._outbox.perform(written.queued, written.case)
         return Handled(verdict, written.case)
+
+    def _matches(
+        self, matcher: Matcher, message: Message, hashed: Sequence[MediaSignals]
+    ) -> list[Match]:
+        """What ``matcher`` finds in the message: its media, links and texts."""
+        found = [m for media in hashed for m in matcher.match(media.queries)]
+        if message.text or message.links:
+            checked = check_links(matcher, message.text, message.links)
+            found += [m for result in checked for m in result.matches]
+        if reads_text(matcher):
+            found += check_text(matcher, message_texts(message, self._names))
+        return nearest_matches(found)
+
+    async def _record_shadow(
+        self, message: Message, shadow: list[Match], hashed: Sequence[MediaSignals]
+    ) -> None:
+        """A message only banks in shadow matched: their shadow case, nothing else."""
+        chat = message.chat
+        if await self._store.seen(message.update_key):
+            return
+        now = self._clock.now()
+        settings = await self._settings.get(chat.platform, chat.settings_id)
+        ops = [*self._shadow_ops(message, shadow, hashed, settings, now)]
+        try:
+            await self._commit.submit([*ops, MarkProcessed(message.update_key)])
+        except AlreadyProcessed:
+            return
+
+    def _shadow_ops(
+        self,
+        message: Message,
+        shadow: list[Match],
+        hashed: Sequence[MediaSignals],
+        settings: ChatSettings,
+        now: datetime,
+    ) -> list[Op]:
+        """The shadow case of what banks in shadow would have done (hidden from the
+        queue, never decided, nothing acted on), and their entries' hit counts."""
+        verdict = decide(shadow, message, settings, now, self._config.deadlines)
+        would = "delete" if Action.DELETE in verdict.actions else "review"
+        self._stats.shadow_matches.update(m.bank for m in shadow)
+        case = Case(
+            id=new_id(),
+            kind=CaseKind.MATCH_REVIEW,
+            target=_target(message, shadow),
+            opened_at=now,
+            deadline=now,
+            state=CaseState.SHADOW,
+            category=next((m.category for m in shadow if m.category != "other"), "other"),
+            message=message,
+            signals=tuple(s for media in hashed for s in media.signals),
+            matches=verdict.matches,
+            reasons=tuple(f"in shadow: {reason}" for reason in verdict.reasons),
+            dry_run=True,
+            note=f"would {would}",
+        )
+        return [OpenCase(case), CountHits(tuple(m.entry_id for m in shadow), now)]
 
     def _quarantine_alert(self, case: Case, held: Held, dry_run: bool) -> Effect:
         """One alert to reviewers for a quarantined entry (only the message that

@@ -46,5 +46,6 @@ class Stats:
     events: Counter[str] = field(default_factory=Counter)
     bank_matches: Counter[str] = field(default_factory=Counter)  # by bank (never by entry)
     quarantines: Counter[str] = field(default_factory=Counter)  # entries quarantined, by bank
+    shadow_matches: Counter[str] = field(default_factory=Counter)  # by bank in shadow
     hashing: Histogram = field(default_factory=Histogram)
     matching: Histogram = field(default_factory=Histogram)

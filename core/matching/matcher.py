@@ -4,6 +4,7 @@ queries; it follows bank changes without being rebuilt (``core.matching.loader``
 """
 
 import bisect
+import copy
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class Matcher:
         self.quarantined: set[int] = set()
         self.trusted: set[int] = set()
         self.version = 0  # the last bank change (``Store.bank_changes``) applied
+        self._shadow = False  # a view matching the banks in shadow (``shadowed``)
 
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
@@ -144,6 +146,18 @@ class Matcher:
             matcher._indexes[key], matcher._hits[key] = index.index, hits
         matcher.version = state.version
         return matcher
+
+    def has_shadow(self) -> bool:
+        """Whether any enabled bank is in shadow."""
+        return any(bank.shadow for bank in self._banks.values())
+
+    def shadowed(self) -> "Matcher":
+        """A view of this matcher that finds the block entries of banks in shadow (with
+        every allow rule: what they would do if live) instead of live banks'. It shares
+        the indexes and does not follow later changes: make one where it is used."""
+        view = copy.copy(self)
+        view._shadow = True
+        return view
 
     def has(self, type_name: str) -> bool:
         """Whether any entry of this signal type was ever indexed."""
@@ -236,7 +250,11 @@ class Matcher:
                 narrow = act_only and not allow
                 for found in self._search(signal_type, key, values, narrow):
                     hit = self._hit(key, found)
-                    if hit.bank not in self._banks or (hit.bank, hit.entry_id) in self._dead:
+                    bank = self._banks.get(hit.bank)
+                    if bank is None or (hit.bank, hit.entry_id) in self._dead:
+                        continue
+                    # Live: live banks only. Shadow: shadow banks' blocks, anyone's allows.
+                    if bank.shadow != self._shadow and not (allow and self._shadow):
                         continue
                     match = self._classify(signal_type, hit, found)
                     if match is None or (narrow and match.band is not Band.ACT):

@@ -185,7 +185,12 @@ async def _open_cases(
     query = sa.select(cases).where(cases.c.target.in_(targets)).where(cases.c.state.in_(OPEN))
     existing = {row.target: case_from_row(row._mapping) for row in await conn.execute(query)}
     by_target: dict[str, Case] = dict(existing)
+    shadow = []
     for i, op in opens:
+        if op.case.state is CaseState.SHADOW:  # what a bank in shadow would have done:
+            shadow.append(op.case)  # its own case, never joined with a live one
+            batch.results[i] = op.case
+            continue
         case = by_target.get(op.case.target, op.case)
         if case.id != op.case.id:
             batch.aliases[op.case.id] = case.id
@@ -205,7 +210,7 @@ async def _open_cases(
             )
         by_target[case.target] = case
         batch.results[i] = case
-    new = [c for t, c in by_target.items() if t not in existing]
+    new = [c for t, c in by_target.items() if t not in existing] + shadow
     if new:
         await conn.execute(sa.insert(cases), [case_row(c) for c in new])
     joined = [{"b_id": c.id, "reports": c.reports} for t, c in by_target.items() if t in existing]

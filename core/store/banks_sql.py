@@ -109,6 +109,9 @@ class BankTables:
     async def set_bank_flood(self, name: str, flood: Flood | None) -> None:
         await self._set_bank(name, flood=asdict(flood) if flood else None)
 
+    async def set_bank_shadow(self, name: str, shadow: bool) -> None:
+        await self._set_bank(name, shadow=shadow)
+
     async def _set_bank(self, name: str, **values: Any) -> None:
         with storage_errors("updating bank"):
             async with self._engine.begin() as conn:

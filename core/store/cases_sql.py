@@ -53,11 +53,12 @@ class CaseTables:
         *,
         overdue_at: datetime | None = None,
         opened: tuple[datetime | None, datetime | None] = (None, None),
+        bank: str = "",
         limit: int = 1000,
     ) -> list[Case]:
         """Cases by deadline, soonest first; ``overdue_at``: only those past due then;
-        ``opened``: only those opened within [from, to)."""
-        where = CaseFilter(states=tuple(states), overdue_at=overdue_at, opened=opened)
+        ``opened``: only those opened within [from, to); ``bank``: that matched it."""
+        where = CaseFilter(states=tuple(states), overdue_at=overdue_at, opened=opened, bank=bank)
         query = (
             sa.select(cases)
             .where(*_conditions(where))
@@ -114,8 +115,13 @@ class CaseTables:
         return case_from_row(row._mapping) if row else None
 
     async def cases_about(self, target: str) -> list[Case]:
-        """Every case about ``target``, in any state, oldest first."""
-        query = sa.select(cases).where(cases.c.target == target).order_by(cases.c.opened_at)
+        """Every case about ``target``, in any state but shadow, oldest first."""
+        query = (
+            sa.select(cases)
+            .where(cases.c.target == target)
+            .where(cases.c.state != CaseState.SHADOW.value)
+            .order_by(cases.c.opened_at)
+        )
         with storage_errors("reading cases"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
@@ -140,6 +146,19 @@ class CaseTables:
                     name: [dict(r._mapping) for r in (await conn.execute(query)).all()]
                     for name, query in queries.items()
                 }
+
+    async def shadow_outcomes(self, bank: str) -> dict[str, int]:
+        """How many shadow cases ``bank`` opened, by what it would have done (``would
+        delete``, ``would review``)."""
+        query = (
+            sa.select(cases.c.note, sa.func.count())
+            .where(cases.c.state == CaseState.SHADOW.value)
+            .where(cases.c.banks.like(f"%,{_like(bank)},%", escape="\\"))
+            .group_by(cases.c.note)
+        )
+        with storage_errors("counting shadow cases"):
+            async with self._engine.connect() as conn:
+                return {str(note): int(n) for note, n in (await conn.execute(query)).all()}
 
     async def count_reports(self, reporter: str, since: datetime) -> int:
         query = (
@@ -215,6 +234,8 @@ def _conditions(where: CaseFilter) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if where.states:
         conditions.append(cases.c.state.in_([s.value for s in where.states]))
+    else:  # shadow cases (what a bank in shadow would have done) only when asked for
+        conditions.append(cases.c.state != CaseState.SHADOW.value)
     if where.platform:
         conditions.append(cases.c.platform == where.platform)
     if where.chat:

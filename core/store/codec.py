@@ -320,6 +320,7 @@ def bank_row(bank: Bank) -> dict[str, Any]:
         "vpdq_query_percent": bank.vpdq_query_percent,
         "vpdq_compared_percent": bank.vpdq_compared_percent,
         "flood": asdict(bank.flood) if bank.flood else None,
+        "shadow": bank.shadow,
     }
 
 
@@ -337,6 +338,7 @@ def bank_from_row(row: Any) -> Bank:
         vpdq_query_percent=float(row["vpdq_query_percent"]),
         vpdq_compared_percent=float(row["vpdq_compared_percent"]),
         flood=_flood(row["flood"]),
+        shadow=bool(row["shadow"]),
     )
 
 

@@ -42,6 +42,7 @@ banks = sa.Table(
     sa.Column("vpdq_query_percent", sa.Float, nullable=False, server_default="80"),
     sa.Column("vpdq_compared_percent", sa.Float, nullable=False, server_default="0"),
     sa.Column("flood", sa.JSON, nullable=True),  # {"hits", "chats", "minutes"}; null: off
+    sa.Column("shadow", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 bank_entries = sa.Table(

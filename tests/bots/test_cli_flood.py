@@ -114,3 +114,50 @@ def test_feedback_for_a_lists_maintainer_in_pytx_csv(run: Run, db_url: str) -> N
     later = run("banks", "feedback", "followed", "--since", "2999-01-01").output.splitlines()
     assert later == ["signal_type,signal_str,collab,category,tags"]
     assert run("banks", "feedback", "followed", "--since", "yesterday").exit_code == 2
+
+
+def _shadow_case(db_url: str, bank: str, would: str) -> str:
+    """A shadow case as the engine writes it for a bank in shadow."""
+    from core.cases import Case
+    from core.ids import new_id
+    from core.model import Band, BankAction, CaseKind, CaseState, Match
+    from core.writes import OpenCase
+
+    async def write() -> str:
+        async with open_store(db_url) as store:
+            now = datetime.now(UTC)
+            match = Match(bank, 1, "md5", MD5, 0, Band.ACT, BankAction.DELETE, "other")
+            case = Case(
+                new_id(), CaseKind.MATCH_REVIEW, f"fake:-1:{new_id()}", now, now,
+                state=CaseState.SHADOW, matches=(match,), note=f"would {would}",
+            )  # fmt: skip
+            await store.apply([OpenCase(case)])
+            return case.id
+
+    return asyncio.run(write())
+
+
+def test_a_bank_is_created_in_shadow_shown_and_put_live_audited(run: Run, db_url: str) -> None:
+    assert "in shadow" in run("banks", "create", "tried", "--shadow").output
+    assert "tried" in run("banks", "list").output.split("shadow")[0]
+    run("hashes", "add", "tried", f"md5:{MD5}")
+    shown = [_shadow_case(db_url, "tried", w) for w in ("delete", "delete", "review")]
+    stats = run("banks", "stats", "tried").output
+    assert "in shadow: would have deleted 2 message(s) and sent 1 to review" in stats
+    assert "no cases" in run("cases", "list").output  # not in the queue
+    listed = run("cases", "list", "--state", "shadow", "--bank", "tried").output
+    assert sorted(line.split()[0] for line in listed.splitlines()) == sorted(shown)
+    run("reviewers", "add", "alice")
+    refused = run("cases", "decide", shown[0], "confirm", "--reviewer", "alice")
+    assert refused.exit_code != 0
+    assert "nothing to decide" in refused.output
+
+    assert "live: its matches act" in run("banks", "live", "tried").output
+    assert "was in shadow: would have deleted 2" in run("banks", "stats", "tried").output
+    assert "in shadow" in run("banks", "shadow", "tried").output
+    unknown = run("banks", "shadow", "nope")
+    assert unknown.exit_code != 0
+    assert "nope" in unknown.output
+    audit = run("audit", "export").output
+    assert "bank_shadow" in audit
+    assert "bank_live" in audit

@@ -28,6 +28,7 @@ ACTIONS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("note", "POST", "/cases/c1/note", {"note": "looked at it"}, 303),
     ("create bank", "POST", "/banks/new", {"name": "extra", "action": "review"}, 303),
     ("disable bank", "POST", "/banks/ncii/disable", {}, 303),
+    ("shadow bank", "POST", "/banks/ncii/shadow", {}, 303),
     ("import list", "POST", "/banks/ncii/import", {"format": "lines"}, 200),
     ("read accounts", "GET", "/users", {}, 200),
     (

@@ -113,6 +113,23 @@ def test_create_disable_enable(dashboard: Dashboard) -> None:
     assert "<td>enabled</td>" in ann.get("/banks").text
 
 
+def test_a_bank_goes_into_shadow_and_live_again_audited(dashboard: Dashboard) -> None:
+    dashboard.seed(_banks)
+    ann = dashboard.client("ann")
+    assert post(ann, "/banks/ncii/shadow", {}).status_code == 303
+    page = ann.get("/banks/ncii").text
+    assert "Bank ncii is in shadow" in page
+    assert "in shadow (records only, acts on nothing)" in page
+    assert "Go live" in page
+    assert "<td>in shadow (records only, acts on nothing)</td>" in ann.get("/banks").text
+    assert post(ann, "/banks/ncii/live", {}).status_code == 303
+    assert "Put in shadow" in ann.get("/banks/ncii").text
+    audit = ann.get("/audit").text
+    assert "bank_shadow" in audit
+    assert "bank_live" in audit
+    assert post(ann, "/banks/nope/shadow", {}).status_code == 400
+
+
 def test_bank_changes_reach_the_bots_in_the_same_process(dashboard: Dashboard) -> None:
     dashboard.seed(_banks)
     platform = FakePlatform("fake")

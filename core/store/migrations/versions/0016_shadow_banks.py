@@ -1,0 +1,23 @@
+"""A bank can be in shadow: it matches and records what it would have done, and
+never acts.
+
+Revision ID: 0016
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("banks") as batch:
+        batch.add_column(sa.Column("shadow", sa.Boolean, nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("banks") as batch:
+        batch.drop_column("shadow")
