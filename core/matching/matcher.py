@@ -60,6 +60,16 @@ class _Hits:
         run = bisect.bisect_right(self.starts, i) - 1
         return self.banks[run], self.first_ids[run] + i - self.starts[run]
 
+    def holds(self, bank: int, entry_id: int) -> bool:
+        """Whether ``bank``'s entry ``entry_id`` is in the index (a scan of the runs)."""
+        starts, first_ids, banks = self.starts, self.first_ids, self.banks
+        for run in range(len(starts)):
+            end = starts[run + 1] if run + 1 < len(starts) else self.size
+            first = first_ids[run]
+            if banks[run] == bank and first <= entry_id < first + end - starts[run]:
+                return True
+        return False
+
     def copy(self) -> "_Hits":
         hits = _Hits()
         hits.starts, hits.first_ids = array("q", self.starts), array("q", self.first_ids)
@@ -159,6 +169,16 @@ class Matcher:
         view._shadow = True
         return view
 
+    def widest(self, signal_type: type[SignalType], *, act_only: bool = False) -> int:
+        """The widest band (review, or act) any enabled bank sets for the type (-1: none)."""
+        return max(
+            (
+                limits.act if act_only else limits.review
+                for limits in (bank.thresholds_for(signal_type) for bank in self._banks.values())
+            ),
+            default=-1,
+        )
+
     def has(self, type_name: str) -> bool:
         """Whether any entry of this signal type was ever indexed."""
         return (type_name, False) in self._indexes or (type_name, True) in self._indexes
@@ -194,16 +214,18 @@ class Matcher:
         self._loaded.add(bank)
         by_key: dict[tuple[str, bool], tuple[list[int], list[str]]] = {}
         dead = self._dead
+        code = self._codes.setdefault(bank, len(self._codes))
         for entry_id, type_name, value, allow in entries:
             if dead and (bank, entry_id) in dead:
                 dead.discard((bank, entry_id))
-                continue
+                hits = self._hits.get((type_name, allow))
+                if hits is not None and hits.holds(code, entry_id):
+                    continue  # indexed before it was removed: live again as it is
             rows = by_key.get((type_name, allow))
             if rows is None:
                 rows = by_key[type_name, allow] = ([], [])
             rows[0].append(entry_id)
             rows[1].append(value)
-        code = self._codes.setdefault(bank, len(self._codes))
         if code == len(self._names):
             self._names.append(bank)
         for key, (entry_ids, values) in by_key.items():
@@ -275,13 +297,7 @@ class Matcher:
         act_only: bool,
     ) -> list[IndexHit]:
         """Hits within the widest band (act, or review) any enabled bank sets for the type."""
-        radius = max(
-            (
-                limits.act if act_only else limits.review
-                for limits in (bank.thresholds_for(signal_type) for bank in self._banks.values())
-            ),
-            default=-1,
-        )
+        radius = self.widest(signal_type, act_only=act_only)
         if radius < 0:
             return []
         return self._indexes[key].search(values, radius)

@@ -118,5 +118,14 @@ async def test_a_matcher_follows_changes_made_by_another_writer(
         await other.set_bank_enabled("b", True)  # never loaded: loaded whole now
         await follow_changes(store, matcher)
         assert _hits(matcher, _md5(5)) == [_md5(5)]
+
+        # Added and disabled before this process followed, then enabled: it matches.
+        await other.add_entries("a", [Entry("md5", _md5(6))])
+        await other.set_entry_status("a", "md5", [_md5(6)], EntryStatus.DISABLED, by="t")
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(6)) == []
+        await other.set_entry_status("a", "md5", [_md5(6)], EntryStatus.ACTIVE, by="t")
+        await follow_changes(store, matcher)
+        assert _hits(matcher, _md5(6)) == [_md5(6)]
     assert await follow_changes(store, matcher) == 0
     assert matcher.version == await store.bank_version()
