@@ -93,6 +93,7 @@ _SECTIONS = {
     },
     "reports": {"per_hour", "fetch_urls"},
     "banks": {"dispute_after"},
+    "recent": {"days", "max_items"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
     "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
@@ -123,6 +124,8 @@ def load_config(
             reports_per_hour=_positive(data, "reports.per_hour", 10, 100_000),
             fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
             dispute_after=_positive(data, "banks.dispute_after", 3, 1000),
+            recent_days=_bounded(data, "recent.days", 7, 0, 90),
+            recent_max_items=_positive(data, "recent.max_items", 2_000_000, 100_000_000),
         )
     except InputError as exc:
         raise ConfigError(str(exc)) from exc
@@ -198,9 +201,13 @@ def _get(data: Mapping[str, Any], dotted: str, kind: type, default: Any) -> Any:
 
 
 def _positive(data: Mapping[str, Any], dotted: str, default: int, high: int) -> int:
+    return _bounded(data, dotted, default, 1, high)
+
+
+def _bounded(data: Mapping[str, Any], dotted: str, default: int, low: int, high: int) -> int:
     value: int = _get(data, dotted, int, default)
-    if not 1 <= value <= high:
-        raise ConfigError(f"{dotted}: between 1 and {high}, got {value}")
+    if not low <= value <= high:
+        raise ConfigError(f"{dotted}: between {low} and {high}, got {value}")
     return value
 
 

@@ -271,6 +271,17 @@ class MediaSignals:
 
 
 @dataclass(frozen=True, slots=True)
+class RecentItem:
+    """A message in the recent-content log: where it is (ids and kinds only: no
+    names, no text) and, per media item or link, the values it is matched on."""
+
+    id: int
+    message: Message
+    items: tuple[dict[str, tuple[str, ...]], ...]
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewCard:
     """A review card: the facts of a case and which decisions are open."""
 

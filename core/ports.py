@@ -13,7 +13,16 @@ from core.api_tokens import ApiToken
 from core.audit import AuditEntry, AuditFilter, Verification
 from core.banks import Bank, BankChange, Entry, EntryStatus, Flood
 from core.cases import Case, CaseFilter
-from core.model import CaseState, Chat, Effect, MediaRef, MediaSignals, ReviewCard, Sender
+from core.model import (
+    CaseState,
+    Chat,
+    Effect,
+    MediaRef,
+    MediaSignals,
+    RecentItem,
+    ReviewCard,
+    Sender,
+)
 from core.policy import ChatSettings
 
 if TYPE_CHECKING:
@@ -32,6 +41,7 @@ __all__ = [
     "ImageFetcher",
     "OutboxStore",
     "Platform",
+    "RecentStore",
     "SettingsStore",
     "Store",
     "SystemClock",
@@ -342,6 +352,24 @@ class TokenStore(Protocol):
         ...
 
 
+class RecentStore(Protocol):
+    """The recent-content log (``LogRecent`` writes it) and named positions."""
+
+    async def recent_items(
+        self, since: datetime, *, after: int = 0, limit: int = 10_000
+    ) -> list[RecentItem]: ...
+
+    async def recent_by_id(self, ids: Sequence[int]) -> list[RecentItem]: ...
+
+    async def purge_recent(self, before: datetime, keep: int) -> int: ...
+
+    async def recent_count(self) -> int: ...
+
+    async def cursor(self, name: str) -> int | None: ...
+
+    async def set_cursor(self, name: str, position: int) -> None: ...
+
+
 class Store(
     BankStore,
     CaseStore,
@@ -350,6 +378,7 @@ class Store(
     AuditStore,
     AccountStore,
     TokenStore,
+    RecentStore,
     Protocol,
 ):
     """The whole store (``core.store.SqlStore``); a consumer that needs one part types

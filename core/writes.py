@@ -1,13 +1,14 @@
 """The write ops: typed records a store applies in order inside one transaction,
 and ``Written``, what one caller's ops did once durable."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from core.audit import AuditEntry, AuditRecord
 from core.cases import Case
-from core.model import Decision, Effect, MediaSignals, Report
+from core.model import Decision, Effect, MediaSignals, Message, Report
 
 __all__ = [
     "CASE_FIELDS",
@@ -110,6 +111,16 @@ class RememberSignals:
 
 
 @dataclass(frozen=True, slots=True)
+class LogRecent:
+    """A message seen, for the recent-content log: its ids and, per media item or
+    link, the values it is matched on (hashes, canonical links; never media, never
+    its text)."""
+
+    message: Message
+    items: tuple[Mapping[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CountHits:
     """Matches of bank entries (by entry id), counted in total and per day."""
 
@@ -151,6 +162,7 @@ Op = (
     | CountHits
     | Quarantine
     | JudgeEntries
+    | LogRecent
 )
 
 

@@ -31,6 +31,11 @@ class EngineConfig:
     # Where the banks' index snapshot is kept ("": none): a starting process maps it
     # instead of indexing every entry again (``core.matching.snapshot``).
     index_snapshot: str = ""
+    # The recent-content log (``core.engine.retro``): how many days a message nothing
+    # matched is kept for entries listed later to find (0: none), and at most how
+    # many messages.
+    recent_days: int = 7
+    recent_max_items: int = 2_000_000
 
     @property
     def zone(self) -> ZoneInfo:

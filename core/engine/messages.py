@@ -9,7 +9,7 @@ removed too.
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.audit import AuditRecord
@@ -21,9 +21,10 @@ from core.engine.media_source import MediaSource
 from core.engine.metrics import Stats
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
+from core.engine.retro import REACHED_BACK, recent_link, recent_values
 from core.errors import AlreadyProcessed
 from core.ids import new_id
-from core.matching.link_rules import check_links
+from core.matching.link_rules import check_links, message_links
 from core.matching.matcher import Matcher, nearest_matches
 from core.matching.text_rules import (
     NameMemo,
@@ -32,10 +33,20 @@ from core.matching.text_rules import (
     message_texts,
     reads_text,
 )
-from core.model import Action, CaseKind, CaseState, Effect, Match, MediaSignals, Message, Verdict
+from core.model import (
+    Action,
+    CaseKind,
+    CaseState,
+    Effect,
+    Match,
+    MediaSignals,
+    Message,
+    Signal,
+    Verdict,
+)
 from core.policy import ChatSettings, decide
 from core.texts import say
-from core.writes import Audit, CountHits, MarkProcessed, Op, OpenCase, Quarantine
+from core.writes import Audit, CountHits, LogRecent, MarkProcessed, Op, OpenCase, Quarantine
 
 __all__ = ["Handled", "Messages"]
 
@@ -83,20 +94,64 @@ class Messages:
             shadow = self._matches(self._matcher.shadowed(), message, hashed)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:
-            await self._follow_album(message, cache_ops)
+            await self._follow_album(message, [*cache_ops, *self._logged(message, hashed)])
             if shadow:
                 await self._record_shadow(message, shadow, hashed)
             return Handled(Verdict())
         chat = message.chat
         now = self._clock.now()
         settings = await self._settings.get(chat.platform, chat.settings_id)
-        target = _target(message, matches)
         if await self._store.seen(message.update_key):  # the same answer, nothing done again
             verdict = decide(matches, message, settings, now, self._config.deadlines)
-            return Handled(verdict, await self._store.open_case_for(target), True)
-        # (After the redelivery check: a message handled before counts once.)
+            case = await self._store.open_case_for(_target(message, matches))
+            return Handled(verdict, case, True)
+        signals = tuple(s for media in hashed for s in media.signals)
+        extra = [*self._shadow_ops(message, shadow, hashed, settings, now)] if shadow else []
+        return await self._act(
+            message, matches, signals, now, key=message.update_key, settings=settings,
+            extra=[*extra, *cache_ops],
+        )  # fmt: skip
+
+    async def reach_back(
+        self, message: Message, matches: list[Match], signals: tuple[Signal, ...], late: str
+    ) -> Handled:
+        """Act on a message seen before an entry it matches was listed (retroaction:
+        ``core.engine.retro``), once per message, as on a live match; ``late``: why
+        the platform no longer lets it be removed (a person must), or ""."""
+        key = f"retro:{target_of(message)}"
+        if await self._store.seen(key):
+            return Handled(Verdict(), duplicate=True)
+        chat = message.chat
+        settings = await self._settings.get(chat.platform, chat.settings_id)
+        reasons = (REACHED_BACK, late) if late else (REACHED_BACK,)
+        return await self._act(
+            message, matches, signals, self._clock.now(), key=key, settings=settings,
+            reasons=reasons, acts=not late,
+        )  # fmt: skip
+
+    async def _act(
+        self,
+        message: Message,
+        matches: list[Match],
+        signals: tuple[Signal, ...],
+        now: datetime,
+        *,
+        key: str,
+        settings: ChatSettings,
+        extra: Sequence[Op] = (),
+        reasons: tuple[str, ...] = (),
+        acts: bool = True,
+    ) -> Handled:
+        """Open (or join) the case of ``matches`` in ``message``, queue and perform
+        what the verdict calls for, in one write with ``extra`` ops, marked ``key``.
+        (After the redelivery check: a message handled before counts once.)"""
+        chat = message.chat
+        target = _target(message, matches)
         matches, held = self._flood.screen(matches, f"{chat.platform}:{chat.id}", now)
         verdict = decide(matches, message, settings, now, self._config.deadlines)
+        verdict = replace(verdict, reasons=verdict.reasons + reasons)
+        if not acts:
+            verdict = replace(verdict, actions=frozenset())
         self._stats.events["matches"] += 1
         self._stats.bank_matches.update(m.bank for m in verdict.matches)
         self._stats.quarantines.update(h.match.bank for h in held)
@@ -108,7 +163,7 @@ class Messages:
             deadline=verdict.deadline or now,
             category=next((m.category for m in matches if m.category != "other"), "other"),
             message=message,
-            signals=tuple(s for media in hashed for s in media.signals),
+            signals=signals,
             matches=verdict.matches,
             reasons=verdict.reasons,
             dry_run=verdict.dry_run,
@@ -123,15 +178,26 @@ class Messages:
             *audits,
             *(op for h in held for op in _quarantine_ops(message, case, h)),
             CountHits(tuple(m.entry_id for m in verdict.matches), now),
-            *(self._shadow_ops(message, shadow, hashed, settings, now) if shadow else ()),
-            MarkProcessed(message.update_key),
+            MarkProcessed(key),
         ]
         try:
-            written = await self._commit.submit([*ops, *cache_ops])
+            written = await self._commit.submit([*ops, *extra])
         except AlreadyProcessed:  # another process (a failover) handled it first
             return Handled(Verdict(), duplicate=True)
         await self._outbox.perform(written.queued, written.case)
         return Handled(verdict, written.case)
+
+    def _logged(self, message: Message, hashed: Sequence[MediaSignals]) -> list[Op]:
+        """The recent-content log's entry for a message nothing matched: per media
+        item and link, what it is matched on (never media, never its text), so an
+        entry listed later still finds it (``core.engine.retro``)."""
+        if not self._config.recent_days:
+            return []
+        items = [recent_values(media) for media in hashed if media.error is None]
+        if message.text or message.links:
+            items += [recent_link(link) for link in message_links(message.text, message.links)]
+        items = [item for item in items if item]
+        return [LogRecent(message, tuple(items))] if items else []
 
     def _matches(
         self, matcher: Matcher, message: Message, hashed: Sequence[MediaSignals]

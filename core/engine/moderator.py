@@ -33,6 +33,7 @@ from core.engine.objections import Objections
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.engine.reports import Reports
+from core.engine.retro import Retroaction
 from core.engine.reviews import Reviews
 from core.engine.upkeep import Upkeep
 from core.fetch import FetchPolicy, WebFetcher
@@ -84,21 +85,25 @@ class Moderator:
         self._reviews = Reviews(parts, self._outbox, self._settings)
         self._objections = Objections(parts, self._outbox)
         snapshots = IndexSnapshots(store, Path(config.index_snapshot))
+        self._retro = Retroaction(store, clock, matcher, config, self._messages)
         self._upkeep = Upkeep(
             store,
             matcher,
             self._outbox,
             self._reviews,
             snapshots=snapshots if config.index_snapshot else None,
+            retro=self._retro,
         )
         self._inflight: set[str] = set()
 
     async def __aenter__(self) -> "Moderator":
         await self._outbox.run()  # reconcile what a crash left pending
+        await self._retro.start()
         return self
 
     async def __aexit__(self, *exc: object | TracebackType) -> None:
         await self._upkeep.snapshot_written()
+        await self._retro.wait()
         await self._commit.close()
         self._hashing.close()
         if self._fetcher is not None:
@@ -171,6 +176,11 @@ class Moderator:
 
     async def follow_banks(self) -> int:
         return await self._upkeep.follow_banks()
+
+    async def reach_back(self) -> int:
+        """Match the recent-content log against entries listed since the last time
+        (``core.engine.retro``) and act on what matches; how many messages."""
+        return await self._retro.run()
 
     async def follow(self, every: float = 2.0) -> None:
         await self._upkeep.follow(every)

@@ -8,6 +8,7 @@ import asyncio
 import logging
 
 from core.engine.outbox import Outbox
+from core.engine.retro import Retroaction
 from core.engine.reviews import Reviews
 from core.errors import BlockfirstError
 from core.matching.loader import follow_changes
@@ -29,12 +30,15 @@ class Upkeep:
         reviews: Reviews,
         *,
         snapshots: IndexSnapshots | None = None,
+        retro: Retroaction | None = None,
     ) -> None:
         self._store = store
         self._matcher = matcher
         self._outbox = outbox
         self._reviews = reviews
         self._snapshots = snapshots
+        self._retro = retro
+        self._reached_back = False  # once at start: changes made while this was down
 
     async def follow_banks(self) -> int:
         """Apply bank changes made since the last call (here, by the CLI, the dashboard
@@ -54,7 +58,10 @@ class Upkeep:
         """Until cancelled: follow bank changes every ``every`` seconds."""
         while True:
             try:
-                await self.follow_banks()
+                applied = await self.follow_banks()
+                if self._retro is not None and (applied or not self._reached_back):
+                    self._reached_back = True  # (at start: changes made while down)
+                    self._retro.poke()  # entries listed since may match earlier posts
             except BlockfirstError:
                 log.exception("following bank changes failed; retrying in %s s", every)
             await asyncio.sleep(every)
@@ -67,6 +74,8 @@ class Upkeep:
             try:
                 if await self._store.lead("sweeper"):
                     await self._reviews.sweep_deadlines()
+                    if self._retro is not None:
+                        await self._retro.purge()
                 await self._outbox.run()
             except BlockfirstError:
                 log.exception("maintenance round failed; retrying in %s s", every)

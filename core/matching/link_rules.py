@@ -5,7 +5,7 @@ A look-alike host (``core.links``) is also matched as the host it imitates;
 such matches are flagged and only ever open a review, never act alone.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from core.errors import InputError
@@ -13,7 +13,7 @@ from core.links import Link, canonical_link, extract_links, link_queries
 from core.matching.matcher import Matcher
 from core.model import Band, BankAction, Match
 
-__all__ = ["LinkResult", "check_links"]
+__all__ = ["LinkResult", "check_links", "message_links"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,19 +26,29 @@ class LinkResult:
 
 def check_links(matcher: Matcher, text: str, links: Iterable[str] = ()) -> list[LinkResult]:
     """Results for the links in ``text`` and the adapter's ``links`` (entities, buttons)."""
-    results = []
+    return [
+        LinkResult(raw, link, tuple(_match(matcher, link)) if link else (), error)
+        for raw, link, error in _read(text, links)
+    ]
+
+
+def message_links(text: str, links: Iterable[str] = ()) -> list[Link]:
+    """The distinct canonical links of a message (those that could not be read left out)."""
+    return [link for _, link, _ in _read(text, links) if link is not None]
+
+
+def _read(text: str, links: Iterable[str]) -> Iterator[tuple[str, Link | None, str]]:
+    """Each distinct link as written, canonical (None if it cannot be read), and why not."""
     seen: set[str] = set()
     for raw in [*links, *extract_links(text)]:
         try:
             link = canonical_link(raw)
         except InputError as exc:
-            results.append(LinkResult(raw, None, error=str(exc)))
+            yield raw, None, str(exc)
             continue
-        if link.url in seen:
-            continue
-        seen.add(link.url)
-        results.append(LinkResult(raw, link, tuple(_match(matcher, link))))
-    return results
+        if link.url not in seen:
+            seen.add(link.url)
+            yield raw, link, ""
 
 
 def _match(matcher: Matcher, link: Link) -> list[Match]:

@@ -70,6 +70,9 @@ class SignalType(ABC):
     thresholds: ClassVar[Thresholds]
     # May a match of this type alone apply a bank's delete action?
     decisive: ClassVar[bool] = True
+    # Are its values kept in the recent-content log, for entries listed later to
+    # find (``core.engine.retro``)? Exact values and Hamming hashes are.
+    reaches_back: ClassVar[bool] = True
 
     @classmethod
     def index(cls) -> SignalIndex:

@@ -55,6 +55,7 @@ class _TextRule(SignalType):
     exact = True
     bits = 0
     thresholds = Thresholds(0, 0)
+    reaches_back = False  # a message's text is never kept
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:

@@ -54,6 +54,7 @@ class Vpdq(SignalType):
     thresholds = Thresholds(Pdq.thresholds.act, Pdq.thresholds.act)  # per-frame distance
     min_quality: ClassVar[int] = Pdq.min_quality
     max_frames: ClassVar[int] = 100_000
+    reaches_back = False  # a frame list is large, and matched by its own rule
 
     @classmethod
     def canonical(cls, value: str) -> str:

@@ -17,7 +17,7 @@ __all__ = ["ROLES", "LeaseTables"]
 
 log = logging.getLogger(f"blockfirst.{__name__}")
 
-ROLES = {"sweeper": 0x62660010}
+ROLES = {"sweeper": 0x62660010, "retroaction": 0x62660011}
 
 
 class LeaseTables:

@@ -200,6 +200,31 @@ audit_head = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+recent_items = sa.Table(
+    "recent_items",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("chat_id", sa.String(64), nullable=False),
+    sa.Column("chat_kind", sa.String(16), nullable=False),
+    sa.Column("community", sa.String(64), nullable=False, server_default=""),
+    sa.Column("message_id", sa.String(64), nullable=False),
+    sa.Column("sender_id", sa.String(64), nullable=False),
+    sa.Column("sender_kind", sa.String(16), nullable=False),
+    sa.Column("album_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),  # [{signal type: [values]}]: hashes, links
+    sa.Index("ix_recent_items_seen_at", "seen_at"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("position", _Id, nullable=False),
+)
+
 processed_updates = sa.Table(
     "processed_updates",
     metadata,

@@ -15,6 +15,7 @@ from core.store.base import storage_errors
 from core.store.cases_sql import CaseTables
 from core.store.entry_stats_sql import EntryStatsTables
 from core.store.leases_sql import LeaseTables
+from core.store.recent_sql import RecentTables
 from core.store.settings_sql import SettingsTables
 from core.store.tokens_sql import TokenTables
 from core.store.users_sql import UserTables
@@ -32,6 +33,7 @@ class SqlStore(
     UserTables,
     TokenTables,
     LeaseTables,
+    RecentTables,
 ):
     """Implements ``core.ports.Store`` over an SQLAlchemy async engine."""
 

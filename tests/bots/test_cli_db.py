@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from bots.cli import cli
 from core.banks import Entry
 from core.matching.loader import load_matcher
-from core.store import open_store
+from core.store import HEAD_REVISION, open_store
 from tests.core.engine_helpers import audit_of, photo, world
 from tests.fakes import FakeClock
 from tests.pg import PostgresServer
@@ -18,7 +18,7 @@ def test_migrate_says_where_the_store_is(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/m.db"
     result = CliRunner().invoke(cli, ["--db", url, "db", "migrate"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("is at schema revision 0015")
+    assert result.output.strip().endswith(f"is at schema revision {HEAD_REVISION}")
 
 
 async def _deployment(url: str) -> int:

@@ -1,5 +1,6 @@
 """The real discord.py bot from ``build_bot``, driven offline by simcord."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -373,3 +374,18 @@ def test_button_labels_in_action_rows_are_read() -> None:
         }
     )
     assert list(_labels([row])) == ["Hidden CAM", "구매"]
+
+
+async def test_an_image_listed_after_it_was_posted_is_removed(tmp_path: Path) -> None:
+    async with discord_world(tmp_path) as w:
+        first = await w.alice.send(w.general, "hi", attachments=[("b.jpg", HARMLESS)])
+        second = await w.alice.send(w.general, "again", attachments=[("c.jpg", HARMLESS)])
+        assert {first.id, second.id} <= ids(w.general)
+        async with open_store(w.db_url) as store:  # as `blockfirst hashes add` does
+            await store.add_entries("ncii", [Entry("sha256", hashlib.sha256(HARMLESS).hexdigest())])
+        moderator = w.env.bot.moderator
+        await moderator.follow_banks()
+        assert await moderator.reach_back() == 2
+        await w.env.settle()
+        assert not {first.id, second.id} & ids(w.general)  # Discord has no age limit
+        assert await moderator.reach_back() == 0

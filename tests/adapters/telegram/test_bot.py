@@ -1,5 +1,6 @@
 """The real python-telegram-bot Application, driven offline against a fake Bot API."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ class Bot:
     app: Application  # type: ignore[type-arg]
     api: FakeBotApi
     store: SqlStore
+    moderator: Moderator
     update_id: int = 0
 
     async def send(self, kind: str = "message", **message: Any) -> None:
@@ -82,7 +84,7 @@ async def telegram_bot(store: SqlStore, clock: FakeClock) -> AsyncIterator[Bot]:
         )
         TelegramAdapter(moderator, max_bytes=20_000_000, review_chat_id=REVIEW_CHAT).register(app)
         async with app, moderator:
-            yield Bot(app, api, store)
+            yield Bot(app, api, store, moderator)
 
 
 def deleted(api: FakeBotApi) -> set[int]:
@@ -248,3 +250,24 @@ async def test_a_card_links_to_a_message_that_still_exists(
         await bot.send(message_id=91, photo=photo("banned"))
         card = next(p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT)
         assert "원본: https://t.me/c/123/91" in card["text"]
+
+
+async def test_a_photo_listed_after_it_was_posted_is_removed_or_after_48_hours_left_to_a_person(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with telegram_bot(store, clock) as bot:
+        now = int(clock.now().timestamp())
+        await bot.send(message_id=21, photo=photo("harmless"), date=now - 3600)
+        await bot.send(message_id=22, photo=photo("harmless"), date=now - 3 * 86400)
+        assert deleted(bot.api) == set()
+        # `blockfirst hashes add ncii harmless.jpg`, then the bot follows and reaches back
+        await store.add_entries("ncii", [Entry("sha256", hashlib.sha256(HARMLESS).hexdigest())])
+        await bot.moderator.follow_banks()
+        assert await bot.moderator.reach_back() == 2
+        assert deleted(bot.api) == {21}  # Telegram refuses bots older messages
+        late = next(c for c in await store.list_cases() if c.target.endswith(":22"))
+        assert any("48 hours" in r for r in late.reasons)
+        cards = [p for p in bot.api.of("sendMessage") if p["chat_id"] == REVIEW_CHAT]
+        assert len(cards) == 2
+        assert await bot.moderator.reach_back() == 0
+        assert deleted(bot.api) == {21}

@@ -11,7 +11,7 @@ from core.banks import DEFAULT_FLOOD, Bank, Entry, EntryStatus
 from core.errors import ConfigError, InputError, StorageError
 from core.model import BankAction
 from core.signals import Thresholds
-from core.store import SqlStore, driver_url, open_store
+from core.store import HEAD_REVISION, SqlStore, driver_url, open_store
 from tests.core.store.old_schema import OLD_BANK, database_at
 from tests.fakes import FakeClock
 
@@ -158,7 +158,7 @@ async def test_data_survives_reopening_and_migrations_run_once(
     engine = create_async_engine(driver_url(db_url))
     async with engine.connect() as conn:
         versions = (await conn.execute(sa.text("select version_num from alembic_version"))).all()
-        assert [tuple(v) for v in versions] == [("0015",)]
+        assert [tuple(v) for v in versions] == [(HEAD_REVISION,)]
         if db_url.startswith("sqlite"):
             assert (await conn.execute(sa.text("pragma journal_mode"))).one() == ("wal",)
     await engine.dispose()

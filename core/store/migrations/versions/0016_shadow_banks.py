@@ -14,8 +14,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("banks") as batch:
-        batch.add_column(sa.Column("shadow", sa.Boolean, nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN, not a batch: on SQLite a batch copies and drops the table,
+    # and dropping ``banks`` with foreign keys on deletes every entry (cascade).
+    op.add_column(
+        "banks", sa.Column("shadow", sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,118 @@
+"""The recent-content log in SQL: what a message was matched on (hashes, canonical
+links) and where it is, kept for a window; and named positions (``cursors``)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.model import Chat, ChatKind, Message, RecentItem, Sender, SenderKind
+from core.store.base import storage_errors
+from core.store.codec import utc
+from core.store.schema import cursors, recent_items
+from core.writes import LogRecent
+
+__all__ = ["RecentTables", "recent_row"]
+
+
+def recent_row(op: LogRecent, now: datetime) -> dict[str, Any]:
+    message = op.message
+    return {
+        "platform": message.chat.platform,
+        "chat_id": message.chat.id,
+        "chat_kind": message.chat.kind.value,
+        "community": message.chat.community,
+        "message_id": message.message_id,
+        "sender_id": message.sender.id,
+        "sender_kind": message.sender.kind.value,
+        "album_id": message.album_id or "",
+        "sent_at": message.sent_at,
+        "seen_at": now,
+        "items": [{kind: list(values) for kind, values in item.items()} for item in op.items],
+    }
+
+
+def _item(row: Any) -> RecentItem:
+    chat = Chat(row.platform, row.chat_id, ChatKind(row.chat_kind), community=row.community)
+    sender = Sender(row.sender_id, SenderKind(row.sender_kind))
+    sent_at = utc(row.sent_at)
+    message = Message(chat, row.message_id, sender, album_id=row.album_id or None, sent_at=sent_at)
+    items = tuple({k: tuple(v) for k, v in item.items()} for item in row.items)
+    seen_at = utc(row.seen_at)
+    assert seen_at is not None  # NOT NULL
+    return RecentItem(row.id, message, items, seen_at)
+
+
+class RecentTables:
+    """The recent-content part of ``SqlStore``."""
+
+    _engine: AsyncEngine
+
+    async def recent_items(
+        self, since: datetime, *, after: int = 0, limit: int = 10_000
+    ) -> list[RecentItem]:
+        """Logged messages seen at or after ``since``, with ids after ``after``, in id
+        order (a page; the next starts after the last id)."""
+        c = recent_items.c
+        query = (
+            sa.select(recent_items)
+            .where(c.id > after)
+            .where(c.seen_at >= since)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        with storage_errors("reading the recent-content log"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        return [_item(r) for r in rows]
+
+    async def recent_by_id(self, ids: Sequence[int]) -> list[RecentItem]:
+        """The logged messages with these ids (those still kept), in id order."""
+        found = []
+        with storage_errors("reading the recent-content log"):
+            async with self._engine.connect() as conn:
+                for start in range(0, len(ids), 1000):
+                    chunk = ids[start : start + 1000]
+                    query = sa.select(recent_items).where(recent_items.c.id.in_(chunk))
+                    rows = await conn.execute(query.order_by(recent_items.c.id))
+                    found += [_item(r) for r in rows]
+        return found
+
+    async def purge_recent(self, before: datetime, keep: int) -> int:
+        """Forget logged messages seen before ``before``, and beyond the newest
+        ``keep``; how many were forgotten."""
+        c = recent_items.c
+        with storage_errors("purging the recent-content log"):
+            async with self._engine.begin() as conn:
+                gone = await conn.execute(sa.delete(recent_items).where(c.seen_at < before))
+                forgotten = int(gone.rowcount or 0)
+                newest = await conn.scalar(sa.select(sa.func.max(c.id)))
+                if newest is not None:
+                    over = await conn.execute(sa.delete(recent_items).where(c.id <= newest - keep))
+                    forgotten += int(over.rowcount or 0)
+        return forgotten
+
+    async def recent_count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(recent_items)
+        with storage_errors("reading the recent-content log"):
+            async with self._engine.connect() as conn:
+                return int(await conn.scalar(query) or 0)
+
+    async def cursor(self, name: str) -> int | None:
+        """A named position (None: never set)."""
+        query = sa.select(cursors.c.position).where(cursors.c.name == name)
+        with storage_errors("reading a position"):
+            async with self._engine.connect() as conn:
+                position = await conn.scalar(query)
+        return None if position is None else int(position)
+
+    async def set_cursor(self, name: str, position: int) -> None:
+        with storage_errors("saving a position"):
+            async with self._engine.begin() as conn:
+                done = await conn.execute(
+                    sa.update(cursors).where(cursors.c.name == name).values(position=position)
+                )
+                if not done.rowcount:
+                    await conn.execute(sa.insert(cursors).values(name=name, position=position))
