@@ -20,7 +20,10 @@ UTS #39 data), so a match on that is flagged.
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import ada_url
@@ -242,9 +245,11 @@ def _tg_scheme(text: str) -> Link:
     raise InputError("an unsupported tg:// link")
 
 
-def link_queries(link: Link) -> dict[str, tuple[str, ...]]:
+@lru_cache(maxsize=4096)
+def link_queries(link: Link) -> Mapping[str, tuple[str, ...]]:
     """What to look up in the banks for ``link``: the URL, the host and each parent
-    domain (a domain rule covers its subdomains), and any invite key or channel."""
+    domain (a domain rule covers its subdomains), and any invite key or channel.
+    Read-only (cached: a link is matched, then logged, and hosts repeat)."""
     labels = link.host.split(".")
     parents = (
         () if is_ip(link.host) else tuple(".".join(labels[i:]) for i in range(len(labels) - 1))
@@ -252,4 +257,4 @@ def link_queries(link: Link) -> dict[str, tuple[str, ...]]:
     queries: dict[str, tuple[str, ...]] = {"url": (link.url,), "domain": parents or (link.host,)}
     if link.kind != "url":
         queries[link.kind] = (link.key,)
-    return queries
+    return MappingProxyType(queries)

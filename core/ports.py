@@ -26,7 +26,7 @@ from core.model import (
 from core.policy import ChatSettings
 
 if TYPE_CHECKING:
-    from core.writes import Op
+    from core.writes import LogRecent, Op
 
 __all__ = [
     "AccountStore",
@@ -353,7 +353,9 @@ class TokenStore(Protocol):
 
 
 class RecentStore(Protocol):
-    """The recent-content log (``LogRecent`` writes it) and named positions."""
+    """The recent-content log and named positions."""
+
+    async def log_recent(self, entries: Sequence["LogRecent"]) -> None: ...
 
     async def recent_items(
         self, since: datetime, *, after: int = 0, limit: int = 10_000

@@ -1,10 +1,11 @@
 """The write ops: typed records a store applies in order inside one transaction,
 and ``Written``, what one caller's ops did once durable."""
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.audit import AuditEntry, AuditRecord
 from core.cases import Case
@@ -110,14 +111,36 @@ class RememberSignals:
     signals: MediaSignals
 
 
-@dataclass(frozen=True, slots=True)
-class LogRecent:
-    """A message seen, for the recent-content log: its ids and, per media item or
-    link, the values it is matched on (hashes, canonical links; never media, never
-    its text)."""
+class LogRecent(NamedTuple):
+    """A message seen, as the recent-content log keeps it: where it is (ids and
+    kinds) and, per media item or link, the values it is matched on as JSON
+    (hashes, canonical links; never media, never its text). Plain values in a
+    tuple: the garbage collector leaves a second's worth of them waiting to be
+    written alone. Not an ``Op``: the log is written in batches of its own
+    (``RecentStore.log_recent``)."""
 
-    message: Message
-    items: tuple[Mapping[str, tuple[str, ...]], ...]
+    platform: str
+    chat_id: str
+    chat_kind: str
+    community: str
+    message_id: str
+    sender_id: str
+    sender_kind: str
+    album_id: str
+    sent_at: datetime | None
+    seen_at: datetime
+    items: str  # JSON: [{signal type: [values]}]
+
+    @classmethod
+    def of(
+        cls, message: Message, items: Sequence[Mapping[str, Sequence[str]]], seen_at: datetime
+    ) -> "LogRecent":
+        chat, sender = message.chat, message.sender
+        return cls(
+            chat.platform, chat.id, chat.kind.value, chat.community, message.message_id,
+            sender.id, sender.kind.value, message.album_id or "", message.sent_at, seen_at,
+            json.dumps([{k: list(v) for k, v in item.items()} for item in items]),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +185,6 @@ Op = (
     | CountHits
     | Quarantine
     | JudgeEntries
-    | LogRecent
 )
 
 

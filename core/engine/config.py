@@ -36,6 +36,9 @@ class EngineConfig:
     # many messages.
     recent_days: int = 7
     recent_max_items: int = 2_000_000
+    # How old a bank change must be before it is reached back with: every process
+    # has followed it by then (every 2 s) and written what it logged before (1 s).
+    retro_settle: timedelta = timedelta(seconds=5)
 
     @property
     def zone(self) -> ZoneInfo:

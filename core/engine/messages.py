@@ -8,7 +8,7 @@ removed too.
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -21,10 +21,11 @@ from core.engine.media_source import MediaSource
 from core.engine.metrics import Stats
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
-from core.engine.retro import REACHED_BACK, recent_link, recent_values
+from core.engine.retro import REACHED_BACK, RecentLog, recent_link, recent_values
 from core.errors import AlreadyProcessed
 from core.ids import new_id
-from core.matching.link_rules import check_links, message_links
+from core.links import Link
+from core.matching.link_rules import link_matches, message_links
 from core.matching.matcher import Matcher, nearest_matches
 from core.matching.text_rules import (
     NameMemo,
@@ -69,6 +70,7 @@ class Messages:
         settings: ChatSettingsCache,
         outbox: Outbox,
         stats: Stats,
+        recent: RecentLog | None = None,
     ) -> None:
         self._store = parts.store
         self._clock = parts.clock
@@ -79,6 +81,7 @@ class Messages:
         self._settings = settings
         self._outbox = outbox
         self._stats = stats
+        self._recent = recent
         self._names = NameMemo()
         self._flood = FloodGuard(parts.matcher)
 
@@ -88,13 +91,15 @@ class Messages:
         started = time.perf_counter()
         if reads_text(self._matcher):
             self._names.follow(self._matcher.version)
-        matches = self._matches(self._matcher, message, hashed)
+        links = message_links(message.text, message.links) if message.text or message.links else []
+        matches = self._matches(self._matcher, message, hashed, links)
         shadow: list[Match] = []
         if self._matcher.has_shadow():
-            shadow = self._matches(self._matcher.shadowed(), message, hashed)
+            shadow = self._matches(self._matcher.shadowed(), message, hashed, links)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:
-            await self._follow_album(message, [*cache_ops, *self._logged(message, hashed)])
+            self._log(message, hashed, links)
+            await self._follow_album(message, cache_ops)
             if shadow:
                 await self._record_shadow(message, shadow, hashed)
             return Handled(Verdict())
@@ -187,26 +192,30 @@ class Messages:
         await self._outbox.perform(written.queued, written.case)
         return Handled(verdict, written.case)
 
-    def _logged(self, message: Message, hashed: Sequence[MediaSignals]) -> list[Op]:
-        """The recent-content log's entry for a message nothing matched: per media
-        item and link, what it is matched on (never media, never its text), so an
-        entry listed later still finds it (``core.engine.retro``)."""
-        if not self._config.recent_days:
-            return []
-        items = [recent_values(media) for media in hashed if media.error is None]
-        if message.text or message.links:
-            items += [recent_link(link) for link in message_links(message.text, message.links)]
+    def _log(self, message: Message, hashed: Sequence[MediaSignals], links: list[Link]) -> None:
+        """Keep a message nothing matched in the recent-content log: per media item
+        and link, what it is matched on (never media, never its text), so an entry
+        listed later still finds it (``core.engine.retro``)."""
+        if self._recent is None or not self._config.recent_days:
+            return
+        items: list[Mapping[str, tuple[str, ...]]] = [
+            recent_values(media) for media in hashed if media.error is None
+        ]
+        items += [recent_link(link) for link in links]
         items = [item for item in items if item]
-        return [LogRecent(message, tuple(items))] if items else []
+        if items:
+            self._recent.add(LogRecent.of(message, items, self._clock.now()))
 
     def _matches(
-        self, matcher: Matcher, message: Message, hashed: Sequence[MediaSignals]
+        self,
+        matcher: Matcher,
+        message: Message,
+        hashed: Sequence[MediaSignals],
+        links: Sequence[Link],
     ) -> list[Match]:
         """What ``matcher`` finds in the message: its media, links and texts."""
         found = [m for media in hashed for m in matcher.match(media.queries)]
-        if message.text or message.links:
-            checked = check_links(matcher, message.text, message.links)
-            found += [m for result in checked for m in result.matches]
+        found += link_matches(matcher, links)
         if reads_text(matcher):
             found += check_text(matcher, message_texts(message, self._names))
         return nearest_matches(found)

@@ -33,7 +33,7 @@ from core.engine.objections import Objections
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
 from core.engine.reports import Reports
-from core.engine.retro import Retroaction
+from core.engine.retro import RecentLog, Retroaction
 from core.engine.reviews import Reviews
 from core.engine.upkeep import Upkeep
 from core.fetch import FetchPolicy, WebFetcher
@@ -73,8 +73,14 @@ class Moderator:
         self._media = media = MediaSource(
             parts, self._platforms, self._hashing, stats=self.stats, outbox=self._outbox
         )
+        self._recent = RecentLog(store)
         self._messages = Messages(
-            parts, media=media, settings=self._settings, outbox=self._outbox, stats=self.stats
+            parts,
+            media=media,
+            settings=self._settings,
+            outbox=self._outbox,
+            stats=self.stats,
+            recent=self._recent,
         )
         self._fetcher = None
         if config.fetch_reported_urls:
@@ -85,7 +91,7 @@ class Moderator:
         self._reviews = Reviews(parts, self._outbox, self._settings)
         self._objections = Objections(parts, self._outbox)
         snapshots = IndexSnapshots(store, Path(config.index_snapshot))
-        self._retro = Retroaction(store, clock, matcher, config, self._messages)
+        self._retro = Retroaction(parts, self._messages, self._recent)
         self._upkeep = Upkeep(
             store,
             matcher,
@@ -104,6 +110,7 @@ class Moderator:
     async def __aexit__(self, *exc: object | TracebackType) -> None:
         await self._upkeep.snapshot_written()
         await self._retro.wait()
+        await self._recent.close()
         await self._commit.close()
         self._hashing.close()
         if self._fetcher is not None:
@@ -181,6 +188,10 @@ class Moderator:
         """Match the recent-content log against entries listed since the last time
         (``core.engine.retro``) and act on what matches; how many messages."""
         return await self._retro.run()
+
+    async def flush_recent(self) -> None:
+        """Write the recent-content log's pending messages now."""
+        await self._recent.flush()
 
     async def follow(self, every: float = 2.0) -> None:
         await self._upkeep.follow(every)

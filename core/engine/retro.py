@@ -25,21 +25,24 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from core.banks import BankChange
+from core.errors import BlockfirstError
 from core.links import Link, link_queries
-from core.matching.matcher import Matcher, nearest_matches
+from core.matching.matcher import nearest_matches
 from core.model import MediaSignals, RecentItem, Signal
-from core.ports import Clock, Store
+from core.ports import Store
 from core.signals import SIGNAL_TYPES
+from core.writes import LogRecent
 
 if TYPE_CHECKING:
-    from core.engine.config import EngineConfig
     from core.engine.messages import Messages
+    from core.engine.parts import EngineParts
 
-__all__ = ["REACHED_BACK", "Retroaction", "recent_link", "recent_values"]
+__all__ = ["REACHED_BACK", "RecentLog", "Retroaction", "recent_link", "recent_values"]
 
 log = logging.getLogger(f"blockfirst.{__name__}")
 
@@ -48,6 +51,17 @@ REACHED_BACK = "found after it was posted, by an entry listed since"
 DELETABLE_FOR = {"telegram": timedelta(hours=48)}
 _PAGE = 20_000
 _CHANGES = 500
+# The log is written in batches, at most this long after a message (a crash loses
+# at most that much of it); a bank change is reached back with only once every
+# process has had time to follow it and write what it logged before.
+FLUSH_SECONDS = 1.0
+_FLUSH_ROWS = 2000
+_MAX_PENDING = 100_000
+
+
+def _at(change: BankChange) -> datetime:
+    at = change.at or datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def recent_values(media: MediaSignals) -> dict[str, tuple[str, ...]]:
@@ -66,30 +80,70 @@ def recent_values(media: MediaSignals) -> dict[str, tuple[str, ...]]:
     return kept
 
 
-def recent_link(link: Link) -> dict[str, tuple[str, ...]]:
+def recent_link(link: Link) -> Mapping[str, tuple[str, ...]]:
     """What the log keeps of a link: what it is looked up by (canonical, no text)."""
     return link_queries(link)
+
+
+class RecentLog:
+    """The log's writer: messages nothing matched, written in batches (one
+    transaction a second, not one per message: logging costs a live message
+    nothing it waits for)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: list[LogRecent] = []
+        self._task: asyncio.Task[None] | None = None
+        self._dropped = 0
+
+    def add(self, entry: LogRecent) -> None:
+        if len(self._pending) >= _MAX_PENDING:  # the store is down: bounded memory
+            self._pending.pop(0)
+            self._dropped += 1
+        self._pending.append(entry)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._later(), name="bf-recent-log")
+
+    async def _later(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is pending now (a failed write is logged and tried again later)."""
+        while self._pending:
+            batch, self._pending = self._pending[:_FLUSH_ROWS], self._pending[_FLUSH_ROWS:]
+            try:
+                await self._store.log_recent(batch)
+            except BlockfirstError as exc:
+                self._pending[:0] = batch
+                log.warning("recent-content log not written (%s); trying again", exc)
+                if self._task is None or self._task.done():
+                    self._task = asyncio.create_task(self._later(), name="bf-recent-log")
+                return
+        if self._dropped:
+            log.warning("recent-content log: %d message(s) dropped unwritten", self._dropped)
+            self._dropped = 0
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        await self.flush()
 
 
 class Retroaction:
     """Reaches back with each bank change, in the background (see the module)."""
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        matcher: Matcher,
-        config: "EngineConfig",
-        messages: "Messages",
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._matcher = matcher
-        self._config = config
+    def __init__(self, parts: "EngineParts", messages: "Messages", recent_log: RecentLog) -> None:
+        self._store = parts.store
+        self._clock = parts.clock
+        self._matcher = parts.matcher
+        self._config = parts.config
         self._messages = messages
+        self._log = recent_log
         self._task: asyncio.Task[int] | None = None
         self._running = asyncio.Lock()  # one run at a time in this process
         self.acted = 0  # messages acted on since start
+        self.pending = False  # changes not yet settled were left for a later run
 
     async def start(self) -> None:
         """Where reaching back starts, the first time a process keeps the log: its
@@ -131,6 +185,7 @@ class Retroaction:
         if not self._config.recent_days or not await self._store.lead("retroaction"):
             return 0
         async with self._running:
+            await self._log.flush()  # what this process logged is in the store
             return await self._run()
 
     async def _run(self) -> int:
@@ -141,13 +196,22 @@ class Retroaction:
                 await self.start()
                 continue
             changes = await self._store.bank_changes(position, limit=_CHANGES)
-            changes = [c for c in changes if c.id <= self._matcher.version]
+            ready = self._settled(changes)
+            self.pending = len(ready) < len(changes)  # to try again on the next round
+            changes = ready
             if not changes:
                 return acted
             entries = await self._entries(changes)
             if entries:
                 acted += await self._reach(entries)
             await self._store.set_cursor("retroaction", changes[-1].id)
+
+    def _settled(self, changes: Sequence[BankChange]) -> list[BankChange]:
+        """The first of ``changes`` that this process's matcher has applied and that
+        every process has had time to follow (``retro_settle``)."""
+        settled = self._clock.now() - self._config.retro_settle
+        version = self._matcher.version
+        return [*takewhile(lambda c: c.id <= version and _at(c) <= settled, changes)]
 
     async def _entries(self, changes: Sequence[BankChange]) -> dict[str, set[str]]:
         """The values, by signal type, of block entries these changes made live in a

@@ -59,9 +59,10 @@ class Upkeep:
         while True:
             try:
                 applied = await self.follow_banks()
-                if self._retro is not None and (applied or not self._reached_back):
+                retro = self._retro
+                if retro is not None and (applied or retro.pending or not self._reached_back):
                     self._reached_back = True  # (at start: changes made while down)
-                    self._retro.poke()  # entries listed since may match earlier posts
+                    retro.poke()  # entries listed since may match earlier posts
             except BlockfirstError:
                 log.exception("following bank changes failed; retrying in %s s", every)
             await asyncio.sleep(every)

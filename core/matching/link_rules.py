@@ -13,7 +13,7 @@ from core.links import Link, canonical_link, extract_links, link_queries
 from core.matching.matcher import Matcher
 from core.model import Band, BankAction, Match
 
-__all__ = ["LinkResult", "check_links", "message_links"]
+__all__ = ["LinkResult", "check_links", "link_matches", "message_links"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,11 @@ def check_links(matcher: Matcher, text: str, links: Iterable[str] = ()) -> list[
         LinkResult(raw, link, tuple(_match(matcher, link)) if link else (), error)
         for raw, link, error in _read(text, links)
     ]
+
+
+def link_matches(matcher: Matcher, links: Iterable[Link]) -> list[Match]:
+    """The matches of links already read (``message_links``)."""
+    return [m for link in links for m in _match(matcher, link)]
 
 
 def message_links(text: str, links: Iterable[str] = ()) -> list[Link]:

@@ -23,14 +23,12 @@ from core.store.audit_sql import append_audit
 from core.store.codec import case_from_row, case_row, effect_json
 from core.store.dialect import insert_ignoring_duplicates
 from core.store.entry_stats_sql import count_hits, judge, quarantine
-from core.store.recent_sql import recent_row
 from core.store.schema import (
     cases,
     decisions,
     media_signals,
     outbox,
     processed_updates,
-    recent_items,
     reports,
 )
 from core.writes import (
@@ -39,7 +37,6 @@ from core.writes import (
     Enqueue,
     Finish,
     JudgeEntries,
-    LogRecent,
     MarkProcessed,
     Op,
     OpenCase,
@@ -133,8 +130,6 @@ def _collect(op: Op, batch: _Batch) -> Any:
                 "note": op.note,
             }
         )
-    elif isinstance(op, LogRecent):
-        batch.rows["recent"].append(recent_row(op, batch.now))
     elif isinstance(op, RememberSignals):
         batch.rows["signals"].append(
             {"file_key": op.file_key, "signals": asdict(op.signals), "seen_at": batch.now}
@@ -174,7 +169,6 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
         "outbox": sa.insert(outbox),
         "finish": finish,
         "signals": insert_ignoring_duplicates(conn, media_signals),
-        "recent": sa.insert(recent_items),
     }
     for name, statement in statements.items():
         if rows.get(name):

@@ -9,29 +9,29 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import Chat, ChatKind, Message, RecentItem, Sender, SenderKind
+from core.ports import Clock
 from core.store.base import storage_errors
 from core.store.codec import utc
 from core.store.schema import cursors, recent_items
 from core.writes import LogRecent
 
-__all__ = ["RecentTables", "recent_row"]
+__all__ = ["RecentTables"]
 
 
-def recent_row(op: LogRecent, now: datetime) -> dict[str, Any]:
-    message = op.message
-    return {
-        "platform": message.chat.platform,
-        "chat_id": message.chat.id,
-        "chat_kind": message.chat.kind.value,
-        "community": message.chat.community,
-        "message_id": message.message_id,
-        "sender_id": message.sender.id,
-        "sender_kind": message.sender.kind.value,
-        "album_id": message.album_id or "",
-        "sent_at": message.sent_at,
-        "seen_at": now,
-        "items": [{kind: list(values) for kind, values in item.items()} for item in op.items],
-    }
+_COLUMNS = (
+    "platform", "chat_id", "chat_kind", "community", "message_id", "sender_id",
+    "sender_kind", "album_id", "sent_at", "seen_at", "items",
+)  # fmt: skip
+_SQLITE_INSERT = (
+    f"INSERT INTO recent_items ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+
+
+def _rows(entries: Sequence[LogRecent], stamp: Any) -> list[tuple[Any, ...]]:
+    return [
+        (*e[:8], stamp(e.sent_at) if e.sent_at else None, stamp(e.seen_at), e.items)
+        for e in entries
+    ]
 
 
 def _item(row: Any) -> RecentItem:
@@ -49,6 +49,26 @@ class RecentTables:
     """The recent-content part of ``SqlStore``."""
 
     _engine: AsyncEngine
+    _clock: Clock
+
+    async def log_recent(self, entries: Sequence[LogRecent]) -> None:
+        """Add messages to the log in one transaction, as plain rows (SQLite
+        ``executemany``, PostgreSQL ``COPY``): a second's messages cost one write."""
+        with storage_errors("writing the recent-content log"):
+            async with self._engine.begin() as conn:
+                dialect = conn.dialect
+                processor = recent_items.c.seen_at.type.dialect_impl(dialect).bind_processor(
+                    dialect
+                )
+                rows = _rows(entries, processor or (lambda moment: moment))
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                if dialect.name == "sqlite":
+                    await driver.executemany(_SQLITE_INSERT, rows)
+                else:
+                    await driver.copy_records_to_table(
+                        "recent_items", records=rows, columns=_COLUMNS
+                    )
 
     async def recent_items(
         self, since: datetime, *, after: int = 0, limit: int = 10_000

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bots.config import Config, DiscordConfig  # noqa: E402
 from bots.discord_bot import build_bot  # noqa: E402
 from core.bank_lists import entries_for_media  # noqa: E402
 from core.banks import Bank, Entry  # noqa: E402
+from core.engine.config import EngineConfig  # noqa: E402
 from core.media.hashing import hash_media  # noqa: E402
 from core.policy import ChatSettings, Mode  # noqa: E402
 from core.store import open_store  # noqa: E402
@@ -38,7 +40,7 @@ class World:
 
 @asynccontextmanager
 async def discord_world(
-    tmp_path: Path, settings: ChatSettings | None = None
+    tmp_path: Path, settings: ChatSettings | None = None, engine: EngineConfig | None = None
 ) -> AsyncIterator[World]:
     db_url = f"sqlite:///{tmp_path / 'discord.db'}"
     async with open_store(db_url) as store:
@@ -49,7 +51,9 @@ async def discord_world(
         await store.add_entries("ncii", [Entry("discord_invite", "Leak123")])
         await store.add_entries("ncii", [Entry("text", "몰카팝니다")])
     with ThreadPoolExecutor(2) as pool:
-        config = Config(storage_url=db_url, discord=DiscordConfig("token", 0))
+        config = Config(
+            storage_url=db_url, discord=DiscordConfig("token", 0), engine=engine or EngineConfig()
+        )
         bot = build_bot(config, executor=pool)
         env = simcord.Env(bot, settle_timeout=30)
         guild = env.create_guild()
@@ -377,7 +381,8 @@ def test_button_labels_in_action_rows_are_read() -> None:
 
 
 async def test_an_image_listed_after_it_was_posted_is_removed(tmp_path: Path) -> None:
-    async with discord_world(tmp_path) as w:
+    no_wait = EngineConfig(retro_settle=timedelta(0))  # one process: nobody to wait for
+    async with discord_world(tmp_path, engine=no_wait) as w:
         first = await w.alice.send(w.general, "hi", attachments=[("b.jpg", HARMLESS)])
         second = await w.alice.send(w.general, "again", attachments=[("c.jpg", HARMLESS)])
         assert {first.id, second.id} <= ids(w.general)

@@ -38,9 +38,12 @@ def _in(chat: str, message_id: str, file: str = "harmless") -> Message:
 
 
 async def _list_later(w: World, entries: list[Entry]) -> int:
-    """What `blockfirst hashes add` does, then the bot following it."""
+    """What `blockfirst hashes add` does, then the bot following it and, once every
+    process has had time to (``retro_settle``), reaching back."""
     await w.store.add_entries("ncii", entries)
     await w.moderator.follow_banks()
+    assert await w.moderator.reach_back() == 0  # not settled yet
+    w.clock.advance(seconds=6)
     return await w.moderator.reach_back()
 
 
@@ -67,6 +70,7 @@ async def test_a_picture_listed_after_it_was_posted_is_removed_everywhere_once(
         assert await w.moderator.reach_back() == 0
         await store.add_entries("ncii", [Entry("md5", "0" * 32)])
         await w.moderator.follow_banks()
+        clock.advance(seconds=6)
         assert await w.moderator.reach_back() == 0
         assert len(_deleted(w)) == 3
 
@@ -102,6 +106,7 @@ async def test_the_log_keeps_hashes_and_ids_only_within_its_window(
             Message(CHAT, "2", USER, text="see https://example.org/a?b=c and words")
         )
         await w.moderator.on_message(Message(CHAT, "3", USER, text="only words"))
+        await w.moderator.flush_recent()  # written a second later, in a batch
         async with store._engine.connect() as conn:
             rows = (await conn.execute(sa.select(recent_items))).all()
         assert [r.message_id for r in rows] == ["1", "2"]  # plain text is not logged
@@ -148,6 +153,7 @@ async def test_a_reviewers_confirmation_reaches_back_to_earlier_copies(
         case = await w.moderator.on_report(report)
         await w.moderator.on_decision(case.id, Decision.CONFIRM, REVIEWER)
         await w.moderator.follow_banks()
+        clock.advance(seconds=6)
         assert await w.moderator.reach_back() == 1
         assert "1" in _deleted(w)
 
@@ -160,12 +166,14 @@ async def test_entries_of_a_shadow_bank_or_disabled_or_quarantined_do_not_reach_
         await store.create_bank(Bank("tried", shadow=True))
         await store.add_entries("tried", [LISTED_LATER])
         await w.moderator.follow_banks()
+        clock.advance(seconds=6)
         assert await w.moderator.reach_back() == 0
         await store.add_entries("ncii", [LISTED_LATER])
         await store.set_entry_status(
             "ncii", "sha256", [LISTED_LATER.value], EntryStatus.DISABLED, by="t"
         )
         await w.moderator.follow_banks()
+        clock.advance(seconds=6)
         assert await w.moderator.reach_back() == 0
         assert _deleted(w) == []
         # Enabled again: now it acts.
@@ -173,6 +181,7 @@ async def test_entries_of_a_shadow_bank_or_disabled_or_quarantined_do_not_reach_
             "ncii", "sha256", [LISTED_LATER.value], EntryStatus.ACTIVE, by="t"
         )
         await w.moderator.follow_banks()
+        clock.advance(seconds=6)
         assert await w.moderator.reach_back() == 1
         assert _deleted(w) == ["1"]
 
@@ -199,6 +208,7 @@ async def test_a_restart_in_the_middle_loses_nothing_and_doubles_nothing(
 async def test_no_log_when_turned_off(store: SqlStore, clock: FakeClock) -> None:
     async with world(store, clock, config=EngineConfig(recent_days=0)) as w:
         await w.moderator.on_message(photo("1", "harmless"))
+        await w.moderator.flush_recent()
         assert await store.recent_count() == 0
         assert await _list_later(w, [LISTED_LATER]) == 0
 
@@ -212,6 +222,7 @@ async def test_the_bank_following_loop_reaches_back_by_itself(
         try:
             await store.add_entries("ncii", [LISTED_LATER])  # from another process
             for _ in range(1000):
+                clock.advance(seconds=0.1)
                 if _deleted(w):
                     break
                 await asyncio.sleep(0.01)
