@@ -247,19 +247,19 @@ class Retroaction:
         hashes: dict[str, list[str]] = defaultdict(list)  # the log's, by Hamming type
         owners: dict[str, list[int]] = defaultdict(list)  # the log row of each
         after = 0
-        while page := await self._store.recent_items(since, after=after, limit=_PAGE):
-            after = page[-1].id
-            for row in page:
-                for item in row.items:
+        while page := await self._store.recent_values(since, after=after, limit=_PAGE):
+            after = page[-1][0]
+            for row_id, items in page:
+                for item in items:
                     for type_name, values in item.items():
                         if type_name not in entries:
                             continue
                         if SIGNAL_TYPES[type_name].exact:
                             if not entries[type_name].isdisjoint(values):
-                                found.add(row.id)
+                                found.add(row_id)
                         else:
                             hashes[type_name] += values
-                            owners[type_name] += [row.id] * len(values)
+                            owners[type_name] += [row_id] * len(values)
         for type_name, logged in hashes.items():
             found |= self._near(type_name, logged, owners[type_name], entries[type_name])
         acted = 0

@@ -1,6 +1,7 @@
 """The recent-content log in SQL: what a message was matched on (hashes, canonical
 links) and where it is, kept for a window; and named positions (``cursors``)."""
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -75,18 +76,29 @@ class RecentTables:
     ) -> list[RecentItem]:
         """Logged messages seen at or after ``since``, with ids after ``after``, in id
         order (a page; the next starts after the last id)."""
+        rows = await self._recent_page(sa.select(recent_items), since, after, limit)
+        return [_item(r) for r in rows]
+
+    async def recent_values(
+        self, since: datetime, *, after: int = 0, limit: int = 20_000
+    ) -> list[tuple[int, list[dict[str, list[str]]]]]:
+        """Only the ids and values of logged messages seen at or after ``since``, with
+        ids after ``after``, in id order: what a search of the whole log reads."""
         c = recent_items.c
-        query = (
-            sa.select(recent_items)
-            .where(c.id > after)
-            .where(c.seen_at >= since)
-            .order_by(c.id)
-            .limit(limit)
-        )
+        query = sa.select(c.id, sa.type_coerce(c["items"], sa.Text))
+        rows = await self._recent_page(query, since, after, limit)
+        # SQLite hands back the text; asyncpg has decoded it already.
+        return [(int(r[0]), json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows]
+
+    async def _recent_page(
+        self, query: sa.Select[Any], since: datetime, after: int, limit: int
+    ) -> Sequence[Any]:
+        c = recent_items.c
+        query = query.where(c.id > after, c.seen_at >= since).order_by(c.id).limit(limit)
         with storage_errors("reading the recent-content log"):
             async with self._engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
-        return [_item(r) for r in rows]
+                rows: Sequence[Any] = (await conn.execute(query)).all()
+        return rows
 
     async def recent_by_id(self, ids: Sequence[int]) -> list[RecentItem]:
         """The logged messages with these ids (those still kept), in id order."""

@@ -167,6 +167,15 @@ def test_the_index_snapshot_lies_beside_a_sqlite_file_and_is_chosen_for_postgres
     assert load_config(write(tmp_path, off), {}).engine.index_snapshot == ""
 
 
+def test_the_recent_content_log_section(tmp_path: Path) -> None:
+    default = load_config(None, {}).engine
+    assert (default.recent_days, default.recent_max_items) == (7, 2_000_000)
+    config = load_config(write(tmp_path, "[recent]\ndays = 0\nmax_items = 1000\n"), {}).engine
+    assert (config.recent_days, config.recent_max_items) == (0, 1000)
+    with pytest.raises(ConfigError, match="recent.days: between 0 and 90, got 91"):
+        load_config(write(tmp_path, "[recent]\ndays = 91\n"), {})
+
+
 def test_the_dashboard_section(tmp_path: Path) -> None:
     default = load_config(None, {}).web
     assert (default.enabled, default.bind, default.secret) == (True, "127.0.0.1:8080", "")
