@@ -172,7 +172,7 @@ def test_the_recent_content_log_section(tmp_path: Path) -> None:
     assert (default.recent_days, default.recent_max_items) == (7, 2_000_000)
     config = load_config(write(tmp_path, "[recent]\ndays = 0\nmax_items = 1000\n"), {}).engine
     assert (config.recent_days, config.recent_max_items) == (0, 1000)
-    with pytest.raises(ConfigError, match="recent.days: between 0 and 90, got 91"):
+    with pytest.raises(ConfigError, match=r"recent\.days: between 0 and 90, got 91"):
         load_config(write(tmp_path, "[recent]\ndays = 91\n"), {})
 
 
