@@ -23,6 +23,7 @@ such limit. One process does this at a time (the ``retroaction`` role).
 
 import asyncio
 import logging
+from array import array
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -32,10 +33,11 @@ from typing import TYPE_CHECKING
 from core.banks import BankChange
 from core.errors import BlockfirstError
 from core.links import Link, link_queries
-from core.matching.matcher import nearest_matches
+from core.matching.matcher import Matcher, nearest_matches
 from core.model import MediaSignals, RecentItem, Signal
 from core.ports import Store
 from core.signals import SIGNAL_TYPES
+from core.signals.indexes import SignalIndex
 from core.writes import LogRecent
 
 if TYPE_CHECKING:
@@ -128,6 +130,50 @@ class RecentLog:
         if self._task is not None and not self._task.done():
             self._task.cancel()
         await self.flush()
+
+
+class _LogSearch:
+    """One search of the log for new entries: exact values looked up as the log is
+    read; Hamming hashes indexed page by page (as bytes: a million logged pictures
+    cost ~100 MB here), then searched once per entry."""
+
+    def __init__(self, entries: Mapping[str, set[str]]) -> None:
+        self._entries = entries
+        self._rows: set[int] = set()  # log rows found so far
+        self._indexes: dict[str, SignalIndex] = {}
+        self._owners: dict[str, array[int]] = defaultdict(lambda: array("q"))
+
+    def read(self, page: Sequence[tuple[int, list[dict[str, list[str]]]]]) -> None:
+        hashes: dict[str, list[str]] = defaultdict(list)
+        for row_id, items in page:
+            for item in items:
+                for type_name, values in item.items():
+                    wanted = self._entries.get(type_name)
+                    if wanted is None:
+                        continue
+                    if SIGNAL_TYPES[type_name].exact:
+                        if not wanted.isdisjoint(values):
+                            self._rows.add(row_id)
+                    else:
+                        hashes[type_name] += values
+                        self._owners[type_name].extend([row_id] * len(values))
+        for type_name, values in hashes.items():
+            if type_name not in self._indexes:
+                self._indexes[type_name] = SIGNAL_TYPES[type_name].index()
+            self._indexes[type_name].add(values, seal=False)
+
+    def found(self, matcher: Matcher) -> list[int]:
+        """The log rows found: exact hits, and hashes within the widest band any live
+        bank sets of a new entry's."""
+        for type_name, index in self._indexes.items():
+            radius = matcher.widest(SIGNAL_TYPES[type_name])
+            if radius < 0:
+                continue
+            index.seal()
+            owners = self._owners[type_name]
+            hits = index.search(sorted(self._entries[type_name]), radius)
+            self._rows.update(owners[hit.id] for hit in hits)
+        return sorted(self._rows)
 
 
 class Retroaction:
@@ -241,47 +287,19 @@ class Retroaction:
 
     async def _reach(self, entries: Mapping[str, set[str]]) -> int:
         """Act on every logged message in the window that matches one of ``entries``."""
-        now = self._clock.now()
-        since = now - timedelta(days=self._config.recent_days)
-        found: set[int] = set()
-        hashes: dict[str, list[str]] = defaultdict(list)  # the log's, by Hamming type
-        owners: dict[str, list[int]] = defaultdict(list)  # the log row of each
+        since = self._clock.now() - timedelta(days=self._config.recent_days)
+        search = _LogSearch(entries)
         after = 0
         while page := await self._store.recent_values(since, after=after, limit=_PAGE):
             after = page[-1][0]
-            for row_id, items in page:
-                for item in items:
-                    for type_name, values in item.items():
-                        if type_name not in entries:
-                            continue
-                        if SIGNAL_TYPES[type_name].exact:
-                            if not entries[type_name].isdisjoint(values):
-                                found.add(row_id)
-                        else:
-                            hashes[type_name] += values
-                            owners[type_name] += [row_id] * len(values)
-        for type_name, logged in hashes.items():
-            found |= self._near(type_name, logged, owners[type_name], entries[type_name])
+            search.read(page)
         acted = 0
-        for row in await self._store.recent_by_id(sorted(found)):
+        for row in await self._store.recent_by_id(search.found(self._matcher)):
             acted += await self._act(row)
         self.acted += acted
         if acted:
             log.info("reached back: %d earlier message(s) matched entries listed since", acted)
         return acted
-
-    def _near(
-        self, type_name: str, values: list[str], owners: list[int], wanted: set[str]
-    ) -> set[int]:
-        """Log rows whose ``type_name`` hash is within the widest band any live bank
-        sets of a wanted hash: an index of the log's hashes, one query per entry."""
-        signal_type = SIGNAL_TYPES[type_name]
-        radius = self._matcher.widest(signal_type)
-        if radius < 0:
-            return set()
-        index = signal_type.index()
-        index.add(values)
-        return {owners[hit.id] for hit in index.search(sorted(wanted), radius)}
 
     async def _act(self, row: RecentItem) -> int:
         """Act on ``row`` if the live matcher matches it now (once: ``reach_back``)."""

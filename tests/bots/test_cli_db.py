@@ -26,6 +26,10 @@ async def _deployment(url: str) -> int:
     async with open_store(url, clock) as store, world(store, clock) as w:
         for i in range(3):
             await w.moderator.on_message(photo(str(i), key=f"k{i}"))
+        for i in range(3):  # nothing matches these: they go into the recent-content log
+            await w.moderator.on_message(photo(f"h{i}", "harmless", key=f"h{i}"))
+        await w.moderator.flush_recent()
+        await w.moderator.reach_back()  # its position is set
         await store.add_entries("ncii", [Entry("md5", f"{i:032x}") for i in range(2500)])
         return len(await audit_of(store))
 
@@ -49,6 +53,13 @@ async def _same_deployment(source: str, target: str) -> None:
         assert [c.id for c in await new.list_cases()] == [c.id for c in await old.list_cases()]
         assert len(await load_matcher(new)) == len(await load_matcher(old))
         assert await new.bank_version() == await old.bank_version()
+        # the counters, the recent-content log and its position came along
+        assert [(s.entry.id, s.hits) for s in await new.entry_stats("ncii")] == [
+            (s.entry.id, s.hits) for s in await old.entry_stats("ncii")
+        ]
+        assert (await new.entry_stats("ncii"))[0].hits == 3
+        assert await new.recent_count() == await old.recent_count() == 3
+        assert await new.cursor("retroaction") == await old.cursor("retroaction") is not None
         # ids were kept and the sequences moved past them: new rows do not collide
         added = await new.add_entries("ncii", [Entry("md5", "f" * 32)])
         assert added.added == 1
