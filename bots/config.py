@@ -94,6 +94,7 @@ _SECTIONS = {
     "reports": {"per_hour", "fetch_urls"},
     "banks": {"dispute_after"},
     "recent": {"days", "max_items"},
+    "cases": {"copy_distance"},
     "notices": {"warning_ko", "warning_en"},
     "discord": {"review_channel_id", "reviewers", "reviewer_role_ids"},
     "web": {"enabled", "bind", "session_hours", "max_upload_mb", "hosts"},
@@ -125,6 +126,7 @@ def load_config(
             fetch_reported_urls=_get(data, "reports.fetch_urls", bool, False),
             dispute_after=_positive(data, "banks.dispute_after", 3, 1000),
             recent_days=_bounded(data, "recent.days", 7, 0, 90),
+            copy_distance=_bounded(data, "cases.copy_distance", 31, -1, 64),
             recent_max_items=_positive(data, "recent.max_items", 2_000_000, 100_000_000),
         )
     except InputError as exc:

@@ -14,12 +14,15 @@ decision it contests. One case exists per offending message or album: its
 out at 50, 80 and 100 % of the deadline, each once.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from core.errors import AuthorisationError, InputError, Said
 from core.model import CaseKind, CaseState, Decision, Match, Message, Signal
+from core.signals import SIGNAL_TYPES
+from core.signals.pdq import Pdq
 
 __all__ = [
     "ALERT_LEVELS",
@@ -29,6 +32,7 @@ __all__ = [
     "apply_decision",
     "case_facts",
     "due_alerts",
+    "item_keys",
     "platform_of",
     "target_of",
 ]
@@ -81,6 +85,10 @@ class Case:
     decided_at: datetime | None = None
     note: str = ""
     appeal: Appeal | None = None  # set on an appeal case
+    # The posts the case covers (its item and the copies that joined it while it
+    # was open: ``CaseCopy``), and in how many chats.
+    copies: int = 1
+    copy_chats: int = 1
 
     @property
     def platform(self) -> str:
@@ -190,3 +198,18 @@ def due_alerts(case: Case, now: datetime) -> list[float]:
     elapsed = (now - case.opened_at).total_seconds()
     reached = [level for level in ALERT_LEVELS if elapsed >= level * span]
     return reached[case.alerts_sent :]
+
+
+def item_keys(signals: Iterable[Signal]) -> tuple[tuple[str, str], ...]:
+    """What a later copy of an item is found by (one case per item): its exact
+    values (file key, hashes) and its PDQ hash if good enough to trust."""
+    keys = []
+    for signal in signals:
+        signal_type = SIGNAL_TYPES.get(signal.signal_type)
+        if signal_type is None or not signal_type.reaches_back:
+            continue
+        if signal_type.exact:
+            keys.append((signal.signal_type, signal.value))
+        elif signal.signal_type == "pdq" and (signal.quality or 0) >= Pdq.min_quality:
+            keys.append(("pdq", signal.value))
+    return tuple(dict.fromkeys(keys))

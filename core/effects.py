@@ -122,6 +122,28 @@ def decision_effects(
     return _stamped(effects, now)
 
 
+def restore_copies(
+    case: Case,
+    copies: Iterable[tuple[Message, str]],
+    history: Iterable[Mapping[str, Any]],
+    now: datetime,
+) -> list[Effect]:
+    """An overturned case's copies (each with its restore caption) put back: those
+    whose deletion was done."""
+    removed = {
+        (h["payload"]["chat"]["id"], message_id)
+        for h in history
+        if h["kind"] == Action.DELETE.value and h["state"] == "done" and h["payload"].get("chat")
+        for message_id in h["payload"].get("message_ids", ())
+    }
+    effects = [
+        _effect(Action.RESTORE, case, now, chat=m.chat, text=caption, media=m.media)
+        for m, caption in copies
+        if (m.chat.id, m.message_id) in removed
+    ]
+    return _stamped(effects, now - timedelta(microseconds=1))
+
+
 def replies(
     case: Case, reporters: Iterable[tuple[str, str]], text: Callable[[str], str], now: datetime
 ) -> list[Effect]:

@@ -19,6 +19,7 @@ from core.model import (
     Effect,
     MediaRef,
     MediaSignals,
+    Message,
     RecentItem,
     ReviewCard,
     Sender,
@@ -230,6 +231,8 @@ class CaseStore(Protocol):
 
     async def cases_about(self, target: str) -> list[Case]: ...
 
+    async def case_copies(self, case_id: str) -> list[Message]: ...
+
     async def list_cases(
         self,
         states: Sequence[CaseState] = (),
@@ -241,7 +244,7 @@ class CaseStore(Protocol):
     ) -> list[Case]: ...
 
     async def page_cases(
-        self, where: CaseFilter, *, offset: int = 0, limit: int = 50
+        self, where: CaseFilter, *, offset: int = 0, limit: int = 50, by_copies: bool = False
     ) -> tuple[list[Case], int]: ...
 
     async def reply_effects(

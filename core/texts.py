@@ -201,6 +201,11 @@ def card_for(case: Case, now: datetime, language: str, zone: ZoneInfo) -> Review
             state=Said(f"state_{case.state.value}"),
         ),
         say("card_chat", language, chat=where),
+        *(
+            [say("card_copies", language, copies=case.copies, chats=case.copy_chats)]
+            if case.copies > 1
+            else []
+        ),
         say("card_opened", language, when=when(case.opened_at, zone)),
         say(deadline, language, when=when(case.deadline, zone)),
         *_card_appeal(case, language),

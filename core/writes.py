@@ -36,6 +36,12 @@ class OpenCase:
 
     case: Case
     report: Report | None = None
+    # One case per item: the item's ``(signal type, value)`` keys. If an open case
+    # on the platform has one (a file key, an exact hash) or a PDQ key within
+    # ``near`` bits (-1: exact keys only), the case joins it as a copy of its item;
+    # a new case keeps its keys for later copies.
+    keys: tuple[tuple[str, str], ...] = ()
+    near: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,9 +64,13 @@ async def queue(ctx: Ctx) -> Response:
     params = ctx.request.query_params
     per = parse_number(params.get("per"), "per", ctx.state.settings.page_size, 1, _MAX_PAGE)
     page = parse_number(params.get("page"), "page", 1, 1, 10**9)
-    cases, total = await ctx.store.page_cases(where, offset=(page - 1) * per, limit=per)
+    by_copies = params.get("sort") == "copies"
+    cases, total = await ctx.store.page_cases(
+        where, offset=(page - 1) * per, limit=per, by_copies=by_copies
+    )
     overdue = (await ctx.store.page_cases(CaseFilter(states=_OPEN, overdue_at=ctx.now), limit=0))[1]
     query = [("state", s.value) for s in where.states] + list(shown.items()) + [("per", str(per))]
+    query += [("sort", "copies")] if by_copies else []
     pages = max(1, -(-total // per))
     banks = await ctx.store.bank_names()
     return ctx.render(
@@ -82,6 +86,7 @@ async def queue(ctx: Ctx) -> Response:
         states=[s.value for s in where.states],
         all_states=[s.value for s in CaseState],
         banks=banks,
+        by_copies=by_copies,
     )
 
 
@@ -99,6 +104,7 @@ async def _case_page(ctx: Ctx, case: Case) -> dict[str, Any]:
     audit = await ctx.store.audit_page(AuditFilter(case_id=case.id), limit=1000)
     return {
         "case": case,
+        "copies": await ctx.store.case_copies(case.id) if case.copies > 1 else [],
         "history": history,
         "audit": list(reversed(audit)),
         **_facts(case),

@@ -34,6 +34,9 @@ class EngineConfig:
     # The recent-content log (``core.engine.retro``): how many days a message nothing
     # matched is kept for entries listed later to find (0: none), and at most how
     # many messages.
+    # One case per item: a copy of an open case's item (the same file key or exact
+    # hash, or a PDQ within this many bits; -1: exact only) joins that case.
+    copy_distance: int = 31
     recent_days: int = 7
     recent_max_items: int = 2_000_000
     # How old a bank change must be before it is reached back with: every process

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from core.model import Effect
 from core.writes import Audit, Enqueue, Op, OpenCase, Written
 
 __all__ = ["Applier", "GroupCommit"]
@@ -19,7 +20,9 @@ log = logging.getLogger(f"blockfirst.{__name__}")
 def _written(ops: Sequence[Op], results: Sequence[Any]) -> Written:
     case = next((r for op, r in zip(ops, results, strict=True) if isinstance(op, OpenCase)), None)
     queued = tuple(
-        op.effect for op, kept in zip(ops, results, strict=True) if isinstance(op, Enqueue) and kept
+        kept if isinstance(kept, Effect) else op.effect  # as stored: a joined case's id
+        for op, kept in zip(ops, results, strict=True)
+        if isinstance(op, Enqueue) and kept
     )
     entries = tuple(r for op, r in zip(ops, results, strict=True) if isinstance(op, Audit))
     return Written(case, queued, entries)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.audit import AuditRecord
-from core.cases import Case, target_of
+from core.cases import Case, item_keys, target_of
 from core.effects import verdict_effects
 from core.engine.chat_settings import ChatSettingsCache
 from core.engine.flood import FloodGuard, Held
@@ -47,7 +47,15 @@ from core.model import (
 )
 from core.policy import ChatSettings, decide
 from core.texts import say
-from core.writes import Audit, CountHits, LogRecent, MarkProcessed, Op, OpenCase, Quarantine
+from core.writes import (
+    Audit,
+    CountHits,
+    LogRecent,
+    MarkProcessed,
+    Op,
+    OpenCase,
+    Quarantine,
+)
 
 __all__ = ["Handled", "Messages"]
 
@@ -174,11 +182,16 @@ class Messages:
             dry_run=verdict.dry_run,
         )
         effects = verdict_effects(case, message, verdict, settings, now)
+        # One case per item: a copy of an open case's item joins it (``OpenCase``).
+        item = item_keys(signals) if message.media else ()
+        opening: list[Op] = [
+            OpenCase(case, keys=item, near=self._config.copy_distance),
+            *self._outbox.enqueue(effects, opening=True),
+        ]
         alerts = [self._quarantine_alert(case, h, verdict.dry_run) for h in held]
         audits = [Audit(_match_record(message, case, m, verdict)) for m in verdict.matches]
         ops: list[Op] = [
-            OpenCase(case),
-            *self._outbox.enqueue(effects, opening=True),
+            *opening,
             *self._outbox.enqueue(alerts),  # even when the case was open already
             *audits,
             *(op for h in held for op in _quarantine_ops(message, case, h)),

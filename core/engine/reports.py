@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from core.audit import AuditRecord
-from core.cases import Case, target_of
+from core.cases import Case, item_keys, target_of
 from core.effects import replies, verdict_effects
 from core.engine.chat_settings import ChatSettingsCache
 from core.engine.media_source import MediaSource
@@ -91,8 +91,10 @@ class Reports:
         ack = lambda language: say("report_ack", language, case_id=case.id)  # noqa: E731
         effects = verdict_effects(case, message, verdict, settings, now)
         effects += replies(case, [(report.reporter, report.language)], ack, now)
+        # One case per item: a report of a copy of an item under review joins its case.
+        keys = item_keys(case.signals) if refs else ()
         ops: list[Op] = [
-            OpenCase(case, report),
+            OpenCase(case, report, keys=keys, near=self._config.copy_distance),
             *self._outbox.enqueue(effects, opening=True),
             Audit(_record_of(case, report)),
         ]

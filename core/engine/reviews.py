@@ -12,7 +12,7 @@ from core.audit import AuditRecord
 from core.bank_lists import entries_for_media
 from core.banks import Bank
 from core.cases import Case, apply_decision, due_alerts
-from core.effects import decision_effects, replies
+from core.effects import decision_effects, replies, restore_copies
 from core.engine.chat_settings import ChatSettingsCache
 from core.engine.outbox import Outbox
 from core.engine.parts import EngineParts
@@ -27,6 +27,7 @@ from core.model import (
     Decision,
     Effect,
     MediaSignals,
+    Message,
 )
 from core.texts import alert_text, restore_caption, say
 from core.writes import Audit, JudgeEntries, Op, RecordDecision, UpdateCase
@@ -154,11 +155,12 @@ class Reviews:
         history = await self._store.case_history(case.id)
         caption = ""
         if decided.message is not None and decided.kind is not CaseKind.APPEAL:
-            chat = decided.message.chat
-            language = (await self._settings.get(chat.platform, chat.settings_id)).language
-            caption = restore_caption(decided.message, language, self._config.zone)
+            caption = await self._caption(decided.message)
         ban = ban and decided.kind is not CaseKind.APPEAL  # an appeal acts through its case
         effects = decision_effects(decided, decision, ban, history["effects"], now, caption=caption)
+        if decision is Decision.OVERTURN and decided.copies > 1:  # every copy comes back
+            copies = [(m, await self._caption(m)) for m in await self._store.case_copies(case.id)]
+            effects = restore_copies(decided, copies, history["effects"], now) + effects
         if decided.state in (CaseState.CONFIRMED, CaseState.OVERTURNED):
             reporters = [(r["reporter"], r["language"]) for r in history["reports"]]
             state = decided.state.value
@@ -182,6 +184,12 @@ class Reviews:
             *self._judged(case, decided),
         ]
         return ops, effects
+
+    async def _caption(self, message: Message) -> str:
+        """What a restored message says of where it came from, in its chat's language."""
+        chat = message.chat
+        language = (await self._settings.get(chat.platform, chat.settings_id)).language
+        return restore_caption(message, language, self._config.zone)
 
     def _judged(self, case: Case, decided: Case) -> list[Op]:
         """What a decision says of the bank entries behind the case: a confirmation

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.audit import AuditRecord
 from core.cases import Case
 from core.errors import AlreadyProcessed
-from core.model import CaseState
+from core.model import Action, CaseKind, CaseState, Message, Report
 from core.store.audit_sql import append_audit
-from core.store.codec import case_from_row, case_row, effect_json
+from core.store.codec import case_from_row, case_row, effect_json, message_json
 from core.store.dialect import insert_ignoring_duplicates
 from core.store.entry_stats_sql import count_hits, judge, quarantine
 from core.store.schema import (
+    case_copies,
+    case_keys,
     cases,
     decisions,
     media_signals,
@@ -56,6 +58,8 @@ class _Batch:
     now: datetime
     results: list[Any]
     aliases: dict[str, str] = field(default_factory=dict)  # proposed case id -> stored one
+    copied: set[str] = field(default_factory=set)  # proposed ids that joined as copies
+    items: list[tuple[Case, OpenCase]] = field(default_factory=list)  # new cases with keys
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def case_id(self, case_id: str) -> str:
@@ -99,13 +103,20 @@ def _collect(op: Op, batch: _Batch) -> Any:
     """Queue ``op``'s row; the op's result."""
     if isinstance(op, Enqueue):
         effect = op.effect
-        if op.only_if_new and effect.case_id in batch.aliases:
-            return False  # the case existed (another album item opened it): done already
+        proposed = effect.case_id
+        if proposed in batch.aliases:
+            if proposed in batch.copied:  # a copy of the item: acted on as any post,
+                if effect.kind is Action.POST_CARD:  # and the card counts it
+                    effect = replace(effect, kind=Action.UPDATE_CARD)
+            elif op.only_if_new:
+                return None  # the case existed (another album item opened it): done already
+            joined = batch.case_id(proposed)
+            effect = replace(effect, case_id=joined, text=effect.text.replace(proposed, joined))
         batch.rows["outbox"].append(
             {
                 "id": effect.id,
                 "platform": effect.platform,
-                "case_id": batch.case_id(effect.case_id),
+                "case_id": effect.case_id,
                 "kind": effect.kind.value,
                 "state": "pending",
                 "attempts": effect.attempts,
@@ -114,7 +125,7 @@ def _collect(op: Op, batch: _Batch) -> Any:
                 "claimed_until": op.claimed_until,
             }
         )
-        return True
+        return effect  # as queued: its case, the stored one
     if isinstance(op, Finish):
         finished = None if op.state == "pending" else batch.now
         batch.rows["finish"].append(
@@ -175,6 +186,111 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
             await conn.execute(statement, rows[name])
 
 
+async def _add_copies(
+    conn: AsyncConnection, copies: list[tuple[str, Message]], batch: _Batch
+) -> None:
+    """Record each copy (a message of an open case's item), then count each case's
+    posts and chats again."""
+    if not copies:
+        return
+    rows = [
+        {
+            "case_id": case_id,
+            "chat": f"{message.chat.platform}:{message.chat.id}",
+            "message": message_json(message),
+            "at": batch.now,
+        }
+        for case_id, message in copies
+    ]
+    await conn.execute(sa.insert(case_copies), rows)
+    for case_id in {row["case_id"] for row in rows}:
+        target = await conn.scalar(sa.select(cases.c.target).where(cases.c.id == case_id))
+        chats = set(
+            (
+                await conn.execute(
+                    sa.select(case_copies.c.chat).where(case_copies.c.case_id == case_id)
+                )
+            ).scalars()
+        )
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(case_copies)
+            .where(case_copies.c.case_id == case_id)
+        )
+        chats.add(":".join(str(target).split(":")[:2]))
+        await conn.execute(
+            sa.update(cases)
+            .where(cases.c.id == case_id)
+            .values(copies=1 + int(count or 0), copy_chats=len(chats))
+        )
+
+
+async def _keep_keys(conn: AsyncConnection, opens: list[OpenCase], fresh: set[str]) -> None:
+    """The item keys of the cases this write inserted, for later copies to find."""
+    keys = [
+        {"case_id": op.case.id, "kind": kind, "value": value}
+        for op in opens
+        if op.case.id in fresh
+        for kind, value in op.keys
+    ]
+    if keys:
+        await conn.execute(sa.insert(case_keys), keys)
+
+
+def _report_row(case_id: str, report: Report, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "reporter": report.reporter,
+        "category": report.category,
+        "text": report.text,
+        "authority": report.authority,
+        "language": report.language,
+        "at": now,
+    }
+
+
+async def _open_case_of_item(
+    conn: AsyncConnection, op: OpenCase, opened: list[tuple[Case, OpenCase]]
+) -> Case | None:
+    """The open case on ``op``'s platform of the same item: opened earlier in this
+    write, or stored (an exact key in common, or PDQ keys within ``op.near``)."""
+    platform = op.case.platform
+    exact = {(k, v) for k, v in op.keys if k != "pdq"}
+    near = [int(v, 16) for k, v in op.keys if k == "pdq"] if op.near >= 0 else []
+    for case, other in opened:  # this write's own new cases first
+        theirs = [v for k, v in other.keys if k == "pdq"]
+        same = exact & set(other.keys) or _within(near, theirs, op.near)
+        if case.platform == platform and same:
+            return case
+    c, k = cases.c, case_keys.c
+    open_keys = (
+        sa.select(k.case_id, k.value)
+        .join(cases, c.id == k.case_id)
+        .where(c.state.in_(OPEN), c.platform == platform, c.kind != CaseKind.APPEAL.value)
+        .order_by(c.opened_at, c.id)
+    )
+    found = None
+    if exact:
+        wanted = sa.or_(*(sa.and_(k.kind == kind, k.value == value) for kind, value in exact))
+        first = (await conn.execute(open_keys.where(wanted).limit(1))).first()
+        found = None if first is None else str(first[0])
+    if found is None and near:
+        best: tuple[int, str] | None = None
+        for case_id, value in (await conn.execute(open_keys.where(k.kind == "pdq"))).all():
+            bits = min((int(value, 16) ^ q).bit_count() for q in near)
+            if bits <= op.near and (best is None or bits < best[0]):
+                best = (bits, str(case_id))
+        found = None if best is None else best[1]
+    if found is None:
+        return None
+    row = (await conn.execute(sa.select(cases).where(c.id == found))).one()
+    return case_from_row(row._mapping)
+
+
+def _within(near: list[int], values: list[str], bits: int) -> bool:
+    return any((int(v, 16) ^ q).bit_count() <= bits for v in values for q in near)
+
+
 async def _open_cases(
     conn: AsyncConnection, opens: list[tuple[int, OpenCase]], batch: _Batch
 ) -> None:
@@ -186,34 +302,38 @@ async def _open_cases(
     existing = {row.target: case_from_row(row._mapping) for row in await conn.execute(query)}
     by_target: dict[str, Case] = dict(existing)
     shadow = []
+    copies: list[tuple[str, Message]] = []
     for i, op in opens:
         if op.case.state is CaseState.SHADOW:  # what a bank in shadow would have done:
             shadow.append(op.case)  # its own case, never joined with a live one
             batch.results[i] = op.case
             continue
-        case = by_target.get(op.case.target, op.case)
+        case = by_target.get(op.case.target)
+        if case is None and op.keys:  # one case per item: a copy joins the open case
+            found = await _open_case_of_item(conn, op, batch.items)
+            if found is not None:
+                batch.copied.add(op.case.id)
+                if op.case.message is not None:
+                    copies.append((found.id, op.case.message))
+                if found.target not in by_target:  # stored before this write: joined
+                    existing[found.target] = found
+                case = by_target.get(found.target, found)
+        case = case or op.case
         if case.id != op.case.id:
             batch.aliases[op.case.id] = case.id
+        elif op.keys:
+            batch.items.append((case, op))
         if op.report is not None:
             case = replace(case, reports=case.reports + 1)
-            report = op.report
-            batch.rows["reports"].append(
-                {
-                    "case_id": case.id,
-                    "reporter": report.reporter,
-                    "category": report.category,
-                    "text": report.text,
-                    "authority": report.authority,
-                    "language": report.language,
-                    "at": batch.now,
-                }
-            )
+            batch.rows["reports"].append(_report_row(case.id, op.report, batch.now))
         by_target[case.target] = case
         batch.results[i] = case
     new = [c for t, c in by_target.items() if t not in existing] + shadow
     if new:
         await conn.execute(sa.insert(cases), [case_row(c) for c in new])
+    await _keep_keys(conn, [op for _, op in opens], {c.id for c in new})
     joined = [{"b_id": c.id, "reports": c.reports} for t, c in by_target.items() if t in existing]
     if joined:
         stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
         await conn.execute(stmt.values(reports=sa.bindparam("reports")), joined)
+    await _add_copies(conn, copies, batch)

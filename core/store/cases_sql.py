@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.cases import Case, CaseFilter
 from core.errors import InputError, Said
-from core.model import CaseState, Effect
+from core.model import CaseState, Effect, Message
 from core.ports import Clock
 from core.store.apply_sql import OPEN, apply_ops
 from core.store.base import storage_errors
-from core.store.codec import case_from_row, effect_from_json, utc
+from core.store.codec import case_from_row, effect_from_json, message_from_json, utc
 from core.store.schema import (
+    case_copies,
     cases,
     decisions,
     outbox,
@@ -71,19 +72,17 @@ class CaseTables:
         return [case_from_row(r._mapping) for r in rows]
 
     async def page_cases(
-        self, where: CaseFilter, *, offset: int = 0, limit: int = 50
+        self, where: CaseFilter, *, offset: int = 0, limit: int = 50, by_copies: bool = False
     ) -> tuple[list[Case], int]:
-        """One page of the cases ``where`` selects, by deadline, and how many there are."""
+        """One page of the cases ``where`` selects, by deadline (``by_copies``: those
+        covering most posts first, then by deadline), and how many there are."""
         conditions = _conditions(where)
+        order: list[sa.ColumnElement[Any]] = [cases.c.deadline, cases.c.id]
+        if by_copies:
+            order.insert(0, cases.c.copies.desc())
         # The page's ids first (from the covering queue index), then only their rows.
-        ids = (
-            sa.select(cases.c.id)
-            .where(*conditions)
-            .order_by(cases.c.deadline, cases.c.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        query = sa.select(cases).where(cases.c.id.in_(ids)).order_by(cases.c.deadline, cases.c.id)
+        ids = sa.select(cases.c.id).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        query = sa.select(cases).where(cases.c.id.in_(ids)).order_by(*order)
         count = sa.select(sa.func.count()).select_from(cases).where(*conditions)
         with storage_errors("listing cases"):
             async with self._engine.connect() as conn:
@@ -113,6 +112,17 @@ class CaseTables:
             async with self._engine.connect() as conn:
                 row = (await conn.execute(query)).first()
         return case_from_row(row._mapping) if row else None
+
+    async def case_copies(self, case_id: str) -> list[Message]:
+        """The copies of the case's item that joined it, oldest first."""
+        query = (
+            sa.select(case_copies.c.message)
+            .where(case_copies.c.case_id == case_id)
+            .order_by(case_copies.c.id)
+        )
+        with storage_errors("reading a case"):
+            async with self._engine.connect() as conn:
+                return [message_from_json(m) for m in (await conn.execute(query)).scalars()]
 
     async def cases_about(self, target: str) -> list[Case]:
         """Every case about ``target``, in any state but shadow, oldest first."""

@@ -149,6 +149,8 @@ def case_row(case: Case) -> dict[str, Any]:
         "card_ref": case.card_ref,
         "note": case.note,
         "banks": _banked_in(case),
+        "copies": case.copies,
+        "copy_chats": case.copy_chats,
         "data": {
             "message": message_json(case.message) if case.message else None,
             "signals": [asdict(s) for s in case.signals],
@@ -182,6 +184,8 @@ def case_from_row(row: Any) -> Case:
         decided_at=utc(row["decided_at"]),
         note=row["note"],
         appeal=Appeal(**data["appeal"]) if data.get("appeal") else None,
+        copies=row["copies"],
+        copy_chats=row["copy_chats"],
     )
 
 

@@ -120,6 +120,8 @@ cases = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("data", sa.JSON, nullable=False),  # message (no media bytes), signals, matches
     sa.Column("banks", sa.Text, nullable=False, server_default=""),  # ",a,b," matched banks
+    sa.Column("copies", sa.Integer, nullable=False, server_default="1"),  # posts it covers
+    sa.Column("copy_chats", sa.Integer, nullable=False, server_default="1"),  # in how many chats
     sa.Index("ix_cases_target_state", "target", "state"),
     sa.Index("ix_cases_state_deadline", "state", "deadline"),
     sa.Index("ix_cases_queue", "state", "deadline", "id"),  # a queue page from the index
@@ -198,6 +200,27 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", _Id, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+case_copies = sa.Table(
+    "case_copies",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(16), nullable=False),
+    sa.Column("chat", sa.String(200), nullable=False),  # platform:chat id
+    sa.Column("message", sa.JSON, nullable=False),  # ids, text, media refs: no bytes
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_case_copies_case", "case_id"),
+)
+
+case_keys = sa.Table(
+    "case_keys",
+    metadata,
+    sa.Column("case_id", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Index("ix_case_keys_value", "kind", "value"),
+    sa.Index("ix_case_keys_case", "case_id"),
 )
 
 recent_items = sa.Table(

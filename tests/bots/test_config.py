@@ -176,6 +176,14 @@ def test_the_recent_content_log_section(tmp_path: Path) -> None:
         load_config(write(tmp_path, "[recent]\ndays = 91\n"), {})
 
 
+def test_how_near_a_copy_joins_a_case(tmp_path: Path) -> None:
+    assert load_config(None, {}).engine.copy_distance == 31
+    exact = load_config(write(tmp_path, "[cases]\ncopy_distance = -1\n"), {}).engine
+    assert exact.copy_distance == -1
+    with pytest.raises(ConfigError, match=r"cases\.copy_distance: between -1 and 64"):
+        load_config(write(tmp_path, "[cases]\ncopy_distance = 200\n"), {})
+
+
 def test_the_dashboard_section(tmp_path: Path) -> None:
     default = load_config(None, {}).web
     assert (default.enabled, default.bind, default.secret) == (True, "127.0.0.1:8080", "")

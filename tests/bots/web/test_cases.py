@@ -204,3 +204,28 @@ def test_this_image_is_fine_from_the_case_page(dashboard: Dashboard) -> None:
         ("md5", "case:c1", True),
         ("pdq", "case:c1", True),
     ]
+
+
+def test_copies_join_one_case_counted_on_the_queue_and_the_case_page(
+    dashboard: Dashboard,
+) -> None:
+    key = (("sha256", "ab" * 32),)
+    first = make_case(dashboard.clock, "first", hours=1, with_message=True)
+    busy = make_case(dashboard.clock, "busy", hours=5, with_message=True)
+    copies = [
+        make_case(dashboard.clock, f"copy{i}", chat=f"-20{i % 2}", with_message=True)
+        for i in range(3)
+    ]
+
+    async def seed(store: SqlStore) -> None:
+        await store.apply([OpenCase(first), OpenCase(busy, keys=key)])
+        await store.apply([OpenCase(c, keys=key) for c in copies])  # posts of busy's item
+
+    dashboard.seed(seed)
+    client = dashboard.client("otto")
+    assert queue_ids(client) == ["first", "busy"]
+    assert queue_ids(client, "sort=copies") == ["busy", "first"]
+    assert "4 in 3 chats" in client.get("/").text
+    page = html.unescape(client.get("/cases/busy").text)
+    assert "4 posts of this item in 3 chat(s) (one decision acts on all)" in page
+    assert page.count("<code>copy") == 3  # each copy's message id
