@@ -53,14 +53,14 @@ async def test_fifty_reposts_make_one_case_and_one_overturn_restores_them_all(
 
 async def test_one_confirmation_keeps_every_copy_removed(store: SqlStore, clock: FakeClock) -> None:
     async with world(store, clock) as w:
-        for message in _reposts(w, 12):
+        for message in _reposts(w, 50):
             await w.moderator.on_message(message)
         [case] = await store.list_cases()
         await w.moderator.on_decision(case.id, Decision.CONFIRM, REVIEWER)
         assert _restored(w) == 0
-        assert len(w.platform.deleted) == 12
+        assert len(w.platform.deleted) == 50
         # Decided: a later copy opens a case of its own.
-        later = _reposts(w, 13)[-1]
+        later = _reposts(w, 51)[-1]
         await w.moderator.on_message(later)
         assert len(await store.list_cases()) == 2
 
