@@ -163,27 +163,27 @@ async def create_bank(ctx: Ctx) -> Response:
     return ctx.redirect("/banks", ctx.say("web_bank_created", name=name))
 
 
-@view(Permission.MANAGE_BANKS)
-async def toggle_bank(ctx: Ctx) -> Response:
-    name = ctx.request.path_params["name"]
-    enabled = ctx.request.url.path.endswith("/enable")
-    await ctx.store.get_bank(name)
-    await ctx.store.set_bank_enabled(name, enabled)
-    verb = "enabled" if enabled else "disabled"
-    await _changed(ctx, f"bank_{verb}", name, verb)
-    return ctx.redirect("/banks", ctx.say(f"web_bank_{verb}", name=name))
+# A bank's switches, by the last part of their path: what each sets, what its
+# audit entry and message call it, and where the admin goes back to.
+_SWITCHES = {
+    "enable": ("enabled", True, "enabled", "/banks"),
+    "disable": ("enabled", False, "disabled", "/banks"),
+    "shadow": ("shadow", True, "shadow", "/banks/{name}"),  # records, acts on nothing
+    "live": ("shadow", False, "live", "/banks/{name}"),
+}
 
 
 @view(Permission.MANAGE_BANKS)
-async def shadow_bank(ctx: Ctx) -> Response:
-    """Put a bank in shadow (it records what it would do and acts on nothing), or live."""
+async def switch_bank(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
-    shadow = ctx.request.url.path.endswith("/shadow")
+    setting, value, verb, back = _SWITCHES[ctx.request.url.path.rsplit("/", 1)[1]]
     await ctx.store.get_bank(name)
-    await ctx.store.set_bank_shadow(name, shadow)
-    verb = "shadow" if shadow else "live"
+    if setting == "enabled":
+        await ctx.store.set_bank_enabled(name, value)
+    else:
+        await ctx.store.set_bank_shadow(name, value)
     await _changed(ctx, f"bank_{verb}", name, verb)
-    return ctx.redirect(f"/banks/{name}", ctx.say(f"web_bank_{verb}", name=name))
+    return ctx.redirect(back.format(name=name), ctx.say(f"web_bank_{verb}", name=name))
 
 
 @view(Permission.MANAGE_BANKS)
@@ -238,9 +238,9 @@ routes = [
     Route("/banks/{name:str}/entries/{entry:str}/trust", entry_standing, methods=["POST"]),
     Route("/banks/{name:str}/entries/{entry:str}/dispute", entry_standing, methods=["POST"]),
     Route("/banks/{name:str}/import", import_list, methods=["POST"]),
-    Route("/banks/{name:str}/enable", toggle_bank, methods=["POST"]),
-    Route("/banks/{name:str}/disable", toggle_bank, methods=["POST"]),
-    Route("/banks/{name:str}/shadow", shadow_bank, methods=["POST"]),
-    Route("/banks/{name:str}/live", shadow_bank, methods=["POST"]),
+    *(
+        Route(f"/banks/{{name:str}}/{switch}", switch_bank, methods=["POST"])
+        for switch in _SWITCHES
+    ),
     Route("/banks/{name:str}/export", export_list),
 ]
