@@ -96,7 +96,8 @@ def read(text: str) -> Reading:
     phrase: list[str] = []
     origins: list[tuple[int, int]] = []
     words: list[str] = []
-    for word in _join_single_letters([w for w in split if w]):
+    for joined in _join_single_letters([w for w in split if w]):
+        word = _syllables(joined)  # jamo typed apart (``ㄱ.ㅏ``) spell their syllable
         kept = [letter for i, letter in enumerate(word) if i == 0 or word[i - 1][0] != letter[0]]
         for char, start, end in word:
             if phrase and phrase[-1] == char:  # a repeat: one letter, its span widened
@@ -105,7 +106,45 @@ def read(text: str) -> Reading:
                 phrase.append(char)
                 origins.append((start, end))
         words.append("".join(char for char, _, _ in kept))
-    return Reading(text, "".join(phrase), tuple(origins), " ".join(words))
+    return Reading(text, *_settled(phrase, origins), " ".join(words))
+
+
+def _syllables(letters: Sequence[_Letter]) -> list[_Letter]:
+    """A leading consonant jamo followed by a vowel jamo (NFKC turns compatibility
+    jamo into these), as their syllable: what NFKC would make of them, were they
+    next to each other in a text."""
+    out: list[_Letter] = []
+    for letter in letters:
+        if out and _is_lead(out[-1][0]) and 0x1161 <= ord(letter[0]) <= 0x1175:
+            lead, start, _ = out.pop()
+            syllable = _SYLLABLE_BASE + ((ord(lead) - 0x1100) * 21 + ord(letter[0]) - 0x1161) * 28
+            out.append((chr(syllable), start, letter[2]))
+        else:
+            out.append(letter)
+    return out
+
+
+def _is_lead(char: str) -> bool:
+    return 0x1100 <= ord(char) <= 0x1112
+
+
+def _settled(
+    phrase: list[str], origins: list[tuple[int, int]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The phrase form with jamo composed across words too, and repeats counted
+    once again: reading it once more changes nothing."""
+    if not any(_is_lead(char) for char in phrase):
+        return "".join(phrase), tuple(origins)
+    letters = _syllables([(c, s, e) for c, (s, e) in zip(phrase, origins, strict=True)])
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for char, start, end in letters:
+        if chars and chars[-1] == char:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            chars.append(char)
+            spans.append((start, end))
+    return "".join(chars), tuple(spans)
 
 
 def word_bounds(words: str) -> tuple[str, frozenset[int], frozenset[int]]:

@@ -3,7 +3,7 @@ sentence that does not contain a rule is not made to."""
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.signals import SIGNAL_TYPES
@@ -58,6 +58,9 @@ def disguised(draw: st.DrawFn) -> tuple[str, str]:
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=60))
+@example("ᄀ:ᅡ")  # jamo apart: the first reading composes them, the second must not
+@example("ㄱ.ㅏ")
+@example("abcㄱ. ㅏdef")
 def test_normalising_twice_changes_nothing(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
