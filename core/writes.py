@@ -145,7 +145,7 @@ class LogRecent(NamedTuple):
         return cls(
             chat.platform, chat.id, chat.kind.value, chat.community, message.message_id,
             sender.id, sender.kind.value, message.album_id or "", message.sent_at, seen_at,
-            json.dumps([{k: list(v) for k, v in item.items()} for item in items]),
+            json.dumps([dict(item) for item in items]),  # tuples are written as arrays
         )  # fmt: skip
 
 
