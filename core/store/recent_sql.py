@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.model import Chat, ChatKind, Message, RecentItem, Sender, SenderKind
-from core.ports import Clock
 from core.store.base import storage_errors
 from core.store.codec import utc
 from core.store.schema import cursors, recent_items
@@ -50,7 +49,6 @@ class RecentTables:
     """The recent-content part of ``SqlStore``."""
 
     _engine: AsyncEngine
-    _clock: Clock
 
     async def log_recent(self, entries: Sequence[LogRecent]) -> None:
         """Add messages to the log in one transaction, as plain rows (SQLite
