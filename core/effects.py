@@ -106,7 +106,7 @@ def decision_effects(
         chat, sender = message.chat, message.sender
         if decision is Decision.CONFIRM and ban:
             effects.append(_effect(Action.BAN, case, now, chat=chat, sender=sender))
-        if decision is Decision.OVERTURN and case.removed:
+        if decision is Decision.OVERTURN and (chat.id, message.message_id) in removed(history):
             restore = _effect(
                 Action.RESTORE,
                 case,
@@ -122,6 +122,17 @@ def decision_effects(
     return _stamped(effects, now)
 
 
+def removed(history: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """``(chat id, message id)`` of every post a case's done deletions removed (its
+    own message, an album's items, the copies that joined it)."""
+    return {
+        (h["payload"]["chat"]["id"], message_id)
+        for h in history
+        if h["kind"] == Action.DELETE.value and h["state"] == "done" and h["payload"].get("chat")
+        for message_id in h["payload"].get("message_ids", ())
+    }
+
+
 def restore_copies(
     case: Case,
     copies: Iterable[tuple[Message, str]],
@@ -130,16 +141,11 @@ def restore_copies(
 ) -> list[Effect]:
     """An overturned case's copies (each with its restore caption) put back: those
     whose deletion was done."""
-    removed = {
-        (h["payload"]["chat"]["id"], message_id)
-        for h in history
-        if h["kind"] == Action.DELETE.value and h["state"] == "done" and h["payload"].get("chat")
-        for message_id in h["payload"].get("message_ids", ())
-    }
+    gone = removed(history)
     effects = [
         _effect(Action.RESTORE, case, now, chat=m.chat, text=caption, media=m.media)
         for m, caption in copies
-        if (m.chat.id, m.message_id) in removed
+        if (m.chat.id, m.message_id) in gone
     ]
     return _stamped(effects, now - timedelta(microseconds=1))
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageEnhance
 
 from core.bank_lists import entries_for_media
+from core.banks import Bank, Entry
 from core.media.hashing import hash_media
-from core.model import Chat, ChatKind, Decision, MediaRef, Message, Report, Sender
+from core.model import BankAction, Chat, ChatKind, Decision, MediaRef, Message, Report, Sender
 from core.store import SqlStore
 from core.texts import card_for
 from tests.conftest import encode
@@ -109,3 +110,24 @@ async def test_the_card_and_the_case_page_count_posts_and_chats(
         card = card_for(case, clock.now(), "en", UTC_ZONE)
         assert "7 posts of this item in 5 chat(s) (one decision acts on all)" in card.lines
         assert w.platform.of("update_card")  # the card posted once, then updated
+
+
+async def test_an_overturn_restores_only_the_posts_that_were_removed(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    async with world(store, clock, action=BankAction.REVIEW) as w:
+        original, copy = _reposts(w, 2)
+        await w.moderator.on_message(original)  # the review bank: left up, a case opened
+        copy_hash = hash_media(w.platform.files[copy.media[0].file_ref]).signals
+        await store.create_bank(Bank("exact"))
+        await store.add_entries(
+            "exact", [Entry("sha256", s.value) for s in copy_hash if s.signal_type == "sha256"]
+        )
+        await w.moderator.follow_banks()
+        await w.moderator.on_message(copy)  # listed exactly: deleted, and it joins the case
+        [case] = await store.list_cases()
+        assert case.copies == 2
+        assert w.platform.deleted == {(copy.chat.id, copy.message_id)}
+        await w.moderator.on_decision(case.id, Decision.OVERTURN, REVIEWER)
+        [(_, chat_id, *_)] = w.platform.of("restore")
+        assert chat_id == copy.chat.id  # the original was never removed
