@@ -32,7 +32,7 @@ _STATUS_FROM = {
 
 
 async def lock_banks(conn: AsyncConnection) -> None:
-    """Bank writes one at a time (PostgreSQL), so change ids become visible in order
+    """Bank writes one at a time, so change ids become visible in order
     and a follower that has seen change N has seen every change before it.
 
     Also: a bulk import grows the table inside one transaction, where the planner's
@@ -41,6 +41,10 @@ async def lock_banks(conn: AsyncConnection) -> None:
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({BANK_LOCK})"))
         await conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    else:  # SQLite: take the write lock first, waiting for it (busy timeout); a
+        # transaction that read before writing would fail at once if another
+        # connection wrote meanwhile ("database is locked")
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def log_change(

@@ -1,5 +1,6 @@
 """The store against a real SQLite file (WAL), through the Store port only."""
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from core.errors import ConfigError, InputError, StorageError
 from core.model import BankAction
 from core.signals import Thresholds
 from core.store import HEAD_REVISION, SqlStore, driver_url, open_store
+from core.writes import MarkProcessed
 from tests.core.store.old_schema import OLD_BANK, database_at
 from tests.fakes import FakeClock
 
@@ -110,6 +112,29 @@ async def test_large_adds_stream_in_batches(store: SqlStore) -> None:
     async for _ in store.iter_entries("a"):
         count += 1
     assert count == 9000
+
+
+async def test_bank_writes_wait_for_other_writers_instead_of_failing(store: SqlStore) -> None:
+    """The bot writes cases while the CLI or the dashboard adds entries: each waits
+    its turn ("database is locked" failed most adds on SQLite before)."""
+    await store.create_bank(Bank("busy"))
+    done = asyncio.Event()
+
+    async def other_writer() -> None:
+        i = 0
+        while not done.is_set():
+            await store.apply([MarkProcessed(f"update-{i}")])
+            i += 1
+            await asyncio.sleep(0)
+
+    writing = asyncio.create_task(other_writer())
+    try:
+        for k in range(60):
+            added = await store.add_entries("busy", [Entry("md5", f"{k:032x}")])
+            assert added.added == 1
+    finally:
+        done.set()
+        await writing
 
 
 async def test_enable_disable_and_list(store: SqlStore) -> None:
