@@ -24,7 +24,7 @@ such limit. One process does this at a time (the ``retroaction`` role).
 import asyncio
 import logging
 from array import array
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import takewhile
@@ -90,41 +90,43 @@ def recent_link(link: Link) -> Mapping[str, tuple[str, ...]]:
 class RecentLog:
     """The log's writer: messages nothing matched, written in batches (one
     transaction a second, not one per message: logging costs a live message
-    nothing it waits for)."""
+    nothing it waits for). While the store cannot be written, at most
+    ``_MAX_PENDING`` messages wait; the oldest go first."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._pending: list[LogRecent] = []
+        self._pending: deque[LogRecent] = deque(maxlen=_MAX_PENDING)
         self._task: asyncio.Task[None] | None = None
         self._dropped = 0
 
     def add(self, entry: LogRecent) -> None:
-        if len(self._pending) >= _MAX_PENDING:  # the store is down: bounded memory
-            self._pending.pop(0)
+        if len(self._pending) == _MAX_PENDING:  # the store is down: bounded memory
             self._dropped += 1
         self._pending.append(entry)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._later(), name="bf-recent-log")
 
     async def _later(self) -> None:
-        await asyncio.sleep(FLUSH_SECONDS)
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Write what is pending now (a failed write is logged and tried again later)."""
+        """Write a second from now; while writing fails, again a second later."""
         while self._pending:
-            batch, self._pending = self._pending[:_FLUSH_ROWS], self._pending[_FLUSH_ROWS:]
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self.flush()
+
+    async def flush(self) -> bool:
+        """Write what is pending now; False if the store refused (logged; the rows
+        wait for the next try)."""
+        while self._pending:
+            batch = [self._pending.popleft() for _ in range(min(_FLUSH_ROWS, len(self._pending)))]
             try:
                 await self._store.log_recent(batch)
             except BlockfirstError as exc:
-                self._pending[:0] = batch
+                self._pending.extendleft(reversed(batch))
                 log.warning("recent-content log not written (%s); trying again", exc)
-                if self._task is None or self._task.done():
-                    self._task = asyncio.create_task(self._later(), name="bf-recent-log")
-                return
+                return False
         if self._dropped:
             log.warning("recent-content log: %d message(s) dropped unwritten", self._dropped)
             self._dropped = 0
+        return True
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

@@ -6,20 +6,25 @@ import asyncio
 import hashlib
 import io
 import json
+import logging
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
 from core.bank_lists import entries_for_media
 from core.banks import Bank, Entry, EntryStatus
+from core.engine import retro
 from core.engine.config import EngineConfig
 from core.engine.moderator import Moderator
 from core.engine.retro import REACHED_BACK
+from core.errors import StorageError
 from core.matching.loader import load_matcher
 from core.media.hashing import hash_media
 from core.model import CaseState, Chat, ChatKind, Decision, MediaRef, Message, Report
 from core.store import SqlStore
 from core.store.schema import recent_items
+from core.writes import LogRecent
 from tests.conftest import encode
 from tests.core.engine_helpers import CHAT, HARMLESS, REVIEWER, USER, World, audit_of, photo, world
 from tests.fakes import FakeClock, FakePlatform
@@ -229,3 +234,40 @@ async def test_the_bank_following_loop_reaches_back_by_itself(
         finally:
             following.cancel()
         assert _deleted(w) == ["1"]
+
+
+class _FlakyStore:
+    """A store whose log writes fail until told otherwise."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.written: list[LogRecent] = []
+
+    async def log_recent(self, entries: list[LogRecent]) -> None:
+        if self.down:
+            raise StorageError("database is locked")
+        self.written += entries
+
+
+async def test_the_log_waits_while_the_store_is_down_and_bounds_what_waits(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(retro, "_MAX_PENDING", 5)
+    monkeypatch.setattr(retro, "FLUSH_SECONDS", 0.01)
+    store = _FlakyStore()
+    log = retro.RecentLog(store)  # type: ignore[arg-type]
+    item = [{"md5": ("0" * 32,)}]
+    entries = [LogRecent.of(_in("-100", str(i)), item, clock.now()) for i in range(8)]
+    with caplog.at_level(logging.WARNING):
+        for entry in entries:
+            log.add(entry)
+        await asyncio.sleep(0.05)  # tried, refused, tried again
+        assert "not written (database is locked)" in caplog.text
+        store.down = False
+        for _ in range(100):
+            if store.written:
+                break
+            await asyncio.sleep(0.01)
+    assert [e.message_id for e in store.written] == ["3", "4", "5", "6", "7"]  # the newest 5
+    assert "3 message(s) dropped unwritten" in caplog.text
+    await log.close()
