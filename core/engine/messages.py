@@ -100,10 +100,11 @@ class Messages:
         if reads_text(self._matcher):
             self._names.follow(self._matcher.version)
         links = message_links(message.text, message.links) if message.text or message.links else []
-        matches = self._matches(self._matcher, message, hashed, links)
         shadow: list[Match] = []
-        if self._matcher.has_shadow():
-            shadow = self._matches(self._matcher.shadowed(), message, hashed, links)
+        with self._matcher.remembering():  # banks in shadow: the same searches, once
+            matches = self._matches(self._matcher, message, hashed, links)
+            if self._matcher.has_shadow():
+                shadow = self._matches(self._matcher.shadowed(), message, hashed, links)
         self._stats.matching.observe(time.perf_counter() - started)
         if not matches:
             self._log(message, hashed, links)

@@ -6,7 +6,8 @@ queries; it follows bank changes without being rebuilt (``core.matching.loader``
 import bisect
 import copy
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from core.banks import Bank
@@ -124,6 +125,9 @@ class Matcher:
         self.trusted: set[int] = set()
         self.version = 0  # the last bank change (``Store.bank_changes``) applied
         self._shadow = False  # a view matching the banks in shadow (``shadowed``)
+        # Searches answered while ``remembering`` (shared with views made meanwhile).
+        self._memo: dict[tuple[tuple[str, bool], tuple[str, ...], int], list[IndexHit]] | None
+        self._memo = None
 
     def __len__(self) -> int:
         return sum(len(hits) for hits in self._hits.values())
@@ -160,6 +164,17 @@ class Matcher:
     def has_shadow(self) -> bool:
         """Whether any enabled bank is in shadow."""
         return any(bank.shadow for bank in self._banks.values())
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within: an index search asked again (one message matched live, then by
+        the ``shadowed`` view made inside) is answered from memory, not searched
+        twice. For synchronous code: the memory knows no bank change."""
+        self._memo = {}
+        try:
+            yield
+        finally:
+            self._memo = None
 
     def shadowed(self) -> "Matcher":
         """A view of this matcher that finds the block entries of banks in shadow (with
@@ -300,7 +315,12 @@ class Matcher:
         radius = self.widest(signal_type, act_only=act_only)
         if radius < 0:
             return []
-        return self._indexes[key].search(values, radius)
+        if self._memo is None:
+            return self._indexes[key].search(values, radius)
+        asked = (key, tuple(values), radius)
+        if asked not in self._memo:
+            self._memo[asked] = self._indexes[key].search(values, radius)
+        return self._memo[asked]
 
     def _classify(self, signal_type: type[SignalType], hit: _Hit, found: IndexHit) -> Match | None:
         bank = self._banks[hit.bank]

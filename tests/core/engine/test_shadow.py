@@ -3,6 +3,7 @@ have done (shadow cases, hidden from the queue unless asked for, never decided),
 and deletes nothing, until it is put live."""
 
 import hashlib
+from collections.abc import Sequence
 
 import pytest
 
@@ -10,7 +11,9 @@ from core.banks import Bank, Entry
 from core.cases import CaseFilter
 from core.errors import InputError
 from core.matching.loader import load_matcher
+from core.matching.matcher import Matcher
 from core.model import CaseState, Chat, ChatKind, Decision, MediaRef, Message
+from core.signals.indexes import IndexHit, SignalIndex
 from core.store import SqlStore
 from tests.core.engine_helpers import FLAT, HARMLESS, REVIEWER, USER, World, world
 from tests.fakes import FakeClock
@@ -114,3 +117,34 @@ async def test_allow_rules_of_a_shadow_bank_veto_nothing_live(
         queries = {"sha256": [FINE.value]}
         assert matcher.match(queries) == []
         assert matcher.shadowed().match(queries) == []
+
+
+class _Counting:
+    """An index that counts its searches (and answers as the one it wraps)."""
+
+    def __init__(self, index: SignalIndex) -> None:
+        self.index = index
+        self.searches = 0
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def search(self, values: Sequence[str], radius: int) -> list[IndexHit]:
+        self.searches += 1
+        return self.index.search(values, radius)
+
+
+def test_a_bank_in_shadow_costs_no_second_search_of_a_message() -> None:
+    matcher = Matcher([Bank("live"), Bank("tried", shadow=True)])
+    matcher.add("live", [(1, "md5", "1" * 32, False)])
+    matcher.add("tried", [(2, "md5", "2" * 32, False)])
+    counting = _Counting(matcher._indexes["md5", False])
+    matcher._indexes["md5", False] = counting  # type: ignore[assignment]
+    queries = {"md5": ["1" * 32, "2" * 32]}
+    with matcher.remembering():
+        live = matcher.match(queries)
+        shadow = matcher.shadowed().match(queries)
+    assert ([m.bank for m in live], [m.bank for m in shadow]) == (["live"], ["tried"])
+    assert counting.searches == 1
+    matcher.match(queries)  # outside: searched again (a bank may have changed since)
+    assert counting.searches == 2
