@@ -206,13 +206,22 @@ class ImageHashSignalType(PerceptualSignalType):
     bits = 64
     decisive = False
     _MIN_SET_BITS: ClassVar[int] = 4
-    _THUMBNAIL: ClassVar[tuple[int, int]] = (128, 128)
 
     @classmethod
-    def thumbnail(cls, image: "Image.Image") -> "Image.Image":
-        from PIL import Image  # noqa: PLC0415 (the hashing stack loads when hashing)
+    @abstractmethod
+    def hash_thumbnail(cls, thumbnail: "Image.Image") -> Signal:
+        """The hash of an image's ``gray_thumbnail``."""
 
-        return image.convert("L").resize(cls._THUMBNAIL, Image.Resampling.BOX)
+    @classmethod
+    def hash_image(cls, image: "Image.Image") -> Signal:
+        from core.media.decode import gray_thumbnail  # noqa: PLC0415 (the hashing stack)
+
+        return cls.hash_thumbnail(gray_thumbnail(image))
+
+    @classmethod
+    def analyse(cls, media: "DecodedMedia") -> tuple[Signal, list[str]]:
+        first, *frames = (cls.hash_thumbnail(t) for t in media.gray_thumbnails)
+        return first, _unique(s.value for s in (first, *frames) if cls.trusted(s))
 
     @classmethod
     def _check_value(cls, value: str) -> None:

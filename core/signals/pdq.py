@@ -1,13 +1,14 @@
 """Meta's PDQ: the 256-bit perceptual hash that shared lists (StopNCII, GIFCT,
 ThreatExchange/HMA) carry.
 
-Stored hashes are the plain ones, hashed like python-threatexchange does (RGB
-pixels into ``pdqhash.compute``). Queries also try the eight dihedral variants
-(mirrors, 90-degree rotations) and the image without uniform borders, so a
-flipped, rotated or letterboxed copy still matches.
+Stored hashes are the plain ones, with the arithmetic of Meta's reference that
+python-threatexchange runs (``pdq_math``: the same bits as ``pdqhash.compute``
+on the same pixels, in a fifth of the time). Queries also try the eight
+dihedral variants (mirrors, 90-degree rotations) and the image without uniform
+borders, so a flipped, rotated or letterboxed copy still matches.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.errors import InputError
 from core.model import Signal
@@ -34,35 +35,27 @@ class Pdq(PerceptualSignalType):
 
     @classmethod
     def hash_image(cls, image: "Image.Image") -> Signal:
-        import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
-        import pdqhash  # noqa: PLC0415
+        from core.signals import pdq_math  # noqa: PLC0415 (the hashing stack loads when hashing)
 
-        vector, quality = pdqhash.compute(np.asarray(image))
-        return Signal(cls.name, _hex(vector), int(quality))
+        (value,), quality = pdq_math.hashes(pdq_math.luma(image), dihedral=False)
+        return Signal(cls.name, value, quality)
 
     @classmethod
     def analyse(cls, media: "DecodedMedia") -> tuple[Signal, list[str]]:
-        import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
-        import pdqhash  # noqa: PLC0415
-
-        from core.media.decode import strip_uniform_border  # noqa: PLC0415
+        from core.media.decode import uniform_border  # noqa: PLC0415 (the hashing stack)
+        from core.signals import pdq_math  # noqa: PLC0415
 
         # One pass gives all eight orientations; the first is the plain hash.
-        vectors, quality = pdqhash.compute_dihedral(np.asarray(media.image))
-        signal = Signal(cls.name, _hex(vectors[0]), int(quality))
-        values = [_hex(v) for v in vectors] if cls.trusted(signal) else []
-        cropped = strip_uniform_border(media.image)
-        if cropped is not None:
-            vectors, quality = pdqhash.compute_dihedral(np.asarray(cropped))
+        plane = pdq_math.luma(media.image)
+        values, quality = pdq_math.hashes(plane, dihedral=True)
+        signal = Signal(cls.name, values[0], quality)
+        queries = values if cls.trusted(signal) else []
+        box = uniform_border(media.image)
+        if box is not None:  # the letterboxed picture: its luma is the plane's crop
+            left, top, right, bottom = box
+            inner, quality = pdq_math.hashes(plane[top:bottom, left:right], dihedral=True)
             if quality >= cls.min_quality:
-                values.extend(_hex(v) for v in vectors)
+                queries.extend(inner)
         frames = (cls.hash_image(frame) for frame in media.frames)
-        values.extend(s.value for s in frames if cls.trusted(s))
-        return signal, list(dict.fromkeys(values))
-
-
-def _hex(vector: Any) -> str:
-    """pdqhash's bit vector as hex, first bit most significant (as pytx writes it)."""
-    import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
-
-    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()
+        queries.extend(s.value for s in frames if cls.trusted(s))
+        return signal, list(dict.fromkeys(queries))

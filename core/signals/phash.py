@@ -28,11 +28,11 @@ class PHash(ImageHashSignalType):
     thresholds = Thresholds(act=8, review=12)
 
     @classmethod
-    def hash_image(cls, image: "Image.Image") -> Signal:
+    def hash_thumbnail(cls, thumbnail: "Image.Image") -> Signal:
         import numpy as np  # noqa: PLC0415 (the hashing stack loads when hashing)
         from PIL import Image  # noqa: PLC0415
 
-        small = cls.thumbnail(image).resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)
+        small = thumbnail.resize((_SIDE, _SIDE), Image.Resampling.LANCZOS)
         dct = _dct_rows()
         # Rounded: a flat direction's coefficients are zero in scipy's DCT and
         # rounding noise in a matrix product, which would make up bits.

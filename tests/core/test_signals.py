@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from core.errors import InputError
-from core.media.decode import decode_image
+from core.media.decode import decode_image, gray_thumbnail
 from core.media.hashing import hash_media
 from core.signals import (
     SIGNAL_TYPES,
@@ -244,9 +244,11 @@ def test_unknown_signal_type_lists_the_known_ones() -> None:
     assert get_signal_type(" PDQ ") is Pdq
 
 
-def test_phash_is_imagehashs_phash_bit_for_bit() -> None:
-    """Our DCT without scipy gives imagehash's bits: on noise, gradients (where a
-    flat direction's coefficients are zero), flat colours and the test photographs."""
+@pytest.mark.parametrize("name", ["phash", "dhash"])
+def test_64_bit_hashes_are_imagehashs_bit_for_bit(name: str) -> None:
+    """Without imagehash (or scipy) we get its bits on our thumbnail: on noise,
+    gradients (where a flat direction's coefficients are zero), flat colours and
+    the test photographs."""
     import imagehash
     import numpy as np
 
@@ -259,7 +261,8 @@ def test_phash_is_imagehashs_phash_bit_for_bit() -> None:
     images += [Image.fromarray(ramp), Image.fromarray(ramp.T.copy())]
     images += [Image.new("RGB", (90, 90), (i, 2 * i % 256, 3)) for i in range(0, 255, 51)]
     images += [load_photo(name) for name in ("astronaut", "coffee", "chelsea")]
-    kind = SIGNAL_TYPES["phash"]
+    kind = SIGNAL_TYPES[name]
+    reference = {"phash": imagehash.phash, "dhash": imagehash.dhash}[name]
     for image in images:
-        expected = str(imagehash.phash(kind.thumbnail(image)))
+        expected = str(reference(gray_thumbnail(image)))
         assert kind.hash_image(image).value == expected

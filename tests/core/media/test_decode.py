@@ -4,10 +4,10 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageChops
 
 from core.errors import InputError
-from core.media.decode import MediaLimits, decode_image, strip_uniform_border
+from core.media.decode import MediaLimits, decode_image, uniform_border
 from core.media.hashing import hash_media
 from tests.conftest import encode, load_photo
 
@@ -99,9 +99,7 @@ def test_large_images_are_reduced_but_not_below_min_side(fmt: str) -> None:
 def test_letterbox_bars_are_stripped() -> None:
     boxed = Image.new("RGB", (451, 500), (3, 3, 3))
     boxed.paste(PHOTO, (0, 100))
-    stripped = strip_uniform_border(boxed)
-    assert stripped is not None
-    assert stripped.size == PHOTO.size
+    assert uniform_border(boxed) == (0, 100, 451, 400)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +108,44 @@ def test_letterbox_bars_are_stripped() -> None:
     ids=["photo-without-bars", "flat-image"],
 )
 def test_nothing_is_stripped_without_a_letterbox(image: Image.Image) -> None:
-    assert strip_uniform_border(image) is None
+    assert uniform_border(image) is None
+
+
+def _border_of_whole_image(image: Image.Image, tolerance: int = 16) -> object:
+    """``uniform_border`` without its edge check: every pixel compared."""
+    background = Image.new("RGB", image.size, image.getpixel((0, 0)))
+    table = [0 if v <= tolerance else 255 for v in range(256)] * 3
+    box = ImageChops.difference(image, background).point(table).getbbox()
+    width, height = image.size
+    if box is None or box == (0, 0, width, height):
+        return None
+    left, top, right, bottom = box
+    return None if right - left < width // 4 or bottom - top < height // 4 else box
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bars=st.tuples(*[st.integers(0, 30)] * 4),
+    colour=st.tuples(*[st.integers(0, 255)] * 3),
+    noise=st.integers(0, 24),
+    seed=st.integers(0, 2**16),
+)
+def test_the_edge_check_finds_every_border_the_whole_image_does(
+    bars: tuple[int, int, int, int], colour: tuple[int, int, int], noise: int, seed: int
+) -> None:
+    """Bars of any colour on any sides, with compression-like noise (sometimes
+    past the tolerance): the edges alone decide 'no border' exactly when the
+    whole comparison does."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    left, top, right, bottom = bars
+    pixels = np.empty((60 + top + bottom, 80 + left + right, 3), dtype=np.int16)
+    pixels[:] = colour
+    pixels[top : top + 60, left : left + 80] = np.asarray(PHOTO.resize((80, 60)))
+    pixels += rng.integers(-noise, noise + 1, pixels.shape, dtype=np.int16)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    assert uniform_border(image) == _border_of_whole_image(image)
 
 
 _SEEDS = [encode(PHOTO.resize((64, 48)), fmt) for fmt in ("JPEG", "PNG", "GIF", "WEBP", "TIFF")]
