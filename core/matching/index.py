@@ -172,21 +172,29 @@ class HammingIndex:
         q = np.ascontiguousarray(query, dtype=np.uint8).reshape(-1)
         if q.size != self._nbytes:
             raise ValueError(f"query must have {self._nbytes} bytes, not {q.size}")
-        if radius < 0 or len(self) == 0:
-            return []
+        return self.search_many(q[None, :], radius)[0]
+
+    def search_many(self, queries: npt.ArrayLike, radius: int) -> list[list[tuple[int, int]]]:
+        """``search`` of each row of ``queries`` (shape (k, bits // 8)), answered
+        together: one pass of array work per segment for all of them (a picture's
+        eight orientations are searched at once), not one per query."""
+        qs = self._as_rows(queries)
+        if radius < 0 or len(self) == 0 or len(qs) == 0:
+            return [[] for _ in range(len(qs))]
         plan = _probe_plan(self._chunks, min(radius, self.bits))
-        ids: list[_I64] = []
-        dists: list[_I64] = []
+        found: list[tuple[_I64, _I64, _I64]] = []
         for seg in self._segments:
-            positions = self._candidates(seg, q, plan)
-            found, dist = _within(seg.rows, positions, q, radius)
-            ids.append(found + seg.start)
-            dists.append(dist)
-        pending = self._pending[: self._pending_size]
-        found, dist = _within(pending, np.arange(self._pending_size, dtype=np.int64), q, radius)
-        ids.append(found + self._sealed)
-        dists.append(dist)
-        return _nearest_first(np.concatenate(ids), np.concatenate(dists))
+            owners, positions = self._candidates(seg, qs, plan)
+            owners, positions, dist = _within(seg.rows, owners, positions, qs, radius)
+            found.append((owners, positions + seg.start, dist))
+        size = self._pending_size
+        every = np.arange(size, dtype=np.int64)
+        owners, positions, dist = _within(
+            self._pending[:size], np.repeat(np.arange(len(qs)), size), np.tile(every, len(qs)),
+            qs, radius,
+        )  # fmt: skip
+        found.append((owners, positions + self._sealed, dist))
+        return _nearest_first(len(qs), *(np.concatenate(part) for part in zip(*found, strict=True)))
 
     def _starts(self) -> list[int]:
         return [seg.start for seg in self._segments]
@@ -248,52 +256,66 @@ class HammingIndex:
             np.cumsum(np.bincount(key, minlength=_BUCKETS), out=offsets[c, 1:])
         return Segment(start, start + n, rows, tables, offsets.reshape(-1))
 
-    def _candidates(self, seg: Segment, q: _U8, plan: _ProbePlan) -> _I64:
-        """Positions in ``seg`` that may be within the radius of ``q`` (a superset)."""
-        n = seg.stop - seg.start
+    def _candidates(self, seg: Segment, qs: _U8, plan: _ProbePlan) -> tuple[_I64, _I64]:
+        """For ``qs`` (k queries), the query and position in ``seg`` of every entry
+        that may be within the radius of that query (a superset)."""
+        n, k = seg.stop - seg.start, len(qs)
         if plan.brute:
-            return np.arange(n, dtype=np.int64)
-        qkeys = q.view(">u2").astype(np.int64)
+            return np.repeat(np.arange(k), n), np.tile(np.arange(n, dtype=np.int64), k)
+        qkeys = qs.view(">u2").astype(np.int64)  # (k, chunks)
         n_probes = len(plan.masks)
-        probes = ((qkeys[:, None] ^ plan.masks) + _TABLE_BASES[: self._chunks]).reshape(-1)
+        tables = _TABLE_BASES[: self._chunks]
+        probes = ((qkeys[:, :, None] ^ plan.masks) + tables).reshape(-1)
         starts = seg.offsets[probes].astype(np.int64)
         lengths = seg.offsets[probes + 1].astype(np.int64) - starts
         ends = np.cumsum(lengths)
         total = int(ends[-1])
         if total == 0:
-            return np.zeros(0, dtype=np.int64)
-        table_of_probe = np.repeat(np.arange(self._chunks, dtype=np.int64) * n, n_probes)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        table_of_probe = np.tile(np.repeat(np.arange(self._chunks) * n, n_probes), k)
         flat = np.repeat(starts + table_of_probe - (ends - lengths), lengths)
         entries = seg.tables.reshape(-1).take(flat + np.arange(total))
-        partner = np.repeat(qkeys[np.arange(self._chunks) ^ 1] >> 8, n_probes)
-        allowed = np.tile(plan.allowed, self._chunks)
+        partner = np.repeat((qkeys[:, np.arange(self._chunks) ^ 1] >> 8).reshape(-1), n_probes)
+        allowed = np.tile(plan.allowed, self._chunks * k)
         differs = np.bitwise_count((entries >> _POSITION_BITS) ^ np.repeat(partner, lengths))
         keep = differs <= np.repeat(allowed, lengths)
+        owners = np.repeat(np.arange(k), self._chunks * n_probes)
         positions: _I64 = (entries[keep] & _POSITION_MASK).astype(np.int64)
-        return positions
+        return np.repeat(owners, lengths)[keep], positions
 
 
-def _within(rows: _U64, positions: _I64, q: _U8, radius: int) -> tuple[_I64, _I64]:
-    """Of ``positions`` in ``rows``, those within ``radius`` of ``q``, and their distances."""
+def _within(
+    rows: _U64, owners: _I64, positions: _I64, qs: _U8, radius: int
+) -> tuple[_I64, _I64, _I64]:
+    """Of the candidates (query ``owners[i]``, ``positions[i]`` in ``rows``), those
+    within ``radius`` of their query: owners, positions and distances."""
     if positions.size == 0:
-        return positions, positions
-    qwords = q.view(np.uint64).tolist()
+        return owners, positions, positions
+    qwords = qs.view(np.uint64)[owners]
     picked = rows.take(positions, axis=0, mode="clip")  # a damaged table: misses, no error
-    dist = np.bitwise_count(picked[:, 0] ^ np.uint64(qwords[0])).astype(np.int64)
-    for w in range(1, len(qwords)):
-        dist += np.bitwise_count(picked[:, w] ^ np.uint64(qwords[w]))
+    dist = np.bitwise_count(picked[:, 0] ^ qwords[:, 0]).astype(np.int64)
+    for w in range(1, qwords.shape[1]):
+        dist += np.bitwise_count(picked[:, w] ^ qwords[:, w])
     keep = dist <= radius
-    return positions[keep], dist[keep]
+    return owners[keep], positions[keep], dist[keep]
 
 
-def _nearest_first(ids: _I64, dist: _I64) -> list[tuple[int, int]]:
-    """Each id once (a candidate may come from several tables), nearest first."""
+def _nearest_first(k: int, owners: _I64, ids: _I64, dist: _I64) -> list[list[tuple[int, int]]]:
+    """Per query, each id once (a candidate may come from several tables), nearest
+    first, then by id."""
+    answers: list[list[tuple[int, int]]] = [[] for _ in range(k)]
     if ids.size == 0:
-        return []
-    unique, first = np.unique(ids, return_index=True)
-    found = dist[first]
-    order = np.lexsort((unique, found))
-    return list(zip(unique[order].tolist(), found[order].tolist(), strict=True))
+        return answers
+    order = np.lexsort((ids, dist, owners))
+    owners, ids, dist = owners[order], ids[order], dist[order]
+    # An id found through several tables has one distance, so its copies are
+    # next to each other: keep the first.
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = (owners[1:] != owners[:-1]) | (ids[1:] != ids[:-1])
+    hits = zip(owners[first].tolist(), ids[first].tolist(), dist[first].tolist(), strict=True)
+    for owner, found, distance in hits:
+        answers[owner].append((found, distance))
+    return answers
 
 
 _TABLE_BASES = (np.arange(64, dtype=np.int64) * (_BUCKETS + 1))[:, None]

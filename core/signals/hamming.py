@@ -32,11 +32,14 @@ class HammingHashes:
         self._index.seal()
 
     def search(self, values: Sequence[str], radius: int) -> list[IndexHit]:
-        found = []
-        for value in values:
-            query = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
-            found += [IndexHit(i, d) for i, d in self._index.search(query, radius)]
-        return found
+        """Each value's hits, in the order of ``values``, searched together."""
+        if not values:
+            return []
+        if any(len(value) != 2 * self._bytes for value in values):
+            raise ValueError(f"each query must have {self._bytes} bytes")
+        raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
+        answers = self._index.search_many(raw.reshape(len(values), self._bytes), radius)
+        return [IndexHit(i, d) for answer in answers for i, d in answer]
 
     def value(self, index_id: int) -> str:
         return self._index.hex(index_id)

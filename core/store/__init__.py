@@ -71,6 +71,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _pool(driver: str) -> dict[str, Any]:
+    """Connection pool settings. A SQLite connection is a file and a thread:
+    never dropped by a server, so no ping before each use, and enough kept open
+    for a burst of messages (SQLAlchemy's default keeps 5 and closes the rest
+    on return, and each new one starts a thread and its pragmas). A server's
+    connection can die between uses: pinged first."""
+    if driver.startswith("sqlite"):
+        return {"pool_size": 32, "max_overflow": 32, "pool_pre_ping": False}
+    return {"pool_pre_ping": True}
+
+
 def _upgrade(sync_conn: sa.Connection) -> None:
     from alembic import command  # noqa: PLC0415 (only a store being migrated needs it)
     from alembic.config import Config  # noqa: PLC0415
@@ -102,7 +113,7 @@ async def open_store(
         raise StorageError(
             f"no database at {path} (is the --db path right? 'blockfirst db migrate' creates one)"
         )
-    engine = create_async_engine(driver, connect_args={"timeout": 30}, pool_pre_ping=True)
+    engine = create_async_engine(driver, connect_args={"timeout": 30}, **_pool(driver))
     if driver.startswith("sqlite"):
         sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     try:

@@ -4,11 +4,11 @@ process on the store."""
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.api_tokens import ApiToken
 from core.errors import InputError
+from core.store import dialect
 from core.store.base import storage_errors
 from core.store.codec import token_from_row, token_row
 from core.store.schema import api_tokens, api_usage
@@ -62,14 +62,13 @@ class TokenTables:
         now, across every process. Minutes before the last are dropped as it goes."""
         with storage_errors("counting API use"):
             async with self._engine.begin() as conn:
-                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
                 row = {"token": token, "minute": minute, "uses": uses}
-                upsert = dialect.insert(api_usage).values(row)
-                upsert = upsert.on_conflict_do_update(
+                stmt = dialect.upsert(conn, api_usage).values(row)
+                stmt = stmt.on_conflict_do_update(
                     index_elements=["token", "minute"],
-                    set_={"uses": api_usage.c.uses + upsert.excluded.uses},
+                    set_={"uses": api_usage.c.uses + stmt.excluded.uses},
                 ).returning(api_usage.c.uses)
-                count = int((await conn.execute(upsert)).scalar_one())
+                count = int((await conn.execute(stmt)).scalar_one())
                 await conn.execute(
                     sa.delete(api_usage).where(
                         api_usage.c.token == token, api_usage.c.minute < minute - 1

@@ -72,6 +72,27 @@ def test_sealed_segments_and_pending_rows_all_answer(bits: int, radius: int) -> 
         assert as_pairs(index.search(query, radius)) == brute_force(rows, query, radius)
 
 
+@pytest.mark.parametrize("bits", [64, 256])
+@pytest.mark.parametrize("radius", [0, 12, 31, 63])
+def test_queries_searched_together_answer_as_each_alone(bits: int, radius: int) -> None:
+    """search_many over segments and pending rows: per query, the brute-force
+    answer in search's order (near-duplicates, random queries, a repeated query)."""
+    rng = np.random.default_rng(bits * radius + 1)
+    rows = rng.integers(0, 256, size=(12_000, bits // 8), dtype=np.uint8)
+    index = HammingIndex(bits)
+    for chunk in np.array_split(rows, [4096, 9000, 11_990]):
+        index.add(chunk)
+    picks = rng.integers(len(rows), size=7)
+    queries = [near(rng, rows[i], int(rng.integers(0, radius + 4))) for i in picks]
+    queries += [rng.integers(0, 256, bits // 8, dtype=np.uint8), queries[0]]
+    answers = index.search_many(np.stack(queries), radius)
+    assert len(answers) == len(queries)
+    for query, answer in zip(queries, answers, strict=True):
+        assert answer == index.search(query, radius)
+        assert as_pairs(answer) == brute_force(rows, query, radius)
+    assert index.search_many(np.zeros((0, bits // 8), np.uint8), radius) == []
+
+
 def test_results_are_nearest_first_then_by_id() -> None:
     index = HammingIndex(64)
     rows = np.array([[0, 0, 0, 0, 0, 0, 0, 7], [0] * 8, [0, 0, 0, 0, 0, 0, 0, 1]], dtype=np.uint8)
