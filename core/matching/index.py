@@ -272,16 +272,21 @@ class HammingIndex:
         total = int(ends[-1])
         if total == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # Per probe, then gathered per candidate (one repeat; the rest are gathers
+        # from small arrays): where its bucket starts in the flattened tables, and
+        # the partner byte and the bits it may differ in, packed in one integer.
         table_of_probe = np.tile(np.repeat(np.arange(self._chunks) * n, n_probes), k)
-        flat = np.repeat(starts + table_of_probe - (ends - lengths), lengths)
-        entries = seg.tables.reshape(-1).take(flat + np.arange(total))
-        partner = np.repeat((qkeys[:, np.arange(self._chunks) ^ 1] >> 8).reshape(-1), n_probes)
-        allowed = np.tile(plan.allowed, self._chunks * k)
-        differs = np.bitwise_count((entries >> _POSITION_BITS) ^ np.repeat(partner, lengths))
-        keep = differs <= np.repeat(allowed, lengths)
-        owners = np.repeat(np.arange(k), self._chunks * n_probes)
+        shift = starts + table_of_probe - (ends - lengths)
+        partner = np.repeat(qkeys[:, np.arange(self._chunks) ^ 1] >> 8, n_probes, axis=1)
+        test = (partner.reshape(-1) << 8) | np.tile(plan.allowed, self._chunks * k)
+        probe_of = np.repeat(np.arange(len(probes)), lengths)
+        entries = seg.tables.reshape(-1).take(shift.take(probe_of) + np.arange(total))
+        tests = test.take(probe_of)
+        differs = np.bitwise_count((entries >> _POSITION_BITS) ^ (tests >> 8))
+        keep = differs <= (tests & 0xFF)
+        owners = probe_of[keep] // (self._chunks * n_probes)
         positions: _I64 = (entries[keep] & _POSITION_MASK).astype(np.int64)
-        return np.repeat(owners, lengths)[keep], positions
+        return owners, positions
 
 
 def _within(
