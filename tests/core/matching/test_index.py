@@ -163,3 +163,26 @@ def test_a_bulk_load_sealed_at_the_end_answers_like_one_sealed_as_it_goes() -> N
     bulk.seal()
     for query, unsealed in zip(probes, before, strict=True):
         assert bulk.search(query, 31) == streamed.search(query, 31) == unsealed
+
+
+def test_hex_hashes_searched_together_keep_each_values_hits_in_order() -> None:
+    """HammingHashes.search: every value's hits, value by value (a picture's
+    orientations at once), and a value of the wrong length is refused, not
+    read across its neighbour."""
+    from core.signals.hamming import HammingHashes
+    from core.signals.indexes import IndexHit
+
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 256, size=(5000, 32), dtype=np.uint8)
+    hashes = HammingHashes(256)
+    hashes.add([bytes(row).hex() for row in rows])
+    values = [bytes(near(rng, rows[i], 5)).hex() for i in (10, 20, 10)]
+    expected = [
+        IndexHit(i, d)
+        for value in values
+        for d, i in brute_force(rows, np.frombuffer(bytes.fromhex(value), np.uint8), 31)
+    ]
+    assert hashes.search(values, 31) == expected
+    assert hashes.search([], 31) == []
+    with pytest.raises(ValueError, match="32 bytes"):
+        hashes.search([values[0][:-2], values[1] + "00"], 31)
