@@ -214,7 +214,7 @@ class ImageHashSignalType(PerceptualSignalType):
 
     @classmethod
     def hash_image(cls, image: "Image.Image") -> Signal:
-        from core.media.decode import gray_thumbnail  # noqa: PLC0415 (the hashing stack)
+        from core.media.pictures import gray_thumbnail  # noqa: PLC0415 (the hashing stack)
 
         return cls.hash_thumbnail(gray_thumbnail(image))
 

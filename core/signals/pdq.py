@@ -42,7 +42,7 @@ class Pdq(PerceptualSignalType):
 
     @classmethod
     def analyse(cls, media: "DecodedMedia") -> tuple[Signal, list[str]]:
-        from core.media.decode import uniform_border  # noqa: PLC0415 (the hashing stack)
+        from core.media.pictures import uniform_border  # noqa: PLC0415 (the hashing stack)
         from core.signals import pdq_math  # noqa: PLC0415
 
         # One pass gives all eight orientations; the first is the plain hash.

@@ -5,8 +5,9 @@ import pytest
 from PIL import Image, ImageOps
 
 from core.errors import InputError
-from core.media.decode import decode_image, gray_thumbnail
+from core.media.decode import decode_image
 from core.media.hashing import hash_media
+from core.media.pictures import gray_thumbnail
 from core.signals import (
     SIGNAL_TYPES,
     ExactSignalType,

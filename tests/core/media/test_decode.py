@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from core.errors import InputError
-from core.media.decode import MediaLimits, decode_image, uniform_border
+from core.media.decode import MediaLimits, decode_image
 from core.media.hashing import hash_media
+from core.media.pictures import uniform_border
 from tests.conftest import encode, load_photo
 
 PHOTO = load_photo("chelsea")  # 451 x 300
