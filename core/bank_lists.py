@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.banks import Entry, EntryStatus
 from core.errors import InputError
-from core.formats import BadRow, ListFormat, Row, Skipped, write_hash_list
+from core.formats import BadRow, ListFormat, Row, write_hash_list
 from core.model import MediaSignals
 from core.ports import AddResult, BankStore
 from core.signals import SIGNAL_TYPES, PerceptualSignalType
@@ -86,16 +86,16 @@ async def import_rows(
         for row in rows:
             if progress is not None:
                 progress()
-            if isinstance(row, BadRow):
+            if isinstance(row, Entry):  # first: nearly every row is one
+                yield row
+            elif isinstance(row, BadRow):
                 if strict:
                     raise InputError(f"{row} (--strict: nothing was imported)")
                 report.bad += 1
                 if len(report.bad_examples) < _EXAMPLES:
                     report.bad_examples.append(row)
-            elif isinstance(row, Skipped):
+            else:  # Skipped
                 report.skipped += 1
-            else:
-                yield row
 
     result = await store.add_entries(bank, good_entries(), added_by=added_by)
     report.added, report.duplicates, report.tombstoned = (

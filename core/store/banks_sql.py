@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.ports import AddResult, BankSummary, Clock
 from core.store.base import storage_errors
 from core.store.codec import bank_from_row, bank_row, entry_from_row, value_key
-from core.store.entry_writer import EntryWriter
+from core.store.entry_writer import EntryWriter, HeapFreeze
 from core.store.schema import bank_changes, bank_entries, banks
 
 __all__ = ["BankTables", "bank_id_of", "lock_banks", "log_change"]
@@ -136,9 +136,12 @@ class BankTables:
                 writer = await EntryWriter.open(conn, bank_id, now, added_by)
                 rows = iter(entries)
                 read = 0
-                while batch := list(islice(rows, _WRITE_BATCH)):
-                    await writer.stage(batch)
-                    read += len(batch)
+                with HeapFreeze() as heap:
+                    while batch := list(islice(rows, _WRITE_BATCH)):
+                        await writer.stage(batch)
+                        read += len(batch)
+                        if read >= _WRITE_BATCH:
+                            heap.now()
                 added, tombstoned, first, last = await writer.merge(read)
                 result = AddResult(added, read - added - tombstoned, tombstoned)
                 if added:

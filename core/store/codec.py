@@ -57,7 +57,7 @@ __all__ = [
     "value_key",
 ]
 
-_KEY_MAX = 128  # bank_entries.value_key
+KEY_MAX = 128  # bank_entries.value_key
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -307,7 +307,7 @@ def _at(value: Any) -> datetime:
 def value_key(value: str) -> str:
     """What uniqueness and lookups use: the value, or ``sha256:`` and the digest of a
     value too long for an index (a vPDQ frame list)."""
-    if len(value) <= _KEY_MAX:
+    if len(value) <= KEY_MAX:
         return value
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
