@@ -12,6 +12,7 @@ from core.errors import ConfigError, StorageError
 from core.ports import Clock, SystemClock
 from core.storage_url import DEFAULT_URL
 from core.store.sql import SqlStore
+from core.store.transactions import sqlite_pragmas
 
 __all__ = [
     "DEFAULT_URL",
@@ -64,13 +65,6 @@ def redacted(url: str) -> str:
         return url.rsplit("@", maxsplit=1)[-1]
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
 def _pool(driver: str) -> dict[str, Any]:
     """Connection pool settings. A SQLite connection is a file and a thread:
     never dropped by a server, so no ping before each use, and enough kept open
@@ -115,7 +109,7 @@ async def open_store(
         )
     engine = create_async_engine(driver, connect_args={"timeout": 30}, **_pool(driver))
     if driver.startswith("sqlite"):
-        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     try:
         try:
             async with engine.begin() as conn:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audit import AuditRecord
 from core.cases import Case
@@ -66,17 +65,15 @@ class _Batch:
         return self.aliases.get(case_id, case_id)
 
 
-async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list[Any]:
+def apply_ops(conn: sa.Connection, ops: list[Op], now: datetime) -> list[Any]:
     batch = _Batch(now, [None] * len(ops))
-    await _claim_updates(conn, [op.key for op in ops if isinstance(op, MarkProcessed)], now)
-    await _open_cases(
-        conn, [(i, op) for i, op in enumerate(ops) if isinstance(op, OpenCase)], batch
-    )
+    _claim_updates(conn, [op.key for op in ops if isinstance(op, MarkProcessed)], now)
+    _open_cases(conn, [(i, op) for i, op in enumerate(ops) if isinstance(op, OpenCase)], batch)
     audits: list[tuple[int, AuditRecord]] = []
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for i, op in enumerate(ops):
         if isinstance(op, JudgeEntries):
-            disputed = await judge(conn, op, now)
+            disputed = judge(conn, op, now)
             batch.results[i] = [entry_id for entry_id, _ in disputed]
             audits += [(-1, record) for _, record in disputed]
         if isinstance(op, Audit):
@@ -86,13 +83,13 @@ async def apply_ops(conn: AsyncConnection, ops: list[Op], now: datetime) -> list
             updates[tuple(sorted(values))].append({"b_id": batch.case_id(op.case_id), **values})
         elif not isinstance(op, OpenCase | CountHits | Quarantine | JudgeEntries):
             batch.results[i] = _collect(op, batch)
-    await _write(conn, batch.rows)
-    await count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
-    await quarantine(conn, [op for op in ops if isinstance(op, Quarantine)], now)
+    _write(conn, batch.rows)
+    count_hits(conn, [op for op in ops if isinstance(op, CountHits)])
+    quarantine(conn, [op for op in ops if isinstance(op, Quarantine)], now)
     for columns, rows in updates.items():
         stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
-        await conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
-    entries = await append_audit(conn, [record for _, record in audits], now)
+        conn.execute(stmt.values({c: sa.bindparam(c) for c in columns}), rows)
+    entries = append_audit(conn, [record for _, record in audits], now)
     for (i, _), entry in zip(audits, entries, strict=True):
         if i >= 0:
             batch.results[i] = entry
@@ -148,7 +145,7 @@ def _collect(op: Op, batch: _Batch) -> Any:
     return None
 
 
-async def _claim_updates(conn: AsyncConnection, keys: list[str], now: datetime) -> None:
+def _claim_updates(conn: sa.Connection, keys: list[str], now: datetime) -> None:
     """Record the updates this write acts on, first: a key another writer (process)
     recorded already means that update was handled there, and this whole write is
     refused (the group commit then retries its other parts alone)."""
@@ -157,12 +154,12 @@ async def _claim_updates(conn: AsyncConnection, keys: list[str], now: datetime) 
     if len(set(keys)) < len(keys):
         raise AlreadyProcessed("one update twice in one write")
     insert = insert_ignoring_duplicates(conn, processed_updates).returning(processed_updates.c.key)
-    claimed = (await conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
+    claimed = (conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
     if len(claimed) < len(keys):
         raise AlreadyProcessed(f"{len(keys) - len(claimed)} update(s) handled elsewhere")
 
 
-async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
+def _write(conn: sa.Connection, rows: dict[str, list[dict[str, Any]]]) -> None:
     finish = (
         sa.update(outbox)
         .where(outbox.c.id == sa.bindparam("b_id"))
@@ -183,12 +180,10 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
     }
     for name, statement in statements.items():
         if rows.get(name):
-            await conn.execute(statement, rows[name])
+            conn.execute(statement, rows[name])
 
 
-async def _add_copies(
-    conn: AsyncConnection, copies: list[tuple[Case, Message]], batch: _Batch
-) -> None:
+def _add_copies(conn: sa.Connection, copies: list[tuple[Case, Message]], batch: _Batch) -> None:
     """Record each copy (a message of an open case's item), then count each case's
     posts and chats again: one statement for every case (each statement is
     three round trips to SQLite's thread; this took four per case)."""
@@ -203,7 +198,7 @@ async def _add_copies(
         }
         for case, message in copies
     ]
-    await conn.execute(sa.insert(case_copies), rows)
+    conn.execute(sa.insert(case_copies), rows)
     cc = case_copies.c
     of_case = cc.case_id == sa.bindparam("b_id")
     chats = sa.union(
@@ -218,10 +213,10 @@ async def _add_copies(
         )
     )
     homes = {case.id: ":".join(case.target.split(":")[:2]) for case, _ in copies}
-    await conn.execute(recount, [{"b_id": id_, "home": home} for id_, home in homes.items()])
+    conn.execute(recount, [{"b_id": id_, "home": home} for id_, home in homes.items()])
 
 
-async def _keep_keys(conn: AsyncConnection, opens: list[OpenCase], fresh: set[str]) -> None:
+def _keep_keys(conn: sa.Connection, opens: list[OpenCase], fresh: set[str]) -> None:
     """The item keys of the cases this write inserted, for later copies to find."""
     keys = [
         {"case_id": op.case.id, "kind": kind, "value": value}
@@ -230,7 +225,7 @@ async def _keep_keys(conn: AsyncConnection, opens: list[OpenCase], fresh: set[st
         for kind, value in op.keys
     ]
     if keys:
-        await conn.execute(sa.insert(case_keys), keys)
+        conn.execute(sa.insert(case_keys), keys)
 
 
 def _report_row(case_id: str, report: Report, now: datetime) -> dict[str, Any]:
@@ -245,8 +240,8 @@ def _report_row(case_id: str, report: Report, now: datetime) -> dict[str, Any]:
     }
 
 
-async def _open_case_of_item(
-    conn: AsyncConnection, op: OpenCase, opened: list[tuple[Case, OpenCase]]
+def _open_case_of_item(
+    conn: sa.Connection, op: OpenCase, opened: list[tuple[Case, OpenCase]]
 ) -> Case | None:
     """The open case on ``op``'s platform of the same item: opened earlier in this
     write, or stored (an exact key in common, or PDQ keys within ``op.near``)."""
@@ -268,20 +263,20 @@ async def _open_case_of_item(
     if exact:  # the case itself in the same statement (each is three trips to SQLite's thread)
         wanted = sa.or_(*(sa.and_(k.kind == kind, k.value == value) for kind, value in exact))
         with_case = open_keys.with_only_columns(*cases.c).where(wanted).limit(1)
-        first = (await conn.execute(with_case)).first()
+        first = (conn.execute(with_case)).first()
         if first is not None:
             return case_from_row(first._mapping)
     found = None
     if near:
         best: tuple[int, str] | None = None
-        for case_id, value in (await conn.execute(open_keys.where(k.kind == "pdq"))).all():
+        for case_id, value in (conn.execute(open_keys.where(k.kind == "pdq"))).all():
             bits = min((int(value, 16) ^ q).bit_count() for q in near)
             if bits <= op.near and (best is None or bits < best[0]):
                 best = (bits, str(case_id))
         found = None if best is None else best[1]
     if found is None:
         return None
-    row = (await conn.execute(sa.select(cases).where(c.id == found))).one()
+    row = (conn.execute(sa.select(cases).where(c.id == found))).one()
     return case_from_row(row._mapping)
 
 
@@ -289,15 +284,13 @@ def _within(near: list[int], values: list[str], bits: int) -> bool:
     return any((int(v, 16) ^ q).bit_count() <= bits for v in values for q in near)
 
 
-async def _open_cases(
-    conn: AsyncConnection, opens: list[tuple[int, OpenCase]], batch: _Batch
-) -> None:
+def _open_cases(conn: sa.Connection, opens: list[tuple[int, OpenCase]], batch: _Batch) -> None:
     """Insert new cases, or join the open case with the same target (reports count up)."""
     if not opens:
         return
     targets = {op.case.target for _, op in opens}
     query = sa.select(cases).where(cases.c.target.in_(targets)).where(cases.c.state.in_(OPEN))
-    existing = {row.target: case_from_row(row._mapping) for row in await conn.execute(query)}
+    existing = {row.target: case_from_row(row._mapping) for row in conn.execute(query)}
     by_target: dict[str, Case] = dict(existing)
     shadow = []
     copies: list[tuple[Case, Message]] = []
@@ -308,7 +301,7 @@ async def _open_cases(
             continue
         case = by_target.get(op.case.target)
         if case is None and op.keys:  # one case per item: a copy joins the open case
-            found = await _open_case_of_item(conn, op, batch.items)
+            found = _open_case_of_item(conn, op, batch.items)
             if found is not None:
                 batch.copied.add(op.case.id)
                 if op.case.message is not None:
@@ -328,8 +321,8 @@ async def _open_cases(
         batch.results[i] = case
     new = [c for t, c in by_target.items() if t not in existing] + shadow
     if new:
-        await conn.execute(sa.insert(cases), [case_row(c) for c in new])
-    await _keep_keys(conn, [op for _, op in opens], {c.id for c in new})
+        conn.execute(sa.insert(cases), [case_row(c) for c in new])
+    _keep_keys(conn, [op for _, op in opens], {c.id for c in new})
     joined = [
         {"b_id": c.id, "reports": c.reports}
         for t, c in by_target.items()
@@ -337,5 +330,5 @@ async def _open_cases(
     ]
     if joined:
         stmt = sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
-        await conn.execute(stmt.values(reports=sa.bindparam("reports")), joined)
-    await _add_copies(conn, copies, batch)
+        conn.execute(stmt.values(reports=sa.bindparam("reports")), joined)
+    _add_copies(conn, copies, batch)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audit import (
     PURGE,
@@ -32,41 +32,41 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 AUDIT_LOCK = 0x62660002  # PostgreSQL advisory lock: one chain writer at a time
 
 
-async def _head(conn: AsyncConnection) -> tuple[int, str] | None:
+def _head(conn: sa.Connection) -> tuple[int, str] | None:
     """The chain's last entry, read under a lock held to the end of the transaction,
     so concurrent writers (several processes on PostgreSQL) append one after another.
     SQLite serialises writers by itself."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
+        conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
     query = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-    row = (await conn.execute(query)).first()
+    row = (conn.execute(query)).first()
     return (row.seq, row.hash) if row else None
 
 
-async def append_audit(
-    conn: AsyncConnection,
+def append_audit(
+    conn: sa.Connection,
     records: Sequence[AuditRecord],
     at: datetime,
     previous: tuple[int, str] | None = None,
 ) -> list[AuditEntry]:
     """Chain ``records`` after the head (``previous``, else read), in the caller's transaction."""
-    previous = previous or await _head(conn)
+    previous = previous or _head(conn)
     entries = []
     for record in records:
         entry = chain(previous, record, at)
         entries.append(entry)
         previous = (entry.seq, entry.hash)
     if entries:
-        await conn.execute(sa.insert(audit_log), [audit_row(e) for e in entries])
-        await _set_head(conn, entries[-1])
+        conn.execute(sa.insert(audit_log), [audit_row(e) for e in entries])
+        _set_head(conn, entries[-1])
     return entries
 
 
-async def _set_head(conn: AsyncConnection, entry: AuditEntry) -> None:
+def _set_head(conn: sa.Connection, entry: AuditEntry) -> None:
     values = {"seq": entry.seq, "hash": entry.hash}
-    done = await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(values))
+    done = conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(values))
     if not done.rowcount:
-        await conn.execute(sa.insert(audit_head).values(id=1, **values))
+        conn.execute(sa.insert(audit_head).values(id=1, **values))
 
 
 # The time column is read as stored, so one unparseable value is reported at its
@@ -170,7 +170,7 @@ class AuditTables:
                         .limit(1)
                     )
                 ).first()
-                head = await _head(conn)
+                head = await conn.run_sync(_head)
                 if last is None:
                     return 0
                 deleted = await conn.execute(
@@ -182,5 +182,5 @@ class AuditTables:
                     reason=f"retention: entries before {before.isoformat()} removed",
                     anchor=f"{last.seq}:{last.hash}",
                 )
-                await append_audit(conn, [record], self._clock.now(), head)
+                await conn.run_sync(append_audit, [record], self._clock.now(), head)
                 return int(deleted.rowcount)

@@ -21,6 +21,7 @@ from core.store.schema import (
     outbox,
     reports,
 )
+from core.store.transactions import Transactions
 from core.writes import Op
 
 __all__ = ["CaseTables"]
@@ -33,12 +34,12 @@ class CaseTables:
 
     _engine: AsyncEngine
     _clock: Clock
+    _writes: Transactions
 
     async def apply(self, ops: Sequence[Op]) -> list[Any]:
         """Apply ``ops`` in order, in one transaction; each op's result, in order."""
         with storage_errors("writing"):
-            async with self._engine.begin() as conn:
-                return await apply_ops(conn, list(ops), self._clock.now())
+            return await self._writes.run(apply_ops, list(ops), self._clock.now())
 
     async def get_case(self, case_id: str) -> Case:
         with storage_errors("reading a case"):

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 __all__ = ["insert_ignoring_duplicates", "upsert"]
 
 
-def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
+def insert_ignoring_duplicates(conn: AsyncConnection | sa.Connection, table: sa.Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING, in the connection's dialect."""
     return upsert(conn, table).on_conflict_do_nothing()
 
 
-def upsert(conn: AsyncConnection, table: sa.Table) -> Any:
+def upsert(conn: AsyncConnection | sa.Connection, table: sa.Table) -> Any:
     """INSERT ... ON CONFLICT, in the connection's dialect (the caller says what to do)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql  # noqa: PLC0415 (see the module)

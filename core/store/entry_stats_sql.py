@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audit import AuditRecord
 from core.banks import Entry, EntryStatus
@@ -127,7 +127,7 @@ class EntryStatsTables:
 # with the case they come with).
 
 
-async def count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
+def count_hits(conn: sa.Connection, counts: list[CountHits]) -> None:
     """Add each entry's matches to its total and its day's count (one row per entry
     and per entry-day: the same key twice in one statement is refused)."""
     if not counts:
@@ -139,13 +139,13 @@ async def count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
             hits, last = totals.get(entry_id, (0, count.at))
             totals[entry_id] = (hits + 1, max(last, count.at))
             days[entry_id, count.at.astimezone(UTC).date()] += 1
-    known = await _existing(conn, list(totals))
+    known = _existing(conn, list(totals))
     totals = {e: v for e, v in totals.items() if e in known}
     days = {key: hits for key, hits in days.items() if key[0] in known}
     if not totals:
         return
     stats = upsert(conn, entry_stats)
-    await conn.execute(
+    conn.execute(
         stats.on_conflict_do_update(
             index_elements=[entry_stats.c.entry_id],
             set_={"hits": entry_stats.c.hits + stats.excluded.hits,
@@ -154,7 +154,7 @@ async def count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
         [{"entry_id": e, "hits": h, "last_hit_at": at} for e, (h, at) in totals.items()],
     )  # fmt: skip
     daily = upsert(conn, entry_days)
-    await conn.execute(
+    conn.execute(
         daily.on_conflict_do_update(
             index_elements=[entry_days.c.entry_id, entry_days.c.day],
             set_={"hits": entry_days.c.hits + daily.excluded.hits},
@@ -163,14 +163,14 @@ async def count_hits(conn: AsyncConnection, counts: list[CountHits]) -> None:
     )
 
 
-async def quarantine(conn: AsyncConnection, held: list[Quarantine], now: datetime) -> None:
+def quarantine(conn: sa.Connection, held: list[Quarantine], now: datetime) -> None:
     """Mark entries quarantined, and log it as a bank change every process follows."""
-    known = await _existing(conn, [q.entry_id for q in held])
+    known = _existing(conn, [q.entry_id for q in held])
     held = [q for q in held if q.entry_id in known]
     if not held:
         return
     stats = upsert(conn, entry_stats)
-    await conn.execute(
+    conn.execute(
         stats.on_conflict_do_update(
             index_elements=[entry_stats.c.entry_id],
             set_={"quarantined_at": stats.excluded.quarantined_at,
@@ -181,25 +181,23 @@ async def quarantine(conn: AsyncConnection, held: list[Quarantine], now: datetim
     )  # fmt: skip
     for bank in sorted({q.bank for q in held}):
         ids = sorted({q.entry_id for q in held if q.bank == bank})
-        await conn.execute(
+        conn.execute(
             sa.insert(bank_changes).values(bank=bank, kind="quarantine", entry_ids=ids, at=now)
         )
 
 
-async def _existing(conn: AsyncConnection, ids: list[int]) -> set[int]:
+def _existing(conn: sa.Connection, ids: list[int]) -> set[int]:
     """Which of ``ids`` are bank entries (statistics are kept for those only)."""
     if not ids:
         return set()
     query = sa.select(bank_entries.c.id).where(bank_entries.c.id.in_(sorted(set(ids))))
-    return set((await conn.execute(query)).scalars())
+    return set((conn.execute(query)).scalars())
 
 
-async def judge(
-    conn: AsyncConnection, op: JudgeEntries, now: datetime
-) -> list[tuple[int, AuditRecord]]:
+def judge(conn: sa.Connection, op: JudgeEntries, now: datetime) -> list[tuple[int, AuditRecord]]:
     """Count a review outcome against its entries; disable those overturned
     ``dispute_after`` times in a row, and say so (a re-import skips them)."""
-    ids = sorted(await _existing(conn, [entry_id for _, entry_id in op.entries]))
+    ids = sorted(_existing(conn, [entry_id for _, entry_id in op.entries]))
     if not ids:  # (a case may outlive its entries' bank)
         return []
     s = entry_stats.c
@@ -215,7 +213,7 @@ async def judge(
     start: dict[str, Any] = {"confirms": int(op.confirmed), "overturns": int(not op.confirmed)}
     start |= {"overturn_streak": start["overturns"], "judged_at": now}
     stats = upsert(conn, entry_stats)
-    await conn.execute(
+    conn.execute(
         stats.on_conflict_do_update(index_elements=[s.entry_id], set_=changes),
         [{"entry_id": entry_id, **start} for entry_id in ids],
     )
@@ -223,7 +221,7 @@ async def judge(
         return []
     worn = set(
         (
-            await conn.execute(
+            conn.execute(
                 sa.select(s.entry_id)
                 .where(s.entry_id.in_(ids))
                 .where(s.overturn_streak >= op.dispute_after)
@@ -232,7 +230,7 @@ async def judge(
     )
     e = bank_entries.c
     disabled = (
-        await conn.execute(
+        conn.execute(
             sa.update(bank_entries)
             .where(e.id.in_(sorted(worn)))
             .where(e.status == EntryStatus.ACTIVE.value)
@@ -245,7 +243,7 @@ async def judge(
     records = []
     for bank in sorted({banks_of[row.id] for row in disabled}):
         mine = sorted(row.id for row in disabled if banks_of[row.id] == bank)
-        await conn.execute(
+        conn.execute(
             sa.insert(bank_changes).values(bank=bank, kind="status", entry_ids=mine, at=now)
         )
     for row in disabled:

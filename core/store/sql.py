@@ -18,6 +18,7 @@ from core.store.leases_sql import LeaseTables
 from core.store.recent_sql import RecentTables
 from core.store.settings_sql import SettingsTables
 from core.store.tokens_sql import TokenTables
+from core.store.transactions import Transactions
 from core.store.users_sql import UserTables
 
 __all__ = ["SqlStore"]
@@ -41,6 +42,11 @@ class SqlStore(
         self._engine = engine
         self._clock = clock
         self._leases: dict[str, AsyncConnection] = {}
+        self._writes = Transactions(engine)
+
+    async def close(self) -> None:
+        await super().close()  # the leases
+        await self._writes.close()
 
     async def schema_revision(self) -> str:
         """The Alembic revision the database is at."""

@@ -1,0 +1,75 @@
+"""One write transaction in one trip to the database (``SqlStore.apply``).
+
+SQLAlchemy's aiosqlite adapter hands every step of a statement (make a cursor,
+execute, fetch, close) to aiosqlite's thread and wakes the event loop for each
+answer: a case's write of 14 statements took ~45 such round trips, most of its
+time. On a SQLite file the whole transaction instead runs, as plain synchronous
+code, on a connection of its own in one thread kept for these writes: one trip
+there and back. asyncpg talks to PostgreSQL on the event loop itself, so there
+the same function runs through ``run_sync`` on an async connection.
+"""
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["Transactions", "sqlite_pragmas"]
+
+T = TypeVar("T")
+
+
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """What every SQLite connection of the store runs first."""
+    cursor = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class Transactions:
+    """Runs ``fn(connection, *args)`` in one transaction: on a SQLite file in the
+    store's write thread (made at the first write), elsewhere via ``run_sync``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        url = engine.url
+        self._file = url if url.get_backend_name() == "sqlite" else None
+        if self._file is not None and url.database in (None, "", ":memory:"):
+            self._file = None  # a memory database is one connection's own
+        self._sync: sa.Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._file is None:
+            async with self._engine.begin() as conn:
+                return await conn.run_sync(fn, *args)
+        if self._thread is None:
+            self._sync = sa.create_engine(
+                self._file.set(drivername="sqlite+pysqlite"),
+                connect_args={"timeout": 30},  # waits for another writer, as the store does
+                pool_size=1,
+                max_overflow=0,
+            )
+            sa.event.listen(self._sync, "connect", sqlite_pragmas)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="blockfirst-writes")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._in_transaction, fn, args
+        )
+
+    def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        assert self._sync is not None
+        with self._sync.begin() as conn:
+            return fn(conn, *args)
+
+    async def close(self) -> None:
+        """Let a write under way end, then close the thread and its connection."""
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.shutdown)
+            self._thread = None
+        if self._sync is not None:
+            self._sync.dispose()
+            self._sync = None
