@@ -8,7 +8,7 @@ order), cached signals. Within a kind, op order is kept.
 """
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,13 @@ from core.cases import Case
 from core.errors import AlreadyProcessed
 from core.model import Action, CaseKind, CaseState, Message, Report
 from core.store.audit_sql import append_audit
-from core.store.codec import case_from_row, case_row, effect_json, message_json
+from core.store.codec import (
+    case_from_row,
+    case_row,
+    effect_json,
+    media_signals_json,
+    message_json,
+)
 from core.store.dialect import insert_ignoring_duplicates
 from core.store.entry_stats_sql import count_hits, judge, quarantine
 from core.store.schema import (
@@ -140,7 +146,11 @@ def _collect(op: Op, batch: _Batch) -> Any:
         )
     elif isinstance(op, RememberSignals):
         batch.rows["signals"].append(
-            {"file_key": op.file_key, "signals": asdict(op.signals), "seen_at": batch.now}
+            {
+                "file_key": op.file_key,
+                "signals": media_signals_json(op.signals),
+                "seen_at": batch.now,
+            }
         )
     return None
 
@@ -189,6 +199,9 @@ def _add_copies(conn: sa.Connection, copies: list[tuple[Case, Message]], batch: 
     three round trips to SQLite's thread; this took four per case)."""
     if not copies:
         return
+    if conn.dialect.name == "postgresql":  # another process adding a copy goes first or
+        ids = sorted({case.id for case, _ in copies})  # after: each count sees the other's
+        conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(ids)).with_for_update())
     rows = [
         {
             "case_id": case.id,

@@ -34,12 +34,12 @@ class CaseTables:
 
     _engine: AsyncEngine
     _clock: Clock
-    _writes: Transactions
+    _transactions: Transactions
 
     async def apply(self, ops: Sequence[Op]) -> list[Any]:
         """Apply ``ops`` in order, in one transaction; each op's result, in order."""
         with storage_errors("writing"):
-            return await self._writes.run(apply_ops, list(ops), self._clock.now())
+            return await self._transactions.run(apply_ops, list(ops), self._clock.now())
 
     async def get_case(self, case_id: str) -> Case:
         with storage_errors("reading a case"):

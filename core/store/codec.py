@@ -27,6 +27,7 @@ from core.model import (
     Effect,
     Match,
     MediaRef,
+    MediaSignals,
     Message,
     Sender,
     SenderKind,
@@ -46,6 +47,8 @@ __all__ = [
     "effect_json",
     "entry_from_row",
     "entry_row",
+    "media_signals_from_json",
+    "media_signals_json",
     "message_from_json",
     "message_json",
     "settings_from_json",
@@ -79,6 +82,25 @@ def _chat(data: dict[str, Any]) -> Chat:
 
 def _sender(data: dict[str, Any]) -> Sender:
     return Sender(data["id"], SenderKind(data["kind"]), data.get("name", ""))
+
+
+def media_signals_json(media: MediaSignals) -> dict[str, Any]:
+    """A file's signals as the file-key cache keeps them (``asdict`` copied every
+    string of the queries deeply: most of a cache write's time)."""
+    return {
+        "signals": [
+            {"signal_type": s.signal_type, "value": s.value, "quality": s.quality}
+            for s in media.signals
+        ],
+        "queries": {kind: list(values) for kind, values in media.queries.items()},
+        "error": media.error,
+    }
+
+
+def media_signals_from_json(data: dict[str, Any]) -> MediaSignals:
+    signals = tuple(Signal(**s) for s in data["signals"])
+    queries = {k: tuple(v) for k, v in data["queries"].items()}
+    return MediaSignals(signals, queries, data.get("error"))
 
 
 def message_json(message: Message) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.model import Chat, ChatKind, Message, RecentItem, Sender, SenderKind
 from core.store.base import storage_errors
 from core.store.codec import utc
+from core.store.dialect import upsert
 from core.store.schema import cursors, recent_items
 from core.writes import LogRecent
 
@@ -141,8 +142,11 @@ class RecentTables:
     async def set_cursor(self, name: str, position: int) -> None:
         with storage_errors("saving a position"):
             async with self._engine.begin() as conn:
-                done = await conn.execute(
-                    sa.update(cursors).where(cursors.c.name == name).values(position=position)
+                # One statement: two processes saving a new name at once both found
+                # nothing to update, and the second insert failed.
+                insert = upsert(conn, cursors).values(name=name, position=position)
+                await conn.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=[cursors.c.name], set_={"position": position}
+                    )
                 )
-                if not done.rowcount:
-                    await conn.execute(sa.insert(cursors).values(name=name, position=position))

@@ -1,15 +1,18 @@
 """Per-chat settings, reviewers, processed-update keys and cached media signals in SQL."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.model import MediaSignals, Signal
+from core.model import MediaSignals
 from core.policy import ChatSettings
 from core.ports import Clock
 from core.store.base import storage_errors
-from core.store.codec import settings_from_json, settings_json
+from core.store.codec import media_signals_from_json, settings_from_json, settings_json
 from core.store.dialect import insert_ignoring_duplicates
 from core.store.schema import chat_settings, media_signals, processed_updates, reviewers
+from core.store.transactions import Transactions
 
 __all__ = ["SettingsTables"]
 
@@ -18,6 +21,7 @@ class SettingsTables:
     """The settings part of ``SqlStore``."""
 
     _engine: AsyncEngine
+    _transactions: Transactions
     _clock: Clock
 
     async def chat_settings(
@@ -72,18 +76,23 @@ class SettingsTables:
 
     async def seen(self, update_key: str) -> bool:
         """Whether this platform update was already processed to the end."""
-        query = sa.select(processed_updates.c.key).where(processed_updates.c.key == update_key)
         with storage_errors("reading processed updates"):
-            async with self._engine.connect() as conn:
-                return await conn.scalar(query) is not None
+            return await self._transactions.read(_seen, update_key)
 
     async def cached_signals(self, file_key: str) -> MediaSignals | None:
-        query = sa.select(media_signals.c.signals).where(media_signals.c.file_key == file_key)
         with storage_errors("reading cached signals"):
-            async with self._engine.connect() as conn:
-                data = await conn.scalar(query)
-        if data is None:
-            return None
-        signals = tuple(Signal(**s) for s in data["signals"])
-        queries = {k: tuple(v) for k, v in data["queries"].items()}
-        return MediaSignals(signals, queries, data.get("error"))
+            data = await self._transactions.read(_cached, file_key)
+        return None if data is None else media_signals_from_json(data)
+
+
+# Read on every message the engine acts on: one trip each (``Transactions.read``).
+_SEEN = sa.select(processed_updates.c.key).where(processed_updates.c.key == sa.bindparam("key"))
+_CACHED = sa.select(media_signals.c.signals).where(media_signals.c.file_key == sa.bindparam("key"))
+
+
+def _seen(conn: sa.Connection, update_key: str) -> bool:
+    return conn.scalar(_SEEN, {"key": update_key}) is not None
+
+
+def _cached(conn: sa.Connection, file_key: str) -> Any:
+    return conn.scalar(_CACHED, {"key": file_key})

@@ -42,11 +42,11 @@ class SqlStore(
         self._engine = engine
         self._clock = clock
         self._leases: dict[str, AsyncConnection] = {}
-        self._writes = Transactions(engine)
+        self._transactions = Transactions(engine)
 
     async def close(self) -> None:
         await super().close()  # the leases
-        await self._writes.close()
+        await self._transactions.close()
 
     async def schema_revision(self) -> str:
         """The Alembic revision the database is at."""

@@ -31,8 +31,10 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Transactions:
-    """Runs ``fn(connection, *args)`` in one transaction: on a SQLite file in the
-    store's write thread (made at the first write), elsewhere via ``run_sync``."""
+    """Runs ``fn(connection, *args)``: ``run`` in one transaction, ``read`` on a
+    connection of its own. On a SQLite file, in the store's write thread (one, so
+    writes wait for each other in the process, not in SQLite) and its two read
+    threads, made at first use; elsewhere via ``run_sync``."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -41,35 +43,50 @@ class Transactions:
         if self._file is not None and url.database in (None, "", ":memory:"):
             self._file = None  # a memory database is one connection's own
         self._sync: sa.Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._readers: ThreadPoolExecutor | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._file is None:
             async with self._engine.begin() as conn:
                 return await conn.run_sync(fn, *args)
-        if self._thread is None:
+        writer, _ = self._threads()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(writer, self._on, fn, args, True)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._file is None:
+            async with self._engine.connect() as conn:
+                return await conn.run_sync(fn, *args)
+        _, readers = self._threads()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(readers, self._on, fn, args, False)
+
+    def _threads(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
+        if self._writer is None or self._readers is None:
+            assert self._file is not None
             self._sync = sa.create_engine(
                 self._file.set(drivername="sqlite+pysqlite"),
                 connect_args={"timeout": 30},  # waits for another writer, as the store does
-                pool_size=1,
+                pool_size=3,
                 max_overflow=0,
             )
             sa.event.listen(self._sync, "connect", sqlite_pragmas)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="blockfirst-writes")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self._in_transaction, fn, args
-        )
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="blockfirst-writes")
+            self._readers = ThreadPoolExecutor(2, thread_name_prefix="blockfirst-reads")
+        return self._writer, self._readers
 
-    def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _on(self, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         assert self._sync is not None
-        with self._sync.begin() as conn:
+        with self._sync.begin() if write else self._sync.connect() as conn:
             return fn(conn, *args)
 
     async def close(self) -> None:
-        """Let a write under way end, then close the thread and its connection."""
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.shutdown)
-            self._thread = None
+        """Let the work under way end, then close the threads and their connections."""
+        for pool in (self._writer, self._readers):
+            if pool is not None:
+                await asyncio.to_thread(pool.shutdown)
+        self._writer = self._readers = None
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
