@@ -33,7 +33,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
@@ -107,8 +107,13 @@ class Verification:
     problem: str = ""
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(AuditRecord))
+
+
 def _canonical(seq: int, at: datetime, record: AuditRecord) -> bytes:
-    body = {"seq": seq, "at": _iso(at), **asdict(record)}
+    # The record's fields are flat: read as they are (``asdict`` copied each deeply).
+    body: dict[str, object] = {"seq": seq, "at": _iso(at)}
+    body.update((name, getattr(record, name)) for name in _RECORD_FIELDS)
     body["signals"] = list(record.signals)
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

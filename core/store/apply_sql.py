@@ -212,12 +212,19 @@ def _add_copies(conn: sa.Connection, copies: list[tuple[Case, Message]], batch: 
         for case, message in copies
     ]
     conn.execute(sa.insert(case_copies), rows)
+    homes = {case.id: ":".join(case.target.split(":")[:2]) for case, _ in copies}
+    conn.execute(_RECOUNT, [{"b_id": id_, "home": home} for id_, home in homes.items()])
+
+
+def _recount() -> sa.Update:
+    """A case's posts and chats counted again from its copies (``home``: the chat
+    of the post that opened it)."""
     cc = case_copies.c
     of_case = cc.case_id == sa.bindparam("b_id")
     chats = sa.union(
         sa.select(cc.chat).where(of_case), sa.select(sa.bindparam("home", type_=cc.chat.type))
     ).subquery()
-    recount = (
+    return (
         sa.update(cases)
         .where(cases.c.id == sa.bindparam("b_id"))
         .values(
@@ -225,8 +232,9 @@ def _add_copies(conn: sa.Connection, copies: list[tuple[Case, Message]], batch: 
             copy_chats=sa.select(sa.func.count()).select_from(chats).scalar_subquery(),
         )
     )
-    homes = {case.id: ":".join(case.target.split(":")[:2]) for case, _ in copies}
-    conn.execute(recount, [{"b_id": id_, "home": home} for id_, home in homes.items()])
+
+
+_RECOUNT = _recount()
 
 
 def _keep_keys(conn: sa.Connection, opens: list[OpenCase], fresh: set[str]) -> None:

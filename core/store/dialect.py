@@ -19,9 +19,11 @@ def insert_ignoring_duplicates(conn: AsyncConnection | sa.Connection, table: sa.
     return upsert(conn, table).on_conflict_do_nothing()
 
 
-def upsert(conn: AsyncConnection | sa.Connection, table: sa.Table) -> Any:
-    """INSERT ... ON CONFLICT, in the connection's dialect (the caller says what to do)."""
-    if conn.dialect.name == "postgresql":
+def upsert(conn: AsyncConnection | sa.Connection | str, table: sa.Table) -> Any:
+    """INSERT ... ON CONFLICT, in the connection's dialect or the one named (the
+    caller says what to do)."""
+    dialect = conn if isinstance(conn, str) else conn.dialect.name
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql  # noqa: PLC0415 (see the module)
 
         return postgresql.insert(table)

@@ -1,6 +1,7 @@
 """What each bank entry has done (``entry_stats``, ``entry_days``): its matches,
 review outcomes and quarantine, and the way out of one (trust, dispute)."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -144,23 +145,31 @@ def count_hits(conn: sa.Connection, counts: list[CountHits]) -> None:
     days = {key: hits for key, hits in days.items() if key[0] in known}
     if not totals:
         return
-    stats = upsert(conn, entry_stats)
+    add_hits, add_day_hits = _hit_upserts(conn.dialect.name)
     conn.execute(
+        add_hits,
+        [{"entry_id": e, "hits": h, "last_hit_at": at} for e, (h, at) in totals.items()],
+    )
+    conn.execute(add_day_hits, [{"entry_id": e, "day": d, "hits": h} for (e, d), h in days.items()])
+
+
+@functools.cache
+def _hit_upserts(dialect: str) -> tuple[Any, Any]:
+    """The two statements of every match's write, built once per dialect (building
+    an upsert's ``excluded`` columns each time was a tenth of that write)."""
+    stats = upsert(dialect, entry_stats)
+    daily = upsert(dialect, entry_days)
+    return (
         stats.on_conflict_do_update(
             index_elements=[entry_stats.c.entry_id],
             set_={"hits": entry_stats.c.hits + stats.excluded.hits,
                   "last_hit_at": stats.excluded.last_hit_at},
         ),
-        [{"entry_id": e, "hits": h, "last_hit_at": at} for e, (h, at) in totals.items()],
-    )  # fmt: skip
-    daily = upsert(conn, entry_days)
-    conn.execute(
         daily.on_conflict_do_update(
             index_elements=[entry_days.c.entry_id, entry_days.c.day],
             set_={"hits": entry_days.c.hits + daily.excluded.hits},
         ),
-        [{"entry_id": e, "day": d, "hits": h} for (e, d), h in days.items()],
-    )
+    )  # fmt: skip
 
 
 def quarantine(conn: sa.Connection, held: list[Quarantine], now: datetime) -> None:

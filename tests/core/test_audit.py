@@ -96,3 +96,15 @@ def test_export_rows_are_flat_strings() -> None:
     assert row["distance"] == ""
     assert row["at"] == "2026-03-01T09:00:00.000000Z"
     assert row["hash"] == entry.hash
+
+
+def test_an_entrys_hash_is_the_one_logs_already_hold() -> None:
+    """The canonical form is part of every stored chain: any change to how a record
+    is serialised for hashing would fail verification of existing logs."""
+    at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    record = AuditRecord(
+        "match", "telegram", "-100", "42", "7", ("pdq:ab", "md5:cd"), "ncii", 12,
+        "delete_message", "case opened", "bot", "pdq block band, 불법촬영물", "c1",
+    )  # fmt: skip
+    entry = chain((41, "f" * 64), record, at)
+    assert entry.hash == "92a94b283190ca6fa74b3e46c2e84f84624c5b460a62a8acce801089b0d666ca"
