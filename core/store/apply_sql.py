@@ -164,7 +164,7 @@ def _claim_updates(conn: sa.Connection, keys: list[str], now: datetime) -> None:
     if len(set(keys)) < len(keys):
         raise AlreadyProcessed("one update twice in one write")
     insert = insert_ignoring_duplicates(conn, processed_updates).returning(processed_updates.c.key)
-    claimed = (conn.execute(insert, [{"key": k, "at": now} for k in keys])).all()
+    claimed = conn.execute(insert, [{"key": k, "at": now} for k in keys]).all()
     if len(claimed) < len(keys):
         raise AlreadyProcessed(f"{len(keys) - len(claimed)} update(s) handled elsewhere")
 
@@ -195,12 +195,13 @@ def _write(conn: sa.Connection, rows: dict[str, list[dict[str, Any]]]) -> None:
 
 def _add_copies(conn: sa.Connection, copies: list[tuple[Case, Message]], batch: _Batch) -> None:
     """Record each copy (a message of an open case's item), then count each case's
-    posts and chats again: one statement for every case (each statement is
-    three round trips to SQLite's thread; this took four per case)."""
+    posts and chats again, in one statement for every case (it took four per case)."""
     if not copies:
         return
-    if conn.dialect.name == "postgresql":  # another process adding a copy goes first or
-        ids = sorted({case.id for case, _ in copies})  # after: each count sees the other's
+    if conn.dialect.name == "postgresql":
+        # Another process adding a copy to the same case goes wholly before or after
+        # this one, so each recount sees the other's copy (SQLite: one writer at a time).
+        ids = sorted({case.id for case, _ in copies})
         conn.execute(sa.select(cases.c.id).where(cases.c.id.in_(ids)).with_for_update())
     rows = [
         {
@@ -281,23 +282,23 @@ def _open_case_of_item(
         .where(c.state.in_(OPEN), c.platform == platform, c.kind != CaseKind.APPEAL.value)
         .order_by(c.opened_at, c.id)
     )
-    if exact:  # the case itself in the same statement (each is three trips to SQLite's thread)
+    if exact:  # the case itself comes back with its key: one statement, not two
         wanted = sa.or_(*(sa.and_(k.kind == kind, k.value == value) for kind, value in exact))
         with_case = open_keys.with_only_columns(*cases.c).where(wanted).limit(1)
-        first = (conn.execute(with_case)).first()
+        first = conn.execute(with_case).first()
         if first is not None:
             return case_from_row(first._mapping)
     found = None
     if near:
         best: tuple[int, str] | None = None
-        for case_id, value in (conn.execute(open_keys.where(k.kind == "pdq"))).all():
+        for case_id, value in conn.execute(open_keys.where(k.kind == "pdq")).all():
             bits = min((int(value, 16) ^ q).bit_count() for q in near)
             if bits <= op.near and (best is None or bits < best[0]):
                 best = (bits, str(case_id))
         found = None if best is None else best[1]
     if found is None:
         return None
-    row = (conn.execute(sa.select(cases).where(c.id == found))).one()
+    row = conn.execute(sa.select(cases).where(c.id == found)).one()
     return case_from_row(row._mapping)
 
 

@@ -39,7 +39,7 @@ def _head(conn: sa.Connection) -> tuple[int, str] | None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
     query = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-    row = (conn.execute(query)).first()
+    row = conn.execute(query).first()
     return (row.seq, row.hash) if row else None
 
 

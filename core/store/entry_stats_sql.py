@@ -200,7 +200,7 @@ def _existing(conn: sa.Connection, ids: list[int]) -> set[int]:
     if not ids:
         return set()
     query = sa.select(bank_entries.c.id).where(bank_entries.c.id.in_(sorted(set(ids))))
-    return set((conn.execute(query)).scalars())
+    return set(conn.execute(query).scalars())
 
 
 def judge(conn: sa.Connection, op: JudgeEntries, now: datetime) -> list[tuple[int, AuditRecord]]:
@@ -228,25 +228,21 @@ def judge(conn: sa.Connection, op: JudgeEntries, now: datetime) -> list[tuple[in
     )
     if op.confirmed:
         return []
-    worn = set(
-        (
-            conn.execute(
-                sa.select(s.entry_id)
-                .where(s.entry_id.in_(ids))
-                .where(s.overturn_streak >= op.dispute_after)
-            )
-        ).scalars()
+    worn_out = (
+        sa.select(s.entry_id)
+        .where(s.entry_id.in_(ids))
+        .where(s.overturn_streak >= op.dispute_after)
     )
+    worn = set(conn.execute(worn_out).scalars())
     e = bank_entries.c
-    disabled = (
-        conn.execute(
-            sa.update(bank_entries)
-            .where(e.id.in_(sorted(worn)))
-            .where(e.status == EntryStatus.ACTIVE.value)
-            .values(status=EntryStatus.DISABLED.value, status_at=now, status_by="review outcomes")
-            .returning(e.id, e.signal_type, e.value)
-        )
-    ).all()
+    disable = (
+        sa.update(bank_entries)
+        .where(e.id.in_(sorted(worn)))
+        .where(e.status == EntryStatus.ACTIVE.value)
+        .values(status=EntryStatus.DISABLED.value, status_at=now, status_by="review outcomes")
+        .returning(e.id, e.signal_type, e.value)
+    )
+    disabled = conn.execute(disable).all()
     reason = f"overturned {op.dispute_after} times with no confirmation between"
     banks_of = {entry_id: bank for bank, entry_id in op.entries}
     records = []
